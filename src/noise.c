@@ -73,6 +73,9 @@ static const struct noise_protocol {
 	{ "Noise_IK_25519_ChaChaPoly_SHA256", &noise_ik, NOISE_SHA256 },
 };
 
+#define NOISE_NPROTOCOLS \
+	(sizeof noise_protocols / sizeof noise_protocols[0])
+
 /* Running state of either hash function. */
 union noise_hash_ctx {
 	crypto_generichash_state	b2;
@@ -149,7 +152,8 @@ hmac(enum noise_hash alg, const uint8_t *key, size_t keylen,
     const uint8_t *a, size_t alen, const uint8_t *b, size_t blen, uint8_t *out)
 {
 	union noise_hash_ctx	ctx;
-	uint8_t			pad[NOISE_BLOCKMAX], inner[NOISE_HASHMAX];
+	uint8_t			pad[NOISE_BLOCKMAX];
+	uint8_t			inner[NOISE_HASHMAX];
 	size_t			i, blocklen;
 
 	blocklen = (alg == NOISE_BLAKE2B ? 128 : 64);
@@ -303,7 +307,8 @@ decrypt_and_hash(struct noise_hs *hs, const uint8_t *in, size_t len,
 	/* Hash the ciphertext first: out may be in. */
 	hash_h(hs, in, len, nh);
 	if (hs->cs.has_key)
-		r = cipher_decrypt_ad(&hs->cs, hs->h, hs->hashlen, in, len, out);
+		r = cipher_decrypt_ad(&hs->cs, hs->h, hs->hashlen, in, len,
+		    out);
 	else if (len != 0)
 		memmove(out, in, len);
 	if (r == 0)
@@ -404,7 +409,7 @@ find_protocol(const char *name)
 {
 	size_t	i;
 
-	for (i = 0; i < sizeof noise_protocols / sizeof noise_protocols[0]; i++) {
+	for (i = 0; i < NOISE_NPROTOCOLS; i++) {
 		if (strcmp(noise_protocols[i].name, name) == 0)
 			return (&noise_protocols[i]);
 	}
@@ -420,7 +425,7 @@ hs_init_symmetric(struct noise_hs *hs, const char *name,
 	size_t			len = strlen(name);
 
 	if (len <= hs->hashlen)
-		memcpy(hs->h, name, len);	/* zero padded: hs was calloc'd */
+		memcpy(hs->h, name, len);	/* calloc'd: zero padded */
 	else {
 		hash_init(hs->hash, &ctx);
 		hash_update(hs->hash, &ctx, (const uint8_t *)name, len);

@@ -62,8 +62,8 @@ int		 noise_hs_write(struct noise_hs *, const uint8_t *payload,
  * every later call fails). payload may equal msg but must not otherwise
  * overlap it.
  */
-int		 noise_hs_read(struct noise_hs *, const uint8_t *msg, size_t len,
-		     uint8_t *payload, size_t pmax, size_t *plen);
+int		 noise_hs_read(struct noise_hs *, const uint8_t *msg,
+		     size_t len, uint8_t *payload, size_t pmax, size_t *plen);
 
 /* Return 1 when every handshake message has been written or read. */
 int		 noise_hs_done(const struct noise_hs *);
@@ -74,7 +74,7 @@ int		 noise_hs_my_turn(const struct noise_hs *);
 /* Remote static public key (32 bytes), or NULL until it is known. */
 const uint8_t	*noise_hs_remote_static(const struct noise_hs *);
 
-/* Copy the handshake hash h to out (NOISE_HASHMAX bytes room); give its length. */
+/* Copy the handshake hash h to out (NOISE_HASHMAX room); give its length. */
 size_t		 noise_hs_hash(const struct noise_hs *, uint8_t *out);
 
 /*

@@ -27,7 +27,7 @@ TEST_GLOBALS;
 enum { J_STR, J_ARR, J_OBJ };
 struct jv {
 	int		 type;
-	char		*key;		/* member name, inside an object */
+	char		*key;		/* member name in an object */
 	char		*str;		/* J_STR */
 	struct jv	*kids;		/* J_ARR, J_OBJ */
 	struct jv	*next;
@@ -124,7 +124,8 @@ static int
 json_members(struct jp *jp, struct jv *v, int depth)
 {
 	struct jv	**tail = &v->kids, *kid;
-	char		 *key = NULL, close = (v->type == J_OBJ ? '}' : ']');
+	char		 *key = NULL;
+	char		  close = (v->type == J_OBJ ? '}' : ']');
 
 	json_ws(jp);
 	if (jp->p < jp->end && *jp->p == close) {
@@ -685,7 +686,8 @@ test_low_order(void)
 		/* XX: the responder reads e, then its ee must fail. */
 		ASSERT_INT_EQ(pair_random("Noise_XX_25519_ChaChaPoly_BLAKE2b",
 		    &p), 0);
-		r = noise_hs_read(p.hs[1], points[i], 32, out, sizeof out, &len);
+		r = noise_hs_read(p.hs[1], points[i], 32, out, sizeof out,
+		    &len);
 		if (r == 0)
 			r = noise_hs_write(p.hs[1], NULL, 0, out, sizeof out,
 			    &len);
