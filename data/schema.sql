@@ -1,0 +1,90 @@
+-- p2pchat database schema. This file is embedded into the binary and run on
+-- a new database; store.c migrates older databases forward and sets
+-- PRAGMA user_version to the version below.
+-- schema-version: 1
+
+-- This node's long-term keys (one row).
+CREATE TABLE identity (
+	id		INTEGER PRIMARY KEY CHECK (id = 1),
+	ed_pk		BLOB NOT NULL CHECK (length(ed_pk) = 32),
+	ed_sk		BLOB NOT NULL CHECK (length(ed_sk) = 64),
+	x_pk		BLOB NOT NULL CHECK (length(x_pk) = 32),
+	x_sk		BLOB NOT NULL CHECK (length(x_sk) = 32),
+	created		INTEGER NOT NULL
+);
+
+-- Every peer ever authenticated: its pinned key, nick and trust.
+-- trust: 0 unverified, 1 verified, 2 blocked.
+-- conflict: 1 when this key arrived with a nick already pinned to another.
+CREATE TABLE peers (
+	id		INTEGER PRIMARY KEY,
+	peer_id		BLOB NOT NULL UNIQUE CHECK (length(peer_id) = 32),
+	nick		TEXT NOT NULL DEFAULT '',
+	trust		INTEGER NOT NULL DEFAULT 0,
+	conflict	INTEGER NOT NULL DEFAULT 0,
+	first_seen	INTEGER NOT NULL,
+	last_seen	INTEGER NOT NULL
+);
+CREATE INDEX peers_nick ON peers (nick);
+
+-- The address book. peer is NULL until a session there authenticates.
+-- source: 0 typed or configured, 1 peer exchange, 2 LAN discovery.
+CREATE TABLE addresses (
+	id		INTEGER PRIMARY KEY,
+	peer		INTEGER REFERENCES peers (id) ON DELETE CASCADE,
+	host		TEXT NOT NULL,
+	port		INTEGER NOT NULL,
+	source		INTEGER NOT NULL DEFAULT 0,
+	added		INTEGER NOT NULL,
+	last_ok		INTEGER NOT NULL DEFAULT 0,
+	last_try	INTEGER NOT NULL DEFAULT 0,
+	failures	INTEGER NOT NULL DEFAULT 0,
+	UNIQUE (host, port)
+);
+
+-- A conversation is with one peer or in one room.
+-- last_read: messages.id of the last message the user has seen.
+CREATE TABLE conversations (
+	id		INTEGER PRIMARY KEY,
+	peer		INTEGER UNIQUE REFERENCES peers (id) ON DELETE CASCADE,
+	room		TEXT UNIQUE,
+	room_secret	TEXT,
+	joined		INTEGER NOT NULL DEFAULT 1,
+	last_read	INTEGER NOT NULL DEFAULT 0,
+	CHECK ((peer IS NULL) != (room IS NULL))
+);
+
+-- Messages, both ways. msgid is the 16-byte id on the wire.
+-- state: 0 pending, 1 sent, 2 delivered (outgoing); 3 received (incoming).
+-- ts is the author's sent_at (Unix ms), stored the local time stored.
+CREATE TABLE messages (
+	id		INTEGER PRIMARY KEY,
+	conv		INTEGER NOT NULL REFERENCES conversations (id)
+			    ON DELETE CASCADE,
+	msgid		BLOB NOT NULL CHECK (length(msgid) = 16),
+	author		BLOB NOT NULL CHECK (length(author) = 32),
+	outgoing	INTEGER NOT NULL,
+	state		INTEGER NOT NULL,
+	ts		INTEGER NOT NULL,
+	stored		INTEGER NOT NULL,
+	body		TEXT NOT NULL,
+	UNIQUE (conv, msgid)
+);
+CREATE INDEX messages_page ON messages (conv, ts, id);
+CREATE INDEX messages_outbox ON messages (conv, id) WHERE state < 2;
+
+-- Full-text index of message bodies, kept in step by triggers.
+CREATE VIRTUAL TABLE messages_fts USING fts5 (body, content = 'messages',
+    content_rowid = 'id');
+CREATE TRIGGER messages_fts_insert AFTER INSERT ON messages BEGIN
+	INSERT INTO messages_fts (rowid, body) VALUES (new.id, new.body);
+END;
+CREATE TRIGGER messages_fts_delete AFTER DELETE ON messages BEGIN
+	INSERT INTO messages_fts (messages_fts, rowid, body)
+	    VALUES ('delete', old.id, old.body);
+END;
+CREATE TRIGGER messages_fts_update AFTER UPDATE OF body ON messages BEGIN
+	INSERT INTO messages_fts (messages_fts, rowid, body)
+	    VALUES ('delete', old.id, old.body);
+	INSERT INTO messages_fts (rowid, body) VALUES (new.id, new.body);
+END;

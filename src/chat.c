@@ -1,0 +1,291 @@
+/*
+ * chat.c: direct messages: CHAT, ACK and TYPING, the outbox, and the work
+ * that waits for the commit at the end of a loop turn.
+ *
+ * A message the user sends is stored as pending (in the turn's transaction)
+ * before any byte goes out; after the commit it is written to the peer's
+ * session (state sent) and becomes delivered when the ACK arrives. A CHAT
+ * received is stored (deduplicated on its id) and ACKed only after the
+ * commit; the frontend hears of it after the commit too.
+ */
+
+#include "p2pchat.h"
+
+enum chat_post_type {
+	POST_ACK,
+	POST_MSG,
+	POST_STATE,
+	POST_FLUSH,
+};
+struct chat_post {
+	enum chat_post_type	 type;
+	struct peer		*peer;
+	struct conv		*conv;
+	struct msg		 m;
+	TAILQ_ENTRY(chat_post)	 entry;
+};
+static TAILQ_HEAD(, chat_post) chat_posts = TAILQ_HEAD_INITIALIZER(chat_posts);
+
+/* Queue work for after the commit. The message text is copied. */
+static void
+chat_post(enum chat_post_type type, struct peer *p, struct conv *c,
+    const struct msg *m)
+{
+	struct chat_post	*cp;
+
+	cp = xcalloc(1, sizeof *cp);
+	cp->type = type;
+	cp->peer = p;
+	cp->conv = c;
+	if (m != NULL) {
+		cp->m = *m;
+		cp->m.text = m->text != NULL ? xstrndup(m->text, m->len) : NULL;
+	}
+	TAILQ_INSERT_TAIL(&chat_posts, cp, entry);
+	node_schedule_commit();
+}
+
+/* Report a storage error and say whether there was one. */
+static int
+chat_store_failed(int rc, char *cause)
+{
+	if (rc == 0)
+		return (0);
+	if (cause == NULL)
+		cause = xstrdup("unknown error");
+	fe_errorf("database: %s", cause);
+	log_warnx("%s: %s", __func__, cause);
+	free(cause);
+	return (1);
+}
+
+/* Send an ACK for a message id. */
+static void
+chat_send_ack(struct session *s, const uint8_t *id)
+{
+	u_char	rec[1 + MSGID_LEN];
+
+	rec[0] = REC_ACK;
+	memcpy(rec + 1, id, MSGID_LEN);
+	session_send(s, rec, sizeof rec);
+}
+
+/* Send one stored message on a session and mark it sent. */
+static void
+chat_send_one(struct session *s, struct msg *m)
+{
+	struct buf	 b;
+	char		*cause = NULL;
+	int		 rc;
+
+	buf_init(&b);
+	wire_build_chat(&b, m->id, (uint64_t)m->ts, m->text, m->len);
+	rc = session_send_buf(s, &b);
+	buf_free(&b);
+	if (rc != 0)
+		return;
+	s->outbox_sent = m->rowid;
+	if (m->state != MSG_PENDING)
+		return;
+	rc = store_begin(&cause);
+	if (rc == 0)
+		rc = store_msg_state(m->conv, m->id, MSG_SENT, &cause) < 0;
+	if (chat_store_failed(rc, cause))
+		return;
+	m->state = MSG_SENT;
+	fe->state(s->peer->conv, m);
+}
+
+/* Send a peer every outbox message its session has not had yet. */
+void
+chat_flush(struct peer *p)
+{
+	struct session	*s = p->session;
+	struct msg_list	 ml;
+	char		*cause = NULL;
+	u_int		 i;
+
+	if (s == NULL || s->state != SESSION_OPEN || p->conv == NULL)
+		return;
+	if (chat_store_failed(store_msg_outbox(p->conv->id, s->outbox_sent,
+	    &ml, &cause), cause))
+		return;
+	for (i = 0; i < ml.n && s->state == SESSION_OPEN; i++)
+		chat_send_one(s, &ml.v[i]);
+	msg_list_free(&ml);
+	node_schedule_commit();
+}
+
+/* A session opened: send what waited in the outbox. */
+void
+chat_session_open(struct session *s)
+{
+	chat_flush(s->peer);
+}
+
+/* The commit at the end of the turn finished (ok 0 if it failed). */
+void
+chat_committed(int ok)
+{
+	struct chat_post	*cp;
+	struct session		*s;
+
+	while ((cp = TAILQ_FIRST(&chat_posts)) != NULL) {
+		TAILQ_REMOVE(&chat_posts, cp, entry);
+		s = cp->peer != NULL ? cp->peer->session : NULL;
+		if (ok) {
+			switch (cp->type) {
+			case POST_ACK:
+				if (s != NULL && s->state == SESSION_OPEN)
+					chat_send_ack(s, cp->m.id);
+				break;
+			case POST_MSG:
+				fe->message(cp->conv, &cp->m);
+				break;
+			case POST_STATE:
+				fe->state(cp->conv, &cp->m);
+				break;
+			case POST_FLUSH:
+				chat_flush(cp->peer);
+				break;
+			}
+		}
+		free(cp->m.text);
+		free(cp);
+	}
+}
+
+/* A CHAT arrived: store it (once) and ACK it after the commit. */
+static int
+chat_recv(struct session *s, struct rec_chat *rc)
+{
+	struct peer	*p = s->peer;
+	struct msg	 m;
+	char		*cause = NULL;
+	int		 dup, err;
+
+	memset(&m, 0, sizeof m);
+	m.conv = p->conv->id;
+	memcpy(m.id, rc->id, MSGID_LEN);
+	memcpy(m.author, p->id, PEER_ID_LEN);
+	m.outgoing = 0;
+	m.state = MSG_RECEIVED;
+	m.ts = rc->sent_at > INT64_MAX ? INT64_MAX : (int64_t)rc->sent_at;
+	m.stored = now_ms();
+	m.text = (char *)rc->text;
+	m.len = rc->len;
+	err = store_begin(&cause);
+	if (err == 0)
+		err = store_msg_add(&m, &dup, &cause);
+	if (chat_store_failed(err, cause))
+		return (0);	/* no ACK: the peer sends it again */
+	if (!dup) {
+		p->conv->unread++;
+		p->typing = 0;
+		chat_post(POST_MSG, p, p->conv, &m);
+	}
+	m.text = NULL;
+	chat_post(POST_ACK, p, p->conv, &m);
+	return (0);
+}
+
+/* An ACK arrived: the message is delivered. */
+static int
+chat_ack(struct session *s, const uint8_t *id)
+{
+	struct peer	*p = s->peer;
+	struct msg	 m;
+	char		*cause = NULL;
+	int		 rc;
+
+	if (chat_store_failed(store_begin(&cause), cause))
+		return (0);
+	rc = store_msg_state(p->conv->id, id, MSG_DELIVERED, &cause);
+	if (chat_store_failed(rc < 0 ? -1 : 0, cause))
+		return (0);
+	if (rc == 1) {
+		memset(&m, 0, sizeof m);
+		m.conv = p->conv->id;
+		memcpy(m.id, id, MSGID_LEN);
+		memcpy(m.author, identity->ed_pk, PEER_ID_LEN);
+		m.outgoing = 1;
+		m.state = MSG_DELIVERED;
+		chat_post(POST_STATE, p, p->conv, &m);
+	}
+	return (0);
+}
+
+/* Handle CHAT, ACK and TYPING records. */
+int
+chat_record(struct session *s, struct record *r)
+{
+	switch (r->type) {
+	case REC_CHAT:
+		return (chat_recv(s, &r->u.chat));
+	case REC_ACK:
+		return (chat_ack(s, r->u.ack));
+	case REC_TYPING:
+		s->peer->typing = r->u.typing;
+		fe->typing(s->peer);
+		return (0);
+	}
+	return (0);
+}
+
+/*
+ * Send text to a peer: stored as pending now, sent after the commit. Text
+ * longer than the 16384-byte limit of one CHAT is split at UTF-8
+ * boundaries into several messages, in order.
+ */
+int
+chat_send(struct peer *p, const char *text, size_t len, char **cause)
+{
+	struct msg	 m;
+	size_t		 cut;
+	int		 dup;
+
+	if (len == 0 || strspn(text, " \t\n") == len) {
+		xasprintf(cause, "empty message not sent");
+		return (-1);
+	}
+	if (!utf8_valid(text, len, 0)) {
+		xasprintf(cause, "message is not valid UTF-8");
+		return (-1);
+	}
+	if (store_begin(cause) != 0)
+		return (-1);
+	while (len > 0) {
+		cut = utf8_cut(text, len, TEXT_MAX);
+		memset(&m, 0, sizeof m);
+		m.conv = p->conv->id;
+		randombytes_buf(m.id, MSGID_LEN);
+		memcpy(m.author, identity->ed_pk, PEER_ID_LEN);
+		m.outgoing = 1;
+		m.state = MSG_PENDING;
+		m.ts = m.stored = now_ms();
+		m.text = (char *)text;
+		m.len = cut;
+		if (store_msg_add(&m, &dup, cause) != 0)
+			return (-1);
+		chat_post(POST_MSG, p, p->conv, &m);
+		text += cut;
+		len -= cut;
+	}
+	chat_post(POST_FLUSH, p, p->conv, NULL);
+	return (0);
+}
+
+/* Tell a peer we are typing (1) or stopped (0). */
+int
+chat_typing(struct peer *p, int state, char **cause)
+{
+	u_char	rec[2];
+
+	if (!peer_online(p)) {
+		xasprintf(cause, "%s is not online", peer_name(p));
+		return (-1);
+	}
+	rec[0] = REC_TYPING;
+	rec[1] = state ? 1 : 0;
+	return (session_send(p->session, rec, sizeof rec));
+}

@@ -1,0 +1,98 @@
+/* cmd-chat.c: commands about messages: /msg, /history, /search, /query. */
+
+#include "p2pchat.h"
+
+/* Find the conversation a user named: a peer, or a #room. */
+struct conv *
+cmd_conv(const char *name, char **cause)
+{
+	struct peer	*p;
+
+	if (*name == '#')
+		return (room_conv(name, cause));
+	if ((p = peer_resolve(name, cause)) == NULL)
+		return (NULL);
+	return (p->conv);
+}
+
+/* Send text to a conversation (a peer or a room). */
+int
+cmd_send(struct conv *c, const char *text, char **cause)
+{
+	if (c->peer != NULL)
+		return (chat_send(c->peer, text, strlen(text), cause));
+	return (room_send(c->room, text, strlen(text), cause));
+}
+
+/* /msg PEER|#ROOM TEXT */
+int
+cmd_msg(struct cmd_ctx *ctx, int argc, char **argv, char **cause)
+{
+	struct conv	*c;
+
+	if ((c = cmd_conv(argv[0], cause)) == NULL)
+		return (-1);
+	return (cmd_send(c, argv[1], cause));
+}
+
+/* /history PEER|#ROOM [N] */
+int
+cmd_history(struct cmd_ctx *ctx, int argc, char **argv, char **cause)
+{
+	struct conv	*c;
+	struct msg_list	 ml;
+	char		*end;
+	long		 n = 20;
+	u_int		 i;
+
+	if ((c = cmd_conv(argv[0], cause)) == NULL)
+		return (-1);
+	if (argc == 2) {
+		errno = 0;
+		n = strtol(argv[1], &end, 10);
+		if (*end != '\0' || errno != 0 || n < 1 || n > 100000) {
+			xasprintf(cause, "N must be a number from 1 to 100000");
+			return (-1);
+		}
+	}
+	if (store_msg_page(c->id, 0, 0, 0, (u_int)n, &ml, cause) != 0)
+		return (-1);
+	for (i = ml.n; i > 0; i--)
+		fe->list_msg("history", c, &ml.v[i - 1]);
+	msg_list_free(&ml);
+	fe->done("history");
+	return (0);
+}
+
+/* /search TEXT */
+int
+cmd_search(struct cmd_ctx *ctx, int argc, char **argv, char **cause)
+{
+	struct msg_list	 ml;
+	struct conv	*c;
+	u_int		 i;
+
+	if (store_msg_search(argv[0], 100, &ml, cause) != 0)
+		return (-1);
+	for (i = 0; i < ml.n; i++) {
+		if ((c = conv_find(ml.v[i].conv)) != NULL)
+			fe->list_msg("history", c, &ml.v[i]);
+	}
+	msg_list_free(&ml);
+	fe->done("search");
+	return (0);
+}
+
+/* /query PEER|#ROOM */
+int
+cmd_query(struct cmd_ctx *ctx, int argc, char **argv, char **cause)
+{
+	struct conv	*c;
+
+	if ((c = cmd_conv(argv[0], cause)) == NULL)
+		return (-1);
+	if (fe->open_conv != NULL)
+		fe->open_conv(c);
+	ctx->conv = c;
+	return (0);
+}

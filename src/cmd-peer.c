@@ -1,0 +1,151 @@
+/* cmd-peer.c: commands about peers: /connect, /peers, /id, /nick, /verify,
+ * /trust, /block, /typing. */
+
+#include "p2pchat.h"
+
+/* /connect ADDR:PORT */
+int
+cmd_connect(struct cmd_ctx *ctx, int argc, char **argv, char **cause)
+{
+	return (node_connect(argv[0], 1, cause));
+}
+
+/* /peers */
+int
+cmd_peers(struct cmd_ctx *ctx, int argc, char **argv, char **cause)
+{
+	struct peer	*p;
+	u_int		 n = 1;
+
+	TAILQ_FOREACH(p, &peer_list, list)
+		fe->list_peer(p, n++);
+	fe->done("peers");
+	return (0);
+}
+
+/* /id */
+int
+cmd_id(struct cmd_ctx *ctx, int argc, char **argv, char **cause)
+{
+	struct fe_kv	kv[4];
+	char		x[PEER_HEX_LEN + 1];
+
+	hex_encode(identity->x_pk, 32, x);
+	kv[0] = (struct fe_kv){ "id", identity->hex, 0 };
+	kv[1] = (struct fe_kv){ "nick", node_nick(), 0 };
+	kv[2] = (struct fe_kv){ "listen", node_listen_address(), 0 };
+	kv[3] = (struct fe_kv){ "noise_key", x, 0 };
+	fe->item("id", kv, 4);
+	return (0);
+}
+
+/* /nick NAME */
+int
+cmd_nick(struct cmd_ctx *ctx, int argc, char **argv, char **cause)
+{
+	struct fe_kv	kv[1];
+	size_t		len = strlen(argv[0]);
+
+	if (len > NICK_MAX || !utf8_valid(argv[0], len, 1)) {
+		xasprintf(cause, "a nick is 1 to %d bytes of printable UTF-8",
+		    NICK_MAX);
+		return (-1);
+	}
+	node_set_nick(argv[0]);
+	kv[0] = (struct fe_kv){ "nick", argv[0], 0 };
+	fe->item("nick", kv, 1);
+	return (0);
+}
+
+/* /verify PEER [yes] */
+int
+cmd_verify(struct cmd_ctx *ctx, int argc, char **argv, char **cause)
+{
+	struct peer	*p;
+	struct fe_kv	 kv[4];
+	char		 sn[80];
+
+	if ((p = peer_resolve(argv[0], cause)) == NULL)
+		return (-1);
+	if (argc == 2 && strcmp(argv[1], "yes") != 0) {
+		xasprintf(cause, "usage: /verify PEER [yes]");
+		return (-1);
+	}
+	identity_safety_number(identity->ed_pk, p->id, sn, sizeof sn);
+	if (argc == 2) {
+		if (store_begin(cause) != 0 ||
+		    store_peer_trust(p->dbid, TRUST_VERIFIED, cause) != 0)
+			return (-1);
+		p->trust = TRUST_VERIFIED;
+		p->conflict = 0;
+		fe->peer(p);
+	}
+	kv[0] = (struct fe_kv){ "peer", p->hex, 0 };
+	kv[1] = (struct fe_kv){ "nick", p->nick, 0 };
+	kv[2] = (struct fe_kv){ "safety_number", sn, 0 };
+	kv[3] = (struct fe_kv){ "trust", peer_trust_name(p), 0 };
+	fe->item("verify", kv, 4);
+	return (0);
+}
+
+/* Set a peer's trust and tell the frontend. */
+static int
+cmd_set_trust(struct peer *p, int trust, char **cause)
+{
+	struct fe_kv	kv[2];
+
+	if (store_begin(cause) != 0 ||
+	    store_peer_trust(p->dbid, trust, cause) != 0)
+		return (-1);
+	p->trust = trust;
+	if (trust == TRUST_BLOCKED && p->session != NULL)
+		session_close(p->session, BYE_BLOCKED, "blocked");
+	kv[0] = (struct fe_kv){ "peer", p->hex, 0 };
+	kv[1] = (struct fe_kv){ "trust", peer_trust_name(p), 0 };
+	fe->item("trust", kv, 2);
+	fe->peer(p);
+	return (0);
+}
+
+/* /trust PEER */
+int
+cmd_trust(struct cmd_ctx *ctx, int argc, char **argv, char **cause)
+{
+	struct peer	*p;
+
+	if ((p = peer_resolve(argv[0], cause)) == NULL)
+		return (-1);
+	p->conflict = 0;
+	return (cmd_set_trust(p, TRUST_UNVERIFIED, cause));
+}
+
+/* /block PEER */
+int
+cmd_block(struct cmd_ctx *ctx, int argc, char **argv, char **cause)
+{
+	struct peer	*p;
+
+	if ((p = peer_resolve(argv[0], cause)) == NULL)
+		return (-1);
+	return (cmd_set_trust(p, TRUST_BLOCKED, cause));
+}
+
+/* /typing PEER on|off */
+int
+cmd_typing(struct cmd_ctx *ctx, int argc, char **argv, char **cause)
+{
+	struct peer	*p;
+	int		 on;
+
+	if ((p = peer_resolve(argv[0], cause)) == NULL)
+		return (-1);
+	if (strcmp(argv[1], "on") == 0)
+		on = 1;
+	else if (strcmp(argv[1], "off") == 0)
+		on = 0;
+	else {
+		xasprintf(cause, "usage: /typing PEER on|off");
+		return (-1);
+	}
+	return (chat_typing(p, on, cause));
+}

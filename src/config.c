@@ -1,0 +1,338 @@
+/*
+ * config.c: the configuration table and the INI file reader.
+ *
+ * One table names every key with its section, type, default, range and
+ * help text. The same table validates p2pchat.ini, gives the defaults and is
+ * what p2pchat.ini(5) and p2pchat.ini.example document (a test checks that
+ * they agree).
+ */
+
+#include "p2pchat.h"
+
+#include <ini.h>
+
+const struct cfg_entry cfg_table[] = {
+	{ CFG_NICK, "node", "nick", CFG_STRING, "", 0, NICK_MAX, NULL,
+	  "Nick shown to peers; empty means the login name." },
+	{ CFG_LISTEN, "node", "listen", CFG_ADDR, "*:7300", 0, 0, NULL,
+	  "Address and port to listen on; * means every IPv4 and IPv6 "
+	  "address, port 0 any free port." },
+	{ CFG_BOOTSTRAP, "node", "bootstrap", CFG_LIST, "", 0, 0, NULL,
+	  "Peer address (HOST:PORT) to dial at start; repeat the key for "
+	  "more." },
+	{ CFG_MAX_PEERS, "node", "max_peers", CFG_NUMBER, "64", 1, 20000,
+	  NULL, "Most authenticated sessions at once." },
+	{ CFG_MAX_HANDSHAKES, "node", "max_handshakes", CFG_NUMBER, "64", 1,
+	  10000, NULL, "Most connections still in the handshake at once." },
+	{ CFG_MAX_PER_ADDRESS, "node", "max_per_address", CFG_NUMBER, "8", 1,
+	  10000, NULL, "Most unauthenticated connections from one address." },
+	{ CFG_PEERS_TARGET, "node", "peers_target", CFG_NUMBER, "8", 0,
+	  20000, NULL, "Sessions the node dials known addresses to reach." },
+	{ CFG_LAN_DISCOVERY, "node", "lan_discovery", CFG_FLAG, "yes", 0, 1,
+	  NULL, "Announce and find peers on the local network by UDP "
+	  "multicast." },
+	{ CFG_LAN_PORT, "node", "lan_port", CFG_NUMBER, "7301", 1, 65535,
+	  NULL, "UDP port of LAN discovery." },
+	{ CFG_LOG_LEVEL, "log", "level", CFG_CHOICE, "info", 0, 0,
+	  "warn|info|debug", "How much goes into the log file." },
+	{ CFG_TIME_FORMAT, "ui", "time_format", CFG_STRING, "%H:%M", 0, 64,
+	  NULL, "strftime(3) format of message timestamps." },
+	{ CFG_DATE_FORMAT, "ui", "date_format", CFG_STRING, "%A %d %B %Y", 0,
+	  64, NULL, "strftime(3) format of day-change lines." },
+	{ CFG_COLOURS, "ui", "colours", CFG_FLAG, "yes", 0, 1, NULL,
+	  "Use colours when the terminal has them and NO_COLOR is unset." },
+	{ CFG_BELL, "ui", "bell", CFG_FLAG, "yes", 0, 1, NULL,
+	  "Ring the bell for a message outside the open conversation." },
+	{ CFG_TITLE, "ui", "title", CFG_FLAG, "yes", 0, 1, NULL,
+	  "Show the unread count in the terminal title." },
+	{ CFG_NOTIFY, "ui", "notify", CFG_CHOICE, "none", 0, 0,
+	  "none|osc9|osc777", "Desktop notification escape sequence for a "
+	  "message outside the open conversation." },
+	{ CFG_PASTE_LINES, "ui", "paste_lines", CFG_NUMBER, "3", 0, 1000,
+	  NULL, "Ask before sending a paste of more than this many lines "
+	  "(0 never asks)." },
+	{ CFG__COUNT, NULL, NULL, 0, NULL, 0, 0, NULL, NULL }
+};
+
+struct cfg_value {
+	char		*str;
+	long long	 num;
+	char		**list;
+	u_int		 nlist;
+	int		 set;		/* set from the file or a flag */
+};
+static struct cfg_value	 cfg_values[CFG__COUNT];
+
+struct cfg_parse {
+	const char	*path;
+	char		*error;
+};
+
+/* Find a table entry by section and name. */
+static const struct cfg_entry *
+cfg_find(const char *section, const char *name)
+{
+	const struct cfg_entry	*ce;
+
+	for (ce = cfg_table; ce->name != NULL; ce++) {
+		if (strcmp(ce->section, section) == 0 &&
+		    strcmp(ce->name, name) == 0)
+			return (ce);
+	}
+	return (NULL);
+}
+
+/* Parse a decimal number in [min, max]; errstr says why it is not. */
+static long long
+cfg_parse_number(const char *v, long long min, long long max,
+    const char **errstr)
+{
+	char		*end;
+	long long	 n;
+
+	errno = 0;
+	n = strtoll(v, &end, 10);
+	if (*v == '\0' || *end != '\0' || errno == EINVAL)
+		*errstr = "not a number";
+	else if ((n == LLONG_MIN && errno == ERANGE) || n < min)
+		*errstr = "too small";
+	else if ((n == LLONG_MAX && errno == ERANGE) || n > max)
+		*errstr = "too large";
+	else {
+		*errstr = NULL;
+		return (n);
+	}
+	return (0);
+}
+
+/* Parse a yes/no value. */
+static int
+cfg_parse_flag(const char *v)
+{
+	if (strcasecmp(v, "yes") == 0 || strcasecmp(v, "on") == 0 ||
+	    strcasecmp(v, "true") == 0 || strcmp(v, "1") == 0)
+		return (1);
+	if (strcasecmp(v, "no") == 0 || strcasecmp(v, "off") == 0 ||
+	    strcasecmp(v, "false") == 0 || strcmp(v, "0") == 0)
+		return (0);
+	return (-1);
+}
+
+/* Check that v is one of the choices "a|b|c". */
+static int
+cfg_parse_choice(const char *choices, const char *v)
+{
+	size_t		 len = strlen(v);
+	const char	*p = choices, *bar;
+
+	while (*p != '\0') {
+		bar = strchr(p, '|');
+		if (bar == NULL)
+			bar = p + strlen(p);
+		if ((size_t)(bar - p) == len && strncmp(p, v, len) == 0)
+			return (0);
+		p = *bar == '|' ? bar + 1 : bar;
+	}
+	return (-1);
+}
+
+/* Validate and store one value for an entry. */
+static int
+cfg_apply(const struct cfg_entry *ce, const char *v, char **cause)
+{
+	struct cfg_value	*cv = &cfg_values[ce->key];
+	const char		*errstr;
+	char			*host;
+	u_short			 port;
+	long long		 n;
+	int			 flag;
+
+	switch (ce->type) {
+	case CFG_STRING:
+		if (ce->max != 0 && strlen(v) > (size_t)ce->max) {
+			xasprintf(cause, "longer than %lld bytes", ce->max);
+			return (-1);
+		}
+		if (!utf8_valid(v, strlen(v), 1)) {
+			xasprintf(cause, "not printable UTF-8");
+			return (-1);
+		}
+		free(cv->str);
+		cv->str = xstrdup(v);
+		break;
+	case CFG_NUMBER:
+		n = cfg_parse_number(v, ce->min, ce->max, &errstr);
+		if (errstr != NULL) {
+			xasprintf(cause, "\"%s\" is %s (%lld to %lld)", v,
+			    errstr, ce->min, ce->max);
+			return (-1);
+		}
+		cv->num = n;
+		break;
+	case CFG_FLAG:
+		if ((flag = cfg_parse_flag(v)) == -1) {
+			xasprintf(cause, "\"%s\" is not yes or no", v);
+			return (-1);
+		}
+		cv->num = flag;
+		break;
+	case CFG_CHOICE:
+		if (cfg_parse_choice(ce->choices, v) != 0) {
+			xasprintf(cause, "\"%s\" is not one of %s", v,
+			    ce->choices);
+			return (-1);
+		}
+		free(cv->str);
+		cv->str = xstrdup(v);
+		break;
+	case CFG_ADDR:
+	case CFG_LIST:
+		if (addr_parse(v, &host, &port, cause) != 0)
+			return (-1);
+		free(host);
+		if (ce->type == CFG_LIST) {
+			if (port == 0) {
+				xasprintf(cause, "port 0 in \"%s\"", v);
+				return (-1);
+			}
+			cfg_list_add(ce->key, v);
+			break;
+		}
+		free(cv->str);
+		cv->str = xstrdup(v);
+		break;
+	}
+	cv->set = 1;
+	return (0);
+}
+
+/* Reset every key to its default. */
+void
+cfg_reset(void)
+{
+	const struct cfg_entry	*ce;
+	struct cfg_value	*cv;
+	char			*cause;
+	u_int			 i;
+
+	for (ce = cfg_table; ce->name != NULL; ce++) {
+		cv = &cfg_values[ce->key];
+		free(cv->str);
+		for (i = 0; i < cv->nlist; i++)
+			free(cv->list[i]);
+		free(cv->list);
+		memset(cv, 0, sizeof *cv);
+		if (ce->type != CFG_LIST &&
+		    cfg_apply(ce, ce->dflt, &cause) != 0)
+			fatalx("bad default for %s: %s", ce->name, cause);
+		cv->set = 0;
+	}
+}
+
+/* inih handler: apply one key, remembering the first error. */
+static int
+cfg_handler(void *arg, const char *section, const char *name,
+    const char *value)
+{
+	struct cfg_parse	*cp = arg;
+	const struct cfg_entry	*ce;
+	char			*cause;
+
+	if (cp->error != NULL)
+		return (0);
+	if ((ce = cfg_find(section, name)) == NULL) {
+		if (*section == '\0')
+			xasprintf(&cp->error, "%s: key outside a section",
+			    name);
+		else
+			xasprintf(&cp->error, "%s: unknown key in [%s]",
+			    name, section);
+		return (0);
+	}
+	if (cfg_apply(ce, value, &cause) != 0) {
+		xasprintf(&cp->error, "%s: %s", name, cause);
+		free(cause);
+		return (0);
+	}
+	return (1);
+}
+
+/*
+ * Read an INI file. A missing file is an error only when must_exist. Errors
+ * are "FILE:LINE: KEY: what is wrong".
+ */
+int
+cfg_load(const char *path, int must_exist, char **cause)
+{
+	struct cfg_parse	 cp = { path, NULL };
+	FILE			*f;
+	int			 line;
+
+	if ((f = fopen(path, "r")) == NULL) {
+		if (errno == ENOENT && !must_exist)
+			return (0);
+		xasprintf(cause, "%s: %s", path, strerror(errno));
+		return (-1);
+	}
+	line = ini_parse_file(f, cfg_handler, &cp);
+	fclose(f);
+	if (line == 0)
+		return (0);
+	if (line < 0) {
+		xasprintf(cause, "%s: cannot read", path);
+		free(cp.error);
+		return (-1);
+	}
+	if (cp.error != NULL) {
+		xasprintf(cause, "%s:%d: %s", path, line, cp.error);
+		free(cp.error);
+	} else
+		xasprintf(cause, "%s:%d: syntax error (expected KEY = VALUE "
+		    "or [SECTION])", path, line);
+	return (-1);
+}
+
+/* Set a key from a command-line flag. */
+int
+cfg_set(enum cfg_key key, const char *value, char **cause)
+{
+	return (cfg_apply(&cfg_table[key], value, cause));
+}
+
+/* The value of a string or choice key. */
+const char *
+cfg_str(enum cfg_key key)
+{
+	return (cfg_values[key].str != NULL ? cfg_values[key].str : "");
+}
+
+/* The value of a number or flag key. */
+long long
+cfg_num(enum cfg_key key)
+{
+	return (cfg_values[key].num);
+}
+
+/* How many values a list key has. */
+u_int
+cfg_list_count(enum cfg_key key)
+{
+	return (cfg_values[key].nlist);
+}
+
+/* One value of a list key. */
+const char *
+cfg_list_get(enum cfg_key key, u_int i)
+{
+	return (cfg_values[key].list[i]);
+}
+
+/* Add a value to a list key. */
+void
+cfg_list_add(enum cfg_key key, const char *value)
+{
+	struct cfg_value	*cv = &cfg_values[key];
+
+	cv->list = xreallocarray(cv->list, cv->nlist + 1, sizeof *cv->list);
+	cv->list[cv->nlist++] = xstrdup(value);
+}

@@ -1,0 +1,267 @@
+/*
+ * headless.c: the headless frontend. Commands come one a line on standard
+ * input; events go out as JSON Lines on standard output (DESIGN.md, "The
+ * headless frontend"). End of input does not stop the node.
+ */
+
+#include "p2pchat.h"
+
+#define HEADLESS_LINE_MAX	(1024 * 1024)
+
+static struct bufferevent	*headless_in;
+static struct cmd_ctx		 headless_ctx;
+
+/* Print a finished JSON object as one line. */
+static void
+headless_emit(struct json *j)
+{
+	const char	*line;
+	size_t		 len;
+
+	line = json_end(j, &len);
+	fwrite(line, 1, len, stdout);
+	fflush(stdout);
+	buf_free(&j->b);
+}
+
+/* The text name of a message state. */
+const char *
+msg_state_name(int state)
+{
+	switch (state) {
+	case MSG_PENDING:
+		return ("pending");
+	case MSG_SENT:
+		return ("sent");
+	case MSG_DELIVERED:
+		return ("delivered");
+	default:
+		return ("received");
+	}
+}
+
+static void
+headless_ready(const char *listen)
+{
+	struct json	j;
+
+	json_begin(&j, "ready");
+	json_str(&j, "id", identity->hex);
+	json_str(&j, "nick", node_nick());
+	json_str(&j, "listen", listen);
+	headless_emit(&j);
+}
+
+/* Add a peer's members to an object. */
+static void
+headless_peer_fields(struct json *j, struct peer *p)
+{
+	json_str(j, "id", p->hex);
+	json_str(j, "nick", p->nick);
+	json_str(j, "state", peer_online(p) ? "online" : "offline");
+	json_str(j, "addr", p->addr != NULL ? p->addr : "");
+	json_str(j, "trust", peer_trust_name(p));
+}
+
+static void
+headless_peer(struct peer *p)
+{
+	struct json	j;
+
+	json_begin(&j, "peer");
+	headless_peer_fields(&j, p);
+	headless_emit(&j);
+}
+
+/* Add a message's members to an object. */
+static void
+headless_msg_fields(struct json *j, struct conv *c, const struct msg *m)
+{
+	if (c->peer != NULL)
+		json_str(j, "peer", c->peer->hex);
+	else {
+		json_hex(j, "peer", m->author, PEER_ID_LEN);
+		json_str(j, "room", room_name(c->room));
+	}
+	json_hex(j, "id", m->id, MSGID_LEN);
+	json_int(j, "ts", m->ts);
+}
+
+static void
+headless_message(struct conv *c, const struct msg *m)
+{
+	struct json	j;
+
+	json_begin(&j, m->outgoing ? "outgoing" : "message");
+	headless_msg_fields(&j, c, m);
+	json_strn(&j, "text", m->text, m->len);
+	if (m->outgoing)
+		json_str(&j, "state", msg_state_name(m->state));
+	headless_emit(&j);
+}
+
+static void
+headless_state(struct conv *c, const struct msg *m)
+{
+	struct json	j;
+
+	if (m->state != MSG_DELIVERED)
+		return;
+	json_begin(&j, "delivered");
+	if (c->peer != NULL)
+		json_str(&j, "peer", c->peer->hex);
+	else
+		json_str(&j, "room", room_name(c->room));
+	json_hex(&j, "id", m->id, MSGID_LEN);
+	headless_emit(&j);
+}
+
+static void
+headless_typing(struct peer *p)
+{
+	struct json	j;
+
+	json_begin(&j, "typing");
+	json_str(&j, "peer", p->hex);
+	json_str(&j, "state", p->typing ? "typing" : "stopped");
+	headless_emit(&j);
+}
+
+static void
+headless_error(const char *msg)
+{
+	struct json	j;
+
+	json_begin(&j, "error");
+	json_str(&j, "message", msg);
+	headless_emit(&j);
+}
+
+static void
+headless_warning(const char *msg, struct peer *p)
+{
+	struct json	j;
+
+	json_begin(&j, "warning");
+	json_str(&j, "message", msg);
+	if (p != NULL) {
+		json_str(&j, "peer", p->hex);
+		json_str(&j, "nick", p->nick);
+	}
+	headless_emit(&j);
+}
+
+static void
+headless_item(const char *event, const struct fe_kv *kv, u_int n)
+{
+	struct json	j;
+	u_int		i;
+
+	json_begin(&j, event);
+	for (i = 0; i < n; i++) {
+		if (kv[i].str != NULL)
+			json_str(&j, kv[i].key, kv[i].str);
+		else
+			json_int(&j, kv[i].key, kv[i].num);
+	}
+	headless_emit(&j);
+}
+
+static void
+headless_list_peer(struct peer *p, u_int n)
+{
+	struct json	j;
+
+	json_begin(&j, "peer");
+	json_int(&j, "n", n);
+	headless_peer_fields(&j, p);
+	headless_emit(&j);
+}
+
+static void
+headless_list_msg(const char *event, struct conv *c, const struct msg *m)
+{
+	struct json	j;
+
+	json_begin(&j, event);
+	headless_msg_fields(&j, c, m);
+	json_hex(&j, "from", m->author, PEER_ID_LEN);
+	json_strn(&j, "text", m->text, m->len);
+	json_str(&j, "state", msg_state_name(m->state));
+	headless_emit(&j);
+}
+
+static void
+headless_done(const char *command)
+{
+	struct json	j;
+
+	json_begin(&j, "done");
+	json_str(&j, "command", command);
+	headless_emit(&j);
+}
+
+const struct frontend headless_frontend = {
+	.name = "headless",
+	.ready = headless_ready,
+	.peer = headless_peer,
+	.message = headless_message,
+	.state = headless_state,
+	.typing = headless_typing,
+	.error = headless_error,
+	.warning = headless_warning,
+	.item = headless_item,
+	.list_peer = headless_list_peer,
+	.list_msg = headless_list_msg,
+	.done = headless_done,
+};
+
+/* Lines arrived on standard input: run each as a command. */
+static void
+headless_read_cb(struct bufferevent *bev, void *arg)
+{
+	struct evbuffer	*in = bufferevent_get_input(bev);
+	char		*line;
+	size_t		 len;
+
+	while ((line = evbuffer_readln(in, &len, EVBUFFER_EOL_CRLF)) != NULL) {
+		if (len != 0)
+			cmd_run(&headless_ctx, line);
+		free(line);
+		if (node_is_quitting())
+			return;
+	}
+	if (evbuffer_get_length(in) > HEADLESS_LINE_MAX) {
+		evbuffer_drain(in, evbuffer_get_length(in));
+		headless_error("input line longer than 1 MiB dropped");
+	}
+}
+
+/* End of input (or an error): stop reading, keep running. */
+static void
+headless_event_cb(struct bufferevent *bev, short what, void *arg)
+{
+	bufferevent_disable(bev, EV_READ);
+	log_info("%s: end of standard input", __func__);
+}
+
+/* Start reading commands. */
+void
+headless_start(void)
+{
+	evutil_make_socket_nonblocking(STDIN_FILENO);
+	headless_in = bufferevent_socket_new(node_base, STDIN_FILENO, 0);
+	bufferevent_setcb(headless_in, headless_read_cb, NULL,
+	    headless_event_cb, NULL);
+	bufferevent_enable(headless_in, EV_READ);
+	headless_ready(node_listen_address());
+}
+
+/* Stop reading commands. */
+void
+headless_stop(void)
+{
+	if (headless_in != NULL)
+		bufferevent_free(headless_in);
+	headless_in = NULL;
+}

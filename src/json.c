@@ -1,0 +1,136 @@
+/*
+ * json.c: JSON Lines output for the headless frontend.
+ *
+ * Output is pure ASCII: quotes, backslashes, every control character and
+ * every non-ASCII character are escaped (\uXXXX, with surrogate pairs above
+ * U+FFFF); a byte that is not valid UTF-8 becomes U+FFFD.
+ */
+
+#include "p2pchat.h"
+
+/* Escape len bytes of s as the inside of a JSON string. */
+void
+json_escape(struct buf *b, const char *s, size_t len)
+{
+	const u_char	*p = (const u_char *)s;
+	char		 tmp[16];
+	uint32_t	 cp;
+	size_t		 i = 0;
+	int		 n;
+
+	while (i < len) {
+		n = utf8_decode(p + i, len - i, &cp);
+		if (n == -1) {
+			cp = 0xfffd;
+			n = 1;
+		}
+		i += n;
+		switch (cp) {
+		case '"':  buf_put(b, "\\\"", 2); continue;
+		case '\\': buf_put(b, "\\\\", 2); continue;
+		case '\n': buf_put(b, "\\n", 2); continue;
+		case '\r': buf_put(b, "\\r", 2); continue;
+		case '\t': buf_put(b, "\\t", 2); continue;
+		case '\b': buf_put(b, "\\b", 2); continue;
+		case '\f': buf_put(b, "\\f", 2); continue;
+		}
+		if (cp >= 0x20 && cp < 0x7f) {
+			buf_put_u8(b, (uint8_t)cp);
+			continue;
+		}
+		if (cp > 0xffff) {
+			cp -= 0x10000;
+			snprintf(tmp, sizeof tmp, "\\u%04x\\u%04x",
+			    0xd800 + (cp >> 10), 0xdc00 + (cp & 0x3ff));
+		} else
+			snprintf(tmp, sizeof tmp, "\\u%04x", cp);
+		buf_put(b, tmp, strlen(tmp));
+	}
+}
+
+/* Start an object with its "event" key. */
+void
+json_begin(struct json *j, const char *event)
+{
+	buf_init(&j->b);
+	buf_put_u8(&j->b, '{');
+	j->first = 1;
+	json_str(j, "event", event);
+}
+
+/* Write a key and the separator before it. */
+static void
+json_key(struct json *j, const char *key)
+{
+	if (!j->first)
+		buf_put_u8(&j->b, ',');
+	j->first = 0;
+	buf_put_u8(&j->b, '"');
+	json_escape(&j->b, key, strlen(key));
+	buf_put(&j->b, "\":", 2);
+}
+
+/* Add a string member (NULL becomes null). */
+void
+json_str(struct json *j, const char *key, const char *value)
+{
+	if (value == NULL) {
+		json_key(j, key);
+		buf_put(&j->b, "null", 4);
+		return;
+	}
+	json_strn(j, key, value, strlen(value));
+}
+
+/* Add a string member of a given length. */
+void
+json_strn(struct json *j, const char *key, const char *value, size_t len)
+{
+	json_key(j, key);
+	buf_put_u8(&j->b, '"');
+	json_escape(&j->b, value, len);
+	buf_put_u8(&j->b, '"');
+}
+
+/* Add an integer member. */
+void
+json_int(struct json *j, const char *key, long long value)
+{
+	char	tmp[32];
+
+	json_key(j, key);
+	snprintf(tmp, sizeof tmp, "%lld", value);
+	buf_put(&j->b, tmp, strlen(tmp));
+}
+
+/* Add a boolean member. */
+void
+json_bool(struct json *j, const char *key, int value)
+{
+	json_key(j, key);
+	if (value)
+		buf_put(&j->b, "true", 4);
+	else
+		buf_put(&j->b, "false", 5);
+}
+
+/* Add bytes as a hex string member. */
+void
+json_hex(struct json *j, const char *key, const uint8_t *data, size_t len)
+{
+	char	*hex;
+
+	hex = xmalloc(2 * len + 1);
+	hex_encode(data, len, hex);
+	json_str(j, key, hex);
+	free(hex);
+}
+
+/* Close the object and return the line (with its newline); free with buf. */
+const char *
+json_end(struct json *j, size_t *len)
+{
+	buf_put(&j->b, "}\n", 2);
+	*len = j->b.size;
+	return ((const char *)j->b.d);
+}

@@ -1,0 +1,280 @@
+/*
+ * main.c: the p2pchat program: options, the profile directory and its lock,
+ * then the node with the screen or the headless frontend.
+ */
+
+#include "p2pchat.h"
+
+#include <getopt.h>
+#include <sys/file.h>
+
+const struct frontend	*fe;
+static int		 main_lock_fd = -1;
+
+/* Print the usage summary. */
+static void
+main_usage(FILE *f)
+{
+	fprintf(f,
+"usage: p2pchat [-hV] [--headless] [-d DIR] [-f FILE] [-l ADDR:PORT]\n"
+"               [-c ADDR:PORT]... [-n NAME]\n"
+"  -d, --home DIR          profile directory (database, log)\n"
+"  -f, --config FILE       configuration file (p2pchat.ini(5))\n"
+"  -l, --listen ADDR:PORT  listen address; * is every address, port 0 any\n"
+"  -c, --connect ADDR:PORT dial a peer at start (repeatable)\n"
+"  -n, --nick NAME         nick shown to peers\n"
+"      --headless          commands on stdin, JSON Lines events on stdout\n"
+"  -V, --version           print the version and exit\n"
+"  -h, --help              print this help and exit\n"
+"See p2pchat(1).\n");
+}
+
+/* A usage error: one line, a hint, exit 2. */
+static __dead void
+main_usage_error(const char *what, const char *arg)
+{
+	fprintf(stderr, "p2pchat: %s%s (try p2pchat --help)\n", what, arg);
+	exit(2);
+}
+
+/* A runtime error before the loop: one line, exit 1. */
+static __dead void
+main_fail(const char *cause)
+{
+	fprintf(stderr, "p2pchat: %s\n", cause);
+	exit(1);
+}
+
+/* Make a directory and its parents; the last one gets mode. */
+static int
+main_mkdirs(const char *path, mode_t mode, char **cause)
+{
+	char	*copy, *p;
+
+	copy = xstrdup(path);
+	for (p = copy + 1; *p != '\0'; p++) {
+		if (*p != '/')
+			continue;
+		*p = '\0';
+		if (mkdir(copy, 0755) != 0 && errno != EEXIST) {
+			xasprintf(cause, "%s: %s", copy, strerror(errno));
+			free(copy);
+			return (-1);
+		}
+		*p = '/';
+	}
+	free(copy);
+	if (mkdir(path, mode) != 0 && errno != EEXIST) {
+		xasprintf(cause, "%s: %s", path, strerror(errno));
+		return (-1);
+	}
+	return (0);
+}
+
+/* The default profile directory: $XDG_DATA_HOME/p2pchat. */
+static char *
+main_default_home(void)
+{
+	const char	*x, *home;
+	char		*path;
+
+	if ((x = getenv("XDG_DATA_HOME")) != NULL && *x == '/')
+		xasprintf(&path, "%s/p2pchat", x);
+	else {
+		if ((home = getenv("HOME")) == NULL)
+			main_fail("HOME is not set; give --home DIR");
+		xasprintf(&path, "%s/.local/share/p2pchat", home);
+	}
+	return (path);
+}
+
+/* The default config file: $XDG_CONFIG_HOME/p2pchat/p2pchat.ini. */
+static char *
+main_default_config(void)
+{
+	const char	*x, *home;
+	char		*path;
+
+	if ((x = getenv("XDG_CONFIG_HOME")) != NULL && *x == '/')
+		xasprintf(&path, "%s/p2pchat/p2pchat.ini", x);
+	else {
+		if ((home = getenv("HOME")) == NULL)
+			return (NULL);
+		xasprintf(&path, "%s/.config/p2pchat/p2pchat.ini", home);
+	}
+	return (path);
+}
+
+/* Take the profile lock so a second p2pchat cannot use the directory. */
+static int
+main_lock(const char *home, char **cause)
+{
+	char	*path, pid[32];
+	int	 fd;
+
+	xasprintf(&path, "%s/p2pchat.lock", home);
+	fd = open(path, O_RDWR|O_CREAT|O_CLOEXEC, 0600);
+	if (fd == -1) {
+		xasprintf(cause, "%s: %s", path, strerror(errno));
+		free(path);
+		return (-1);
+	}
+	if (flock(fd, LOCK_EX|LOCK_NB) != 0) {
+		ssize_t	n = read(fd, pid, sizeof pid - 1);
+
+		pid[n > 0 ? n : 0] = '\0';
+		pid[strcspn(pid, "\n")] = '\0';
+		xasprintf(cause, "%s is in use by another p2pchat%s%s%s", home,
+		    *pid ? " (pid " : "", pid, *pid ? ")" : "");
+		close(fd);
+		free(path);
+		return (-1);
+	}
+	if (ftruncate(fd, 0) == 0) {
+		snprintf(pid, sizeof pid, "%ld\n", (long)getpid());
+		if (write(fd, pid, strlen(pid)) < 0)
+			log_warnx("%s: writing the lock file", __func__);
+	}
+	main_lock_fd = fd;
+	free(path);
+	return (0);
+}
+
+enum {
+	OPT_HEADLESS = 256,
+};
+
+static const struct option main_options[] = {
+	{ "home", required_argument, NULL, 'd' },
+	{ "config", required_argument, NULL, 'f' },
+	{ "listen", required_argument, NULL, 'l' },
+	{ "connect", required_argument, NULL, 'c' },
+	{ "nick", required_argument, NULL, 'n' },
+	{ "headless", no_argument, NULL, OPT_HEADLESS },
+	{ "version", no_argument, NULL, 'V' },
+	{ "help", no_argument, NULL, 'h' },
+	{ NULL, 0, NULL, 0 }
+};
+
+int
+main(int argc, char **argv)
+{
+	char		*home = NULL, *config = NULL, *listen = NULL;
+	char		*nick = NULL, *path, *cause;
+	char		**connects = NULL;
+	u_int		 nconnects = 0, i;
+	int		 ch, headless = 0, must_exist = 0;
+	static const char *levels[] = { "warn", "info", "debug" };
+	int		 level;
+
+	setlocale(LC_ALL, "");
+	umask(077);
+	opterr = 0;
+	while ((ch = getopt_long(argc, argv, ":d:f:l:c:n:Vh", main_options,
+	    NULL)) != -1) {
+		switch (ch) {
+		case 'd':
+			home = optarg;
+			break;
+		case 'f':
+			config = optarg;
+			break;
+		case 'l':
+			listen = optarg;
+			break;
+		case 'c':
+			connects = xreallocarray(connects, nconnects + 1,
+			    sizeof *connects);
+			connects[nconnects++] = optarg;
+			break;
+		case 'n':
+			nick = optarg;
+			break;
+		case OPT_HEADLESS:
+			headless = 1;
+			break;
+		case 'V':
+			printf("p2pchat %s\n", PACKAGE_VERSION);
+			return (0);
+		case 'h':
+			main_usage(stdout);
+			return (0);
+		case ':':
+			main_usage_error("missing argument to ",
+			    argv[optind - 1]);
+		default:
+			main_usage_error("unknown option ", argv[optind - 1]);
+		}
+	}
+	if (optind != argc)
+		main_usage_error("unexpected argument ", argv[optind]);
+
+	if (sodium_init() < 0)
+		main_fail("libsodium failed to initialise");
+	cfg_reset();
+	if (config != NULL)
+		must_exist = 1;
+	else if (home != NULL)
+		xasprintf(&config, "%s/p2pchat.ini", home);
+	else
+		config = main_default_config();
+	if (config != NULL && cfg_load(config, must_exist, &cause) != 0)
+		main_fail(cause);
+	if (listen != NULL && cfg_set(CFG_LISTEN, listen, &cause) != 0)
+		main_fail(cause);
+	if (nick != NULL && cfg_set(CFG_NICK, nick, &cause) != 0) {
+		fprintf(stderr, "p2pchat: --nick: %s (try p2pchat --help)\n",
+		    cause);
+		exit(2);
+	}
+	for (i = 0; i < nconnects; i++)
+		cfg_list_add(CFG_BOOTSTRAP, connects[i]);
+
+	if (home == NULL)
+		home = main_default_home();
+	if (main_mkdirs(home, 0700, &cause) != 0)
+		main_fail(cause);
+	if (main_lock(home, &cause) != 0)
+		main_fail(cause);
+	for (level = 0; level < 3; level++) {
+		if (strcmp(cfg_str(CFG_LOG_LEVEL), levels[level]) == 0)
+			break;
+	}
+	xasprintf(&path, "%s/p2pchat.log", home);
+	if (log_open(path, level + 1, &cause) != 0)
+		main_fail(cause);
+	free(path);
+	log_info("%s: p2pchat %s starting in %s", __func__, PACKAGE_VERSION,
+	    home);
+
+	xasprintf(&path, "%s/p2pchat.db", home);
+	if (store_open(path, &cause) != 0)
+		main_fail(cause);
+	free(path);
+	if (identity_load(&cause) != 0 || peer_load(&cause) != 0)
+		main_fail(cause);
+
+	fe = headless ? &headless_frontend : &ui_frontend;
+	if (node_init(&cause) != 0)
+		main_fail(cause);
+	if (headless)
+		headless_start();
+	else if (ui_start(&cause) != 0)
+		main_fail(cause);
+	node_start_dialling();
+	node_loop();
+
+	if (headless)
+		headless_stop();
+	else
+		ui_stop();
+	node_shutdown();
+	identity_free();
+	store_close();
+	log_info("%s: stopped", __func__);
+	log_close();
+	free(connects);
+	if (main_lock_fd != -1)
+		close(main_lock_fd);
+	return (0);
+}

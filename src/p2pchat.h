@@ -1,0 +1,585 @@
+/*
+ * p2pchat.h: the central header. Shared structures and every cross-file
+ * prototype, grouped by the file that defines them.
+ */
+
+#ifndef P2PCHAT_H
+#define P2PCHAT_H
+
+#ifdef HAVE_CONFIG_H
+#include "config.h"
+#endif
+
+#include <sys/types.h>
+#include <sys/socket.h>
+#include <sys/stat.h>
+#include <sys/time.h>
+
+#include <netinet/in.h>
+
+#include <errno.h>
+#include <fcntl.h>
+#include <limits.h>
+#include <locale.h>
+#include <stdarg.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+#include <unistd.h>
+
+#include <event2/event.h>
+#include <event2/buffer.h>
+#include <event2/bufferevent.h>
+#include <event2/listener.h>
+#include <sodium.h>
+
+#include "compat.h"
+#include "noise.h"
+
+#ifndef __dead
+#define __dead __attribute__((__noreturn__))
+#endif
+#define printflike(a, b) __attribute__((__format__(__printf__, a, b)))
+
+#define P2PCHAT_PROLOGUE	"p2pchat/1"
+#define P2PCHAT_NOISE		"Noise_XX_25519_ChaChaPoly_BLAKE2b"
+#define P2PCHAT_SIGCTX		"p2pchat/1 noise static"
+#define PEER_ID_LEN		32
+#define PEER_HEX_LEN		64
+#define MSGID_LEN		16
+#define NICK_MAX		64
+#define TEXT_MAX		16384
+#define FRAME_MAX		65535
+#define RECORD_MAX		(FRAME_MAX - NOISE_TAGLEN)
+#define IDENTITY_PAYLOAD_LEN	96
+
+/* Record types (PROTOCOL.md section 3 and p2pchat-protocol(7)). */
+#define REC_HELLO		0x01
+#define REC_PING		0x02
+#define REC_PONG		0x03
+#define REC_BYE			0x04
+#define REC_CHAT		0x10
+#define REC_ACK			0x11
+#define REC_TYPING		0x12
+#define REC_PEX_REQUEST		0x20
+#define REC_PEX			0x21
+#define REC_ROOM_MSG		0x30
+#define REC_ROOM_SYNC		0x31
+#define REC_RELAY		0x38
+#define REC_RELAY_ACK		0x39
+
+/* BYE reasons. */
+#define BYE_NORMAL		0
+#define BYE_PROTOCOL		1
+#define BYE_DUPLICATE		2
+#define BYE_OVERLOADED		3
+#define BYE_BLOCKED		4
+
+/* log.c */
+#define LOG_FATAL	0
+#define LOG_WARN	1
+#define LOG_INFO	2
+#define LOG_DEBUG	3
+int		 log_open(const char *, int, char **);
+void		 log_close(void);
+void		 log_set_fatal_hook(void (*)(void));
+void		 log_write(int, const char *, ...) printflike(2, 3);
+__dead void	 fatal(const char *, ...) printflike(1, 2);
+__dead void	 fatalx(const char *, ...) printflike(1, 2);
+#define log_debug(...)	log_write(LOG_DEBUG, __VA_ARGS__)
+#define log_info(...)	log_write(LOG_INFO, __VA_ARGS__)
+#define log_warnx(...)	log_write(LOG_WARN, __VA_ARGS__)
+
+/* xmalloc.c */
+void		*xmalloc(size_t);
+void		*xcalloc(size_t, size_t);
+void		*xreallocarray(void *, size_t, size_t);
+char		*xstrdup(const char *);
+char		*xstrndup(const char *, size_t);
+int		 xasprintf(char **, const char *, ...) printflike(2, 3);
+int		 xvasprintf(char **, const char *, va_list);
+int		 xsnprintf(char *, size_t, const char *, ...) printflike(3, 4);
+
+/* buf.c */
+struct buf {
+	u_char	*d;
+	size_t	 size;		/* bytes held */
+	size_t	 off;		/* read position */
+	size_t	 alloc;		/* 0 for a read-only view */
+};
+void		 buf_from(struct buf *, const void *, size_t);
+void		 buf_init(struct buf *);
+void		 buf_free(struct buf *);
+void		 buf_reset(struct buf *);
+size_t		 buf_left(const struct buf *);
+const u_char	*buf_ptr(const struct buf *);
+int		 buf_get(struct buf *, void *, size_t);
+int		 buf_get_ptr(struct buf *, const u_char **, size_t);
+int		 buf_get_u8(struct buf *, uint8_t *);
+int		 buf_get_u16(struct buf *, uint16_t *);
+int		 buf_get_u32(struct buf *, uint32_t *);
+int		 buf_get_u64(struct buf *, uint64_t *);
+u_char		*buf_reserve(struct buf *, size_t);
+void		 buf_put(struct buf *, const void *, size_t);
+void		 buf_put_u8(struct buf *, uint8_t);
+void		 buf_put_u16(struct buf *, uint16_t);
+void		 buf_put_u32(struct buf *, uint32_t);
+void		 buf_put_u64(struct buf *, uint64_t);
+void		 buf_poke_u16(u_char *, uint16_t);
+
+/* utf8.c */
+int		 utf8_valid(const char *, size_t, int);
+size_t		 utf8_cut(const char *, size_t, size_t);
+int		 utf8_decode(const u_char *, size_t, uint32_t *);
+void		 hex_encode(const uint8_t *, size_t, char *);
+int		 hex_decode(const char *, uint8_t *, size_t);
+int64_t		 now_ms(void);
+int		 addr_parse(const char *, char **, u_short *, char **);
+
+/* json.c */
+struct json {
+	struct buf	b;
+	int		first;
+};
+void		 json_begin(struct json *, const char *);
+void		 json_str(struct json *, const char *, const char *);
+void		 json_strn(struct json *, const char *, const char *, size_t);
+void		 json_int(struct json *, const char *, long long);
+void		 json_bool(struct json *, const char *, int);
+void		 json_hex(struct json *, const char *, const uint8_t *, size_t);
+const char	*json_end(struct json *, size_t *);
+void		 json_escape(struct buf *, const char *, size_t);
+
+/* config.c */
+enum cfg_type {
+	CFG_STRING,
+	CFG_NUMBER,
+	CFG_FLAG,
+	CFG_LIST,		/* repeatable ADDR:PORT */
+	CFG_ADDR,		/* one ADDR:PORT */
+	CFG_CHOICE,
+};
+enum cfg_key {
+	CFG_NICK,
+	CFG_LISTEN,
+	CFG_BOOTSTRAP,
+	CFG_MAX_PEERS,
+	CFG_MAX_HANDSHAKES,
+	CFG_MAX_PER_ADDRESS,
+	CFG_PEERS_TARGET,
+	CFG_LAN_DISCOVERY,
+	CFG_LAN_PORT,
+	CFG_LOG_LEVEL,
+	CFG_TIME_FORMAT,
+	CFG_DATE_FORMAT,
+	CFG_COLOURS,
+	CFG_BELL,
+	CFG_TITLE,
+	CFG_NOTIFY,
+	CFG_PASTE_LINES,
+	CFG__COUNT
+};
+struct cfg_entry {
+	enum cfg_key	 key;
+	const char	*section;
+	const char	*name;
+	enum cfg_type	 type;
+	const char	*dflt;
+	long long	 min;
+	long long	 max;
+	const char	*choices;	/* "a|b|c" for CFG_CHOICE */
+	const char	*help;
+};
+extern const struct cfg_entry cfg_table[];
+int		 cfg_load(const char *, int, char **);
+int		 cfg_set(enum cfg_key, const char *, char **);
+const char	*cfg_str(enum cfg_key);
+long long	 cfg_num(enum cfg_key);
+u_int		 cfg_list_count(enum cfg_key);
+const char	*cfg_list_get(enum cfg_key, u_int);
+void		 cfg_list_add(enum cfg_key, const char *);
+void		 cfg_reset(void);
+
+/* identity.c */
+struct identity {
+	uint8_t		 ed_pk[32];
+	uint8_t		*ed_sk;		/* 64 bytes, sodium_malloc */
+	uint8_t		 x_pk[32];
+	uint8_t		*x_sk;		/* 32 bytes, sodium_malloc */
+	uint8_t		 payload[IDENTITY_PAYLOAD_LEN];
+	char		 hex[PEER_HEX_LEN + 1];
+};
+extern struct identity *identity;
+int		 identity_load(char **);
+void		 identity_free(void);
+int		 identity_payload_check(const uint8_t *, size_t, const uint8_t *,
+		     uint8_t *);
+void		 identity_safety_number(const uint8_t *, const uint8_t *, char *,
+		     size_t);
+
+
+/* Message states and trust states, as stored. */
+#define MSG_PENDING		0
+#define MSG_SENT		1
+#define MSG_DELIVERED		2
+#define MSG_RECEIVED		3
+#define TRUST_UNVERIFIED	0
+#define TRUST_VERIFIED		1
+#define TRUST_BLOCKED		2
+
+/* A message, as stored and as shown. */
+struct msg {
+	int64_t		 rowid;
+	int64_t		 conv;
+	uint8_t		 id[MSGID_LEN];
+	uint8_t		 author[PEER_ID_LEN];
+	int		 outgoing;
+	int		 state;
+	int64_t		 ts;		/* author's sent_at, Unix ms */
+	int64_t		 stored;	/* local time stored, Unix ms */
+	char		*text;
+	size_t		 len;
+};
+struct msg_list {
+	struct msg	*v;
+	u_int		 n;
+};
+
+/* Rows handed out by the loaders in store.c. */
+struct peer_row {
+	int64_t		 dbid;
+	uint8_t		 id[PEER_ID_LEN];
+	const char	*nick;
+	int		 trust;
+	int		 conflict;
+	int64_t		 last_seen;
+};
+struct conv_row {
+	int64_t		 id;
+	int64_t		 peer;
+	const char	*room;
+	const char	*secret;
+	int		 joined;
+	int64_t		 last_read;
+	u_int		 unread;
+};
+struct addr_row {
+	const char	*host;
+	u_short		 port;
+	int		 source;
+	int		 failures;
+	int64_t		 last_ok;
+	int		 has_peer;
+	uint8_t		 peer[PEER_ID_LEN];
+};
+
+/* A conversation: with one peer, or in a room. */
+struct conv {
+	int64_t		 id;
+	struct peer	*peer;		/* direct conversation */
+	struct room	*room;		/* room conversation */
+	int64_t		 last_read;	/* messages.id */
+	u_int		 unread;
+	TAILQ_ENTRY(conv) entry;
+};
+TAILQ_HEAD(convs, conv);
+extern struct convs convs;
+
+/* A known peer: pinned key, nick, trust, and its session if online. */
+struct peer {
+	uint8_t		 id[PEER_ID_LEN];
+	char		 hex[PEER_HEX_LEN + 1];
+	int64_t		 dbid;
+	struct conv	*conv;
+	char		*nick;
+	int		 trust;
+	int		 conflict;
+	int64_t		 last_seen;
+	struct session	*session;	/* established session or NULL */
+	char		*addr;		/* remote address of the last session */
+	int		 typing;
+
+	/* Redialling. */
+	char		*dial_host;
+	u_short		 dial_port;
+	struct event	*redial;
+	u_int		 backoff;	/* ms */
+	int64_t		 up_since;
+
+	RB_ENTRY(peer)	 entry;
+	TAILQ_ENTRY(peer) list;
+};
+RB_HEAD(peer_tree, peer);
+TAILQ_HEAD(peer_list, peer);
+extern struct peer_tree peer_tree;
+extern struct peer_list peer_list;
+
+/* One TCP connection to a peer, from dial or accept to close. */
+enum session_state {
+	SESSION_CONNECTING,
+	SESSION_HANDSHAKE,
+	SESSION_HELLO,		/* authenticated, waiting for HELLO */
+	SESSION_OPEN,
+	SESSION_CLOSING,
+};
+struct session {
+	enum session_state	 state;
+	int			 initiator;
+	struct bufferevent	*bev;
+	struct event		*timer;
+	struct noise_hs		*hs;
+	struct noise_cipher	 tx;
+	struct noise_cipher	 rx;
+	uint8_t			 remote_id[PEER_ID_LEN];
+	struct peer		*peer;
+	char			*host;		/* remote IP as text */
+	u_short			 port;		/* remote TCP port */
+	char			*dial;		/* "HOST:PORT" we dialled */
+	u_short			 listen_port;	/* from HELLO */
+	int64_t			 opened;	/* Unix ms */
+	int64_t			 last_rx;	/* Unix ms */
+	uint64_t		 ping_token;
+	int64_t			 outbox_sent;	/* messages.id sent so far */
+	int			 bye_reason;	/* reason we closed, or -1 */
+	u_int			 pex_asked;
+	TAILQ_ENTRY(session)	 entry;
+	RB_ENTRY(session)	 id_entry;
+};
+TAILQ_HEAD(sessions, session);
+extern struct sessions sessions;
+
+/* The frontend: the screen or the headless JSON Lines printer. */
+struct fe_kv {
+	const char	*key;
+	const char	*str;		/* NULL for a number */
+	long long	 num;
+};
+struct frontend {
+	const char	*name;
+	void		(*ready)(const char *);
+	void		(*peer)(struct peer *);
+	void		(*message)(struct conv *, const struct msg *);
+	void		(*state)(struct conv *, const struct msg *);
+	void		(*typing)(struct peer *);
+	void		(*error)(const char *);
+	void		(*warning)(const char *, struct peer *);
+	void		(*item)(const char *, const struct fe_kv *, u_int);
+	void		(*list_peer)(struct peer *, u_int);
+	void		(*list_msg)(const char *, struct conv *,
+			    const struct msg *);
+	void		(*done)(const char *);
+	void		(*help_keys)(void);
+	void		(*open_conv)(struct conv *);
+};
+extern const struct frontend *fe;
+void		 fe_errorf(const char *, ...) printflike(1, 2);
+
+/* store.c */
+int		 store_open(const char *, char **);
+void		 store_close(void);
+int		 store_begin(char **);
+int		 store_commit(char **);
+int		 store_pending(void);
+int		 store_identity_get(struct identity *, char **);
+int		 store_identity_put(const struct identity *, char **);
+int		 store_peer_load(void (*)(const struct peer_row *, void *),
+		     void *, char **);
+int		 store_peer_add(const uint8_t *, const char *, int, int64_t *,
+		     int64_t *, char **);
+int		 store_peer_seen(int64_t, const char *, char **);
+int		 store_peer_trust(int64_t, int, char **);
+int		 store_conv_load(void (*)(const struct conv_row *, void *),
+		     void *, char **);
+int		 store_conv_read(int64_t, int64_t, char **);
+int		 store_msg_add(struct msg *, int *, char **);
+int		 store_msg_state(int64_t, const uint8_t *, int, char **);
+int		 store_msg_outbox(int64_t, int64_t, struct msg_list *, char **);
+int		 store_msg_page(int64_t, int, int64_t, int64_t, u_int,
+		     struct msg_list *, char **);
+int		 store_msg_get(int64_t, struct msg *, char **);
+int		 store_msg_search(const char *, u_int, struct msg_list *,
+		     char **);
+void		 msg_list_free(struct msg_list *);
+int		 store_addr_add(const char *, u_short, int, int64_t, char **);
+int		 store_addr_ok(const char *, u_short, int64_t, char **);
+int		 store_addr_fail(const char *, u_short, char **);
+int		 store_addr_prune(u_int, int64_t, char **);
+int		 store_addr_load(void (*)(const struct addr_row *, void *),
+		     void *, char **);
+
+/* Decoded records (wire.c). Text fields of CHAT point into the record. */
+#define PEX_MAX		64
+struct rec_hello {
+	uint8_t		 version;
+	char		 nick[NICK_MAX + 1];
+	uint16_t	 listen_port;
+	uint32_t	 features;
+	char		 agent[256];
+};
+struct rec_chat {
+	uint8_t		 id[MSGID_LEN];
+	uint64_t	 sent_at;
+	const char	*text;
+	size_t		 len;
+};
+struct rec_pex_entry {
+	uint8_t		 id[PEER_ID_LEN];
+	uint8_t		 family;
+	uint8_t		 addr[16];
+	uint16_t	 port;
+};
+struct rec_pex {
+	uint8_t		 count;
+	struct rec_pex_entry entries[PEX_MAX];
+};
+struct rec_bye {
+	uint8_t		 reason;
+	char		 text[256];
+};
+struct record {
+	uint8_t		 type;
+	union {
+		struct rec_hello hello;
+		uint64_t	 token;
+		struct rec_bye	 bye;
+		struct rec_chat	 chat;
+		uint8_t		 ack[MSGID_LEN];
+		uint8_t		 typing;
+		struct rec_pex	 pex;
+		void		*mesh;
+	} u;
+	uint8_t		 mesh_body[RECORD_MAX];
+	size_t		 mesh_len;
+};
+
+/* wire.c */
+int		 wire_frame(const u_char *, size_t, const u_char **, size_t *,
+		     size_t *);
+int		 wire_parse(const u_char *, size_t, struct record *);
+void		 wire_build_hello(struct buf *, const char *, u_short, uint32_t,
+		     const char *);
+void		 wire_build_chat(struct buf *, const uint8_t *, uint64_t,
+		     const char *, size_t);
+void		 wire_build_bye(struct buf *, uint8_t, const char *);
+
+/* session.c */
+int		 session_send(struct session *, const u_char *, size_t);
+int		 session_send_buf(struct session *, struct buf *);
+void		 session_close(struct session *, int, const char *);
+void		 session_free_all(void);
+void		 session_accept(evutil_socket_t, struct sockaddr *, int);
+struct session	*session_dial(struct sockaddr *, int, const char *, char **);
+void		 session_counts(u_int *, u_int *);
+
+/* node.c */
+extern struct event_base *node_base;
+extern void	(*node_winch_hook)(void);
+const char	*node_nick(void);
+void		 node_set_nick(const char *);
+u_short		 node_listen_port(void);
+const char	*node_listen_address(void);
+void		 node_sockaddr_host(const struct sockaddr *, char *, size_t,
+		     u_short *);
+void		 node_schedule_commit(void);
+int		 node_init(char **);
+void		 node_quit(void);
+int		 node_is_quitting(void);
+void		 node_loop(void);
+void		 node_shutdown(void);
+int		 node_admit(struct session *, const char **);
+int		 node_connect(const char *, int, char **);
+void		 node_dial_failed(struct session *, const char *);
+void		 node_session_open(struct session *);
+void		 node_session_gone(struct session *);
+void		 node_start_dialling(void);
+
+/* peer.c */
+struct peer	*peer_find(const uint8_t *);
+int		 peer_load(char **);
+void		 peer_free_all(void);
+struct peer	*peer_authenticated(const uint8_t *, const char *, char **);
+const char	*peer_name(struct peer *);
+const char	*peer_trust_name(struct peer *);
+u_int		 peer_number(struct peer *);
+struct peer	*peer_resolve(const char *, char **);
+int		 peer_online(struct peer *);
+u_int		 peer_count_online(void);
+
+/* conv.c */
+struct conv	*conv_add(int64_t, int64_t, u_int);
+struct conv	*conv_find(int64_t);
+const char	*conv_name(struct conv *);
+void		 conv_mark_read(struct conv *, int64_t);
+void		 conv_free_all(void);
+
+/* chat.c */
+void		 chat_flush(struct peer *);
+void		 chat_session_open(struct session *);
+void		 chat_committed(int);
+int		 chat_record(struct session *, struct record *);
+int		 chat_send(struct peer *, const char *, size_t, char **);
+int		 chat_typing(struct peer *, int, char **);
+
+/* room.c */
+struct room;
+void		 room_loaded(struct conv *, const char *, const char *, int);
+const char	*room_name(struct room *);
+struct conv	*room_conv(const char *, char **);
+int		 room_send(struct room *, const char *, size_t, char **);
+int		 mesh_parse(uint8_t, struct buf *, struct record *);
+int		 mesh_record(struct session *, struct record *);
+void		 mesh_session_open(struct session *);
+void		 mesh_session_gone(struct session *);
+void		 mesh_shutdown(void);
+int		 pex_record(struct session *, struct record *);
+
+/* cmd.c */
+struct cmd_ctx {
+	struct conv	*conv;		/* the open conversation (screen) */
+};
+struct cmd_entry {
+	const char	*name;
+	const char	*alias;
+	const char	*usage;
+	int		 min;
+	int		 max;
+	int		 rest;
+	int		(*exec)(struct cmd_ctx *, int, char **, char **);
+	const char	*help;
+};
+extern const struct cmd_entry cmd_table[];
+const struct cmd_entry *cmd_find(const char *, char **);
+int		 cmd_run(struct cmd_ctx *, const char *);
+
+/* cmd-peer.c */
+int		 cmd_connect(struct cmd_ctx *, int, char **, char **);
+int		 cmd_peers(struct cmd_ctx *, int, char **, char **);
+int		 cmd_id(struct cmd_ctx *, int, char **, char **);
+int		 cmd_nick(struct cmd_ctx *, int, char **, char **);
+int		 cmd_verify(struct cmd_ctx *, int, char **, char **);
+int		 cmd_trust(struct cmd_ctx *, int, char **, char **);
+int		 cmd_block(struct cmd_ctx *, int, char **, char **);
+int		 cmd_typing(struct cmd_ctx *, int, char **, char **);
+
+/* cmd-chat.c */
+struct conv	*cmd_conv(const char *, char **);
+int		 cmd_send(struct conv *, const char *, char **);
+int		 cmd_msg(struct cmd_ctx *, int, char **, char **);
+int		 cmd_history(struct cmd_ctx *, int, char **, char **);
+int		 cmd_search(struct cmd_ctx *, int, char **, char **);
+int		 cmd_query(struct cmd_ctx *, int, char **, char **);
+
+/* headless.c */
+extern const struct frontend headless_frontend;
+const char	*msg_state_name(int);
+void		 headless_start(void);
+void		 headless_stop(void);
+
+/* ui.c (the screen; in the program, not the core library) */
+extern const struct frontend ui_frontend;
+int		 ui_start(char **);
+void		 ui_stop(void);
+
+#endif /* P2PCHAT_H */

@@ -1,0 +1,559 @@
+/*
+ * session.c: one TCP connection to a peer, on a libevent bufferevent: the
+ * Noise XX handshake, framing, encryption, HELLO, keepalive and close.
+ *
+ * Callbacks only change state. A session is never freed from inside its own
+ * callbacks: session_close() marks it closing and a zero timer frees it once
+ * the BYE is flushed (or after two seconds).
+ */
+
+#include "p2pchat.h"
+
+#include <arpa/inet.h>
+
+struct sessions		 sessions = TAILQ_HEAD_INITIALIZER(sessions);
+static u_int		 session_nhandshake;
+static u_int		 session_nopen;
+static u_char		 session_plain[FRAME_MAX];
+
+#define SESSION_HANDSHAKE_MS	10000
+#define SESSION_IDLE_MS		30000
+#define SESSION_DEAD_MS		90000
+#define SESSION_TICK_MS		10000
+#define SESSION_OUT_MAX		(16 * 1024 * 1024)
+#define SESSION_IN_MAX		(4 * (FRAME_MAX + 2))
+
+static void	session_read_cb(struct bufferevent *, void *);
+static void	session_event_cb(struct bufferevent *, short, void *);
+static void	session_timer_cb(evutil_socket_t, short, void *);
+static void	session_handshake_done(struct session *);
+
+/* Arm the session timer in ms. */
+static void
+session_timer(struct session *s, int64_t ms)
+{
+	struct timeval	tv;
+
+	tv.tv_sec = ms / 1000;
+	tv.tv_usec = (ms % 1000) * 1000;
+	evtimer_add(s->timer, &tv);
+}
+
+/* Count connections in the handshake from one address. */
+static u_int
+session_count_host(const char *host)
+{
+	struct session	*s;
+	u_int		 n = 0;
+
+	TAILQ_FOREACH(s, &sessions, entry) {
+		if (s->state <= SESSION_HANDSHAKE && strcmp(s->host, host) == 0)
+			n++;
+	}
+	return (n);
+}
+
+/* Make a session around a bufferevent. */
+static struct session *
+session_new(struct bufferevent *bev, int initiator, const char *host,
+    u_short port, const char *dial)
+{
+	struct session	*s;
+
+	s = xcalloc(1, sizeof *s);
+	s->bev = bev;
+	s->initiator = initiator;
+	s->host = xstrdup(host);
+	s->port = port;
+	s->dial = dial != NULL ? xstrdup(dial) : NULL;
+	s->opened = s->last_rx = now_ms();
+	s->bye_reason = -1;
+	s->state = SESSION_CONNECTING;
+	s->timer = evtimer_new(node_base, session_timer_cb, s);
+	bufferevent_setcb(bev, session_read_cb, NULL, session_event_cb, s);
+	bufferevent_setwatermark(bev, EV_READ, 0, SESSION_IN_MAX);
+	TAILQ_INSERT_TAIL(&sessions, s, entry);
+	session_nhandshake++;
+	session_timer(s, SESSION_HANDSHAKE_MS);
+	return (s);
+}
+
+/* Free a session. */
+static void
+session_free(struct session *s)
+{
+	TAILQ_REMOVE(&sessions, s, entry);
+	if (s->state <= SESSION_HANDSHAKE)
+		session_nhandshake--;
+	if (s->hs != NULL)
+		noise_hs_free(s->hs);
+	noise_cipher_wipe(&s->tx);
+	noise_cipher_wipe(&s->rx);
+	if (s->bev != NULL)
+		bufferevent_free(s->bev);
+	event_free(s->timer);
+	free(s->host);
+	free(s->dial);
+	free(s);
+}
+
+/* Free every session (at exit). */
+void
+session_free_all(void)
+{
+	struct session	*s;
+
+	while ((s = TAILQ_FIRST(&sessions)) != NULL) {
+		if (s->state != SESSION_CLOSING)
+			session_close(s, BYE_NORMAL, "shutting down");
+		session_free(s);
+	}
+}
+
+/* Write a frame with a handshake message. */
+static void
+session_write_frame(struct session *s, const u_char *p, size_t len)
+{
+	u_char	hdr[2];
+
+	buf_poke_u16(hdr, (uint16_t)len);
+	bufferevent_write(s->bev, hdr, 2);
+	bufferevent_write(s->bev, p, len);
+}
+
+/* Encrypt one record into a frame on the session's output. */
+int
+session_send(struct session *s, const u_char *rec, size_t len)
+{
+	struct evbuffer		*out;
+	struct evbuffer_iovec	 v;
+
+	if (s->state < SESSION_HELLO || s->state == SESSION_CLOSING)
+		return (-1);
+	if (len == 0 || len > RECORD_MAX)
+		fatalx("%s: record of %zu bytes", __func__, len);
+	out = bufferevent_get_output(s->bev);
+	if (evbuffer_get_length(out) > SESSION_OUT_MAX) {
+		session_close(s, BYE_OVERLOADED, "peer is not reading");
+		return (-1);
+	}
+	if (evbuffer_reserve_space(out, len + NOISE_TAGLEN + 2, &v, 1) < 1)
+		fatalx("%s: evbuffer_reserve_space", __func__);
+	buf_poke_u16(v.iov_base, (uint16_t)(len + NOISE_TAGLEN));
+	if (noise_encrypt(&s->tx, rec, len, (u_char *)v.iov_base + 2) != 0) {
+		session_close(s, -1, NULL);
+		return (-1);
+	}
+	v.iov_len = len + NOISE_TAGLEN + 2;
+	evbuffer_commit_space(out, &v, 1);
+	return (0);
+}
+
+/* Send a record held in a buf. */
+int
+session_send_buf(struct session *s, struct buf *b)
+{
+	return (session_send(s, b->d, b->size));
+}
+
+/* The zero timer after close: free when the output has drained. */
+static void
+session_reap_cb(struct bufferevent *bev, void *arg)
+{
+	struct session	*s = arg;
+
+	if (evbuffer_get_length(bufferevent_get_output(bev)) == 0)
+		session_free(s);
+}
+
+/*
+ * Close a session: send BYE with reason (unless reason is -1 or the session
+ * has no keys yet), tell the frontend the peer left, and free it soon.
+ */
+void
+session_close(struct session *s, int reason, const char *text)
+{
+	struct buf	 b;
+	struct peer	*p = s->peer;
+	int		 was_open = s->state == SESSION_OPEN;
+
+	if (s->state == SESSION_CLOSING)
+		return;
+	log_debug("%s: %s:%u reason %d: %s", __func__, s->host, s->port,
+	    reason, text ? text : "");
+	if (reason >= 0 && s->state >= SESSION_HELLO) {
+		buf_init(&b);
+		wire_build_bye(&b, (uint8_t)reason, text ? text : "");
+		session_send_buf(s, &b);
+		buf_free(&b);
+	}
+	if (reason >= 0)
+		s->bye_reason = reason;
+	if (s->state <= SESSION_HANDSHAKE)
+		session_nhandshake--;
+	if (s->state == SESSION_OPEN)
+		session_nopen--;
+	if (s->state >= SESSION_HELLO)
+		node_session_gone(s);
+	s->state = SESSION_CLOSING;
+	if (p != NULL && p->session == s) {
+		p->session = NULL;
+		p->typing = 0;
+		if (was_open)
+			fe->peer(p);
+	}
+	bufferevent_disable(s->bev, EV_READ);
+	bufferevent_setcb(s->bev, NULL, session_reap_cb, NULL, s);
+	evtimer_del(s->timer);
+	session_timer(s, evbuffer_get_length(bufferevent_get_output(s->bev))
+	    == 0 ? 0 : 2000);
+}
+
+/* Make the handshake state and, as initiator, send message 1. */
+static void
+session_start(struct session *s)
+{
+	u_char	msg[64];
+	size_t	len;
+
+	s->state = SESSION_HANDSHAKE;
+	s->hs = noise_hs_new(P2PCHAT_NOISE, s->initiator,
+	    (const uint8_t *)P2PCHAT_PROLOGUE, strlen(P2PCHAT_PROLOGUE),
+	    identity->x_sk, NULL);
+	if (s->hs == NULL)
+		fatalx("%s: noise_hs_new", __func__);
+	if (s->initiator) {
+		if (noise_hs_write(s->hs, NULL, 0, msg, sizeof msg, &len) != 0)
+			fatalx("%s: noise_hs_write", __func__);
+		session_write_frame(s, msg, len);
+	}
+	bufferevent_enable(s->bev, EV_READ|EV_WRITE);
+}
+
+/* Report a failed dial to the frontend and the address book. */
+static void
+session_dial_failed(struct session *s, const char *why)
+{
+	char	*cause;
+
+	if (s->dial == NULL)
+		return;
+	node_dial_failed(s, why);
+	if (store_begin(&cause) != 0 ||
+	    store_addr_fail(s->host, s->port, &cause) != 0) {
+		log_warnx("%s: %s", __func__, cause);
+		free(cause);
+	}
+	node_schedule_commit();
+}
+
+/* Process one handshake message. */
+static int
+session_handshake(struct session *s, const u_char *p, size_t len)
+{
+	u_char	 out[256], payload[256];
+	size_t	 olen, plen;
+
+	if (noise_hs_my_turn(s->hs))
+		return (-1);
+	if (noise_hs_read(s->hs, p, len, payload, sizeof payload, &plen) != 0)
+		return (-1);
+	if (!s->initiator && !noise_hs_done(s->hs)) {
+		/* Message 1: no payload; answer with message 2. */
+		if (plen != 0)
+			return (-1);
+		if (noise_hs_write(s->hs, identity->payload,
+		    IDENTITY_PAYLOAD_LEN, out, sizeof out, &olen) != 0)
+			return (-1);
+		session_write_frame(s, out, olen);
+		return (0);
+	}
+	if (identity_payload_check(payload, plen,
+	    noise_hs_remote_static(s->hs), s->remote_id) != 0) {
+		if (plen == IDENTITY_PAYLOAD_LEN &&
+		    memcmp(payload, identity->ed_pk, PEER_ID_LEN) == 0)
+			session_dial_failed(s, "that address is this node");
+		return (-1);
+	}
+	if (s->initiator) {
+		/* Message 2 read: send message 3. */
+		if (noise_hs_write(s->hs, identity->payload,
+		    IDENTITY_PAYLOAD_LEN, out, sizeof out, &olen) != 0)
+			return (-1);
+		session_write_frame(s, out, olen);
+	}
+	if (!noise_hs_done(s->hs))
+		return (-1);
+	if (noise_hs_split(s->hs, &s->tx, &s->rx) != 0)
+		return (-1);
+	noise_hs_free(s->hs);
+	s->hs = NULL;
+	session_handshake_done(s);
+	return (0);
+}
+
+/* The handshake is complete: admit the peer and send HELLO. */
+static void
+session_handshake_done(struct session *s)
+{
+	struct buf	 b;
+	const char	*nick = node_nick();
+	int		 reason;
+	const char	*why;
+
+	session_nhandshake--;
+	s->state = SESSION_HELLO;
+	evtimer_del(s->timer);
+	session_timer(s, SESSION_HANDSHAKE_MS);
+	buf_init(&b);
+	wire_build_hello(&b, nick, node_listen_port(), 0,
+	    PACKAGE_NAME " " PACKAGE_VERSION);
+	session_send_buf(s, &b);
+	buf_free(&b);
+	if ((reason = node_admit(s, &why)) != -1)
+		session_close(s, reason, why);
+}
+
+/* A HELLO arrived: the session is open. */
+static int
+session_hello(struct session *s, struct rec_hello *h)
+{
+	struct peer	*p;
+	char		*cause;
+
+	s->listen_port = h->listen_port;
+	if ((p = peer_authenticated(s->remote_id, h->nick, &cause)) == NULL) {
+		fe->error(cause);
+		free(cause);
+		session_close(s, BYE_OVERLOADED, "cannot store peer");
+		return (0);
+	}
+	if (p->trust == TRUST_BLOCKED) {
+		session_close(s, BYE_BLOCKED, "blocked");
+		return (0);
+	}
+	if (p->session != NULL && p->session != s)
+		session_close(p->session, BYE_DUPLICATE, "replaced");
+	s->peer = p;
+	p->session = s;
+	s->state = SESSION_OPEN;
+	session_nopen++;
+	evtimer_del(s->timer);
+	session_timer(s, SESSION_TICK_MS);
+	node_session_open(s);
+	return (0);
+}
+
+/* Handle one decrypted record. */
+static int
+session_record(struct session *s, const u_char *p, size_t len)
+{
+	struct record	r;
+	struct buf	b;
+	int		rc;
+
+	rc = wire_parse(p, len, &r);
+	if (rc == -1) {
+		log_debug("%s: malformed record type %u", __func__, p[0]);
+		return (-1);
+	}
+	if (s->state == SESSION_HELLO) {
+		if (rc != 0 || r.type != REC_HELLO)
+			return (-1);
+		return (session_hello(s, &r.u.hello));
+	}
+	if (rc == 1)
+		return (0);	/* unknown type: ignored */
+	switch (r.type) {
+	case REC_HELLO:
+		if (strcmp(r.u.hello.nick, s->peer->nick) != 0) {
+			free(s->peer->nick);
+			s->peer->nick = xstrdup(r.u.hello.nick);
+			fe->peer(s->peer);
+		}
+		s->listen_port = r.u.hello.listen_port;
+		return (0);
+	case REC_PING:
+		buf_init(&b);
+		buf_put_u8(&b, REC_PONG);
+		buf_put_u64(&b, r.u.token);
+		session_send_buf(s, &b);
+		buf_free(&b);
+		return (0);
+	case REC_PONG:
+		return (0);
+	case REC_BYE:
+		log_info("%s: %s said bye (%u): %s", __func__,
+		    peer_name(s->peer), r.u.bye.reason, r.u.bye.text);
+		s->bye_reason = r.u.bye.reason;
+		session_close(s, -1, NULL);
+		return (0);
+	case REC_CHAT:
+	case REC_ACK:
+	case REC_TYPING:
+		return (chat_record(s, &r));
+	case REC_PEX_REQUEST:
+	case REC_PEX:
+		return (pex_record(s, &r));
+	default:
+		return (mesh_record(s, &r));
+	}
+}
+
+/* Handle one frame: a handshake message, or a transport message. */
+static int
+session_frame(struct session *s, const u_char *p, size_t len)
+{
+	if (s->state == SESSION_HANDSHAKE)
+		return (session_handshake(s, p, len));
+	if (len < NOISE_TAGLEN + 1)
+		return (-1);
+	if (noise_decrypt(&s->rx, p, len, session_plain) != 0) {
+		log_debug("%s: %s:%u: decryption failed", __func__, s->host,
+		    s->port);
+		session_close(s, -1, NULL);
+		return (0);
+	}
+	return (session_record(s, session_plain, len - NOISE_TAGLEN));
+}
+
+/* Bytes arrived: split frames and handle each. */
+static void
+session_read_cb(struct bufferevent *bev, void *arg)
+{
+	struct session	*s = arg;
+	struct evbuffer	*in = bufferevent_get_input(bev);
+	const u_char	*p, *body;
+	size_t		 have, blen, used;
+	int		 rc;
+
+	s->last_rx = now_ms();
+	while (s->state != SESSION_CLOSING) {
+		have = evbuffer_get_length(in);
+		if (have < 2)
+			break;
+		p = evbuffer_pullup(in, 2);
+		have = ((size_t)p[0] << 8 | p[1]) + 2;
+		if (evbuffer_get_length(in) < have)
+			have = 2;
+		p = evbuffer_pullup(in, have);
+		rc = wire_frame(p, have, &body, &blen, &used);
+		if (rc == 0)
+			break;
+		if (rc == -1 || session_frame(s, body, blen) != 0) {
+			session_close(s, BYE_PROTOCOL, "protocol error");
+			return;
+		}
+		if (s->state != SESSION_CLOSING)
+			evbuffer_drain(in, used);
+	}
+	node_schedule_commit();
+}
+
+/* Connected, closed or failed. */
+static void
+session_event_cb(struct bufferevent *bev, short what, void *arg)
+{
+	struct session	*s = arg;
+
+	if (what & BEV_EVENT_CONNECTED) {
+		session_start(s);
+		return;
+	}
+	if (s->state == SESSION_CONNECTING)
+		session_dial_failed(s, what & BEV_EVENT_ERROR ?
+		    evutil_socket_error_to_string(EVUTIL_SOCKET_ERROR()) :
+		    "connection closed");
+	else if (s->state == SESSION_HANDSHAKE && s->dial != NULL)
+		session_dial_failed(s, "closed during the handshake");
+	session_close(s, -1, NULL);
+}
+
+/* Handshake deadline, keepalive, and the reaper after close. */
+static void
+session_timer_cb(evutil_socket_t fd, short what, void *arg)
+{
+	struct session	*s = arg;
+	struct buf	 b;
+	int64_t		 idle;
+
+	if (s->state == SESSION_CLOSING) {
+		session_free(s);
+		return;
+	}
+	if (s->state != SESSION_OPEN) {
+		if (s->dial != NULL)
+			session_dial_failed(s, "handshake timed out");
+		session_close(s, -1, NULL);
+		return;
+	}
+	idle = now_ms() - s->last_rx;
+	if (idle >= SESSION_DEAD_MS) {
+		session_close(s, BYE_NORMAL, "no answer for 90 seconds");
+		return;
+	}
+	if (idle >= SESSION_IDLE_MS) {
+		buf_init(&b);
+		buf_put_u8(&b, REC_PING);
+		buf_put_u64(&b, ++s->ping_token);
+		session_send_buf(s, &b);
+		buf_free(&b);
+	}
+	session_timer(s, SESSION_TICK_MS);
+}
+
+/* Accept a connection: admit it unless a limit says no. */
+void
+session_accept(evutil_socket_t fd, struct sockaddr *sa, int salen)
+{
+	struct bufferevent	*bev;
+	char			 host[INET6_ADDRSTRLEN];
+	u_short			 port;
+
+	node_sockaddr_host(sa, host, sizeof host, &port);
+	if (session_nhandshake >= (u_int)cfg_num(CFG_MAX_HANDSHAKES) ||
+	    session_count_host(host) >= (u_int)cfg_num(CFG_MAX_PER_ADDRESS)) {
+		log_debug("%s: refusing %s:%u: too many handshakes", __func__,
+		    host, port);
+		evutil_closesocket(fd);
+		return;
+	}
+	bev = bufferevent_socket_new(node_base, fd, BEV_OPT_CLOSE_ON_FREE);
+	if (bev == NULL) {
+		evutil_closesocket(fd);
+		return;
+	}
+	session_start(session_new(bev, 0, host, port, NULL));
+}
+
+/* Dial a numeric address. */
+struct session *
+session_dial(struct sockaddr *sa, int salen, const char *dial, char **cause)
+{
+	struct bufferevent	*bev;
+	struct session		*s;
+	char			 host[INET6_ADDRSTRLEN];
+	u_short			 port;
+
+	node_sockaddr_host(sa, host, sizeof host, &port);
+	bev = bufferevent_socket_new(node_base, -1, BEV_OPT_CLOSE_ON_FREE);
+	if (bev == NULL) {
+		xasprintf(cause, "%s: cannot make a socket", dial);
+		return (NULL);
+	}
+	s = session_new(bev, 1, host, port, dial);
+	if (bufferevent_socket_connect(bev, sa, salen) != 0) {
+		xasprintf(cause, "%s: %s", dial, strerror(errno));
+		session_close(s, -1, NULL);
+		return (NULL);
+	}
+	return (s);
+}
+
+/* Count open sessions and those in the handshake. */
+void
+session_counts(u_int *open, u_int *handshaking)
+{
+	*open = session_nopen;
+	*handshaking = session_nhandshake;
+}

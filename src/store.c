@@ -1,0 +1,812 @@
+/*
+ * store.c: the SQLite database: identity, peers, addresses, conversations and
+ * messages, in one file per profile.
+ *
+ * WAL mode, foreign keys on, synchronous FULL so that a committed message
+ * survives a crash or power loss. The schema (data/schema.sql) is embedded at
+ * build time; PRAGMA user_version says which version a file holds and older
+ * files are migrated forward. A file that is not a database, or is from a
+ * newer p2pchat, is refused and left untouched. Statements are prepared once.
+ */
+
+#include "p2pchat.h"
+
+#include <sqlite3.h>
+
+extern const char	 store_schema_sql[];
+
+/* Migrations from version N to N + 1, indexed by N; none yet. */
+static const char	*store_migrations[] = {
+	NULL,		/* 0: a new file gets the whole schema instead */
+};
+#define STORE_VERSION	((int)nitems(store_migrations))
+
+enum store_stmt {
+	S_BEGIN,
+	S_COMMIT,
+	S_ROLLBACK,
+	S_IDENTITY_GET,
+	S_IDENTITY_PUT,
+	S_PEER_ALL,
+	S_PEER_INSERT,
+	S_PEER_UPDATE,
+	S_PEER_TRUST,
+	S_ADDR_ADD,
+	S_ADDR_OK,
+	S_ADDR_FAIL,
+	S_ADDR_FOR_PEER,
+	S_ADDR_ALL,
+	S_ADDR_PRUNE,
+	S_CONV_FOR_PEER,
+	S_CONV_NEW_PEER,
+	S_CONV_ALL,
+	S_CONV_READ,
+	S_CONV_UNREAD,
+	S_MSG_INSERT,
+	S_MSG_FIND,
+	S_MSG_STATE,
+	S_MSG_OUTBOX,
+	S_MSG_LAST,
+	S_MSG_BEFORE,
+	S_MSG_AFTER,
+	S_MSG_SEARCH,
+	S_MSG_GET,
+	S__COUNT
+};
+
+static const char *store_sql[S__COUNT] = {
+	[S_BEGIN] = "BEGIN IMMEDIATE",
+	[S_COMMIT] = "COMMIT",
+	[S_ROLLBACK] = "ROLLBACK",
+	[S_IDENTITY_GET] =
+	    "SELECT ed_pk, ed_sk, x_pk, x_sk FROM identity WHERE id = 1",
+	[S_IDENTITY_PUT] =
+	    "INSERT INTO identity (id, ed_pk, ed_sk, x_pk, x_sk, created) "
+	    "VALUES (1, ?, ?, ?, ?, ?)",
+	[S_PEER_ALL] =
+	    "SELECT id, peer_id, nick, trust, conflict, last_seen FROM peers",
+	[S_PEER_INSERT] =
+	    "INSERT INTO peers (peer_id, nick, conflict, first_seen, "
+	    "last_seen) VALUES (?, ?, ?, ?, ?)",
+	[S_PEER_UPDATE] =
+	    "UPDATE peers SET nick = ?, last_seen = ? WHERE id = ?",
+	[S_PEER_TRUST] =
+	    "UPDATE peers SET trust = ?1, conflict = CASE WHEN ?1 = 2 "
+	    "THEN conflict ELSE 0 END WHERE id = ?2",
+	[S_ADDR_ADD] =
+	    "INSERT INTO addresses (host, port, source, added, peer) "
+	    "VALUES (?1, ?2, ?3, ?4, ?5) ON CONFLICT (host, port) DO UPDATE "
+	    "SET peer = coalesce(?5, peer)",
+	[S_ADDR_OK] =
+	    "INSERT INTO addresses (host, port, source, added, peer, last_ok,"
+	    " last_try) VALUES (?1, ?2, 0, ?3, ?4, ?3, ?3) ON CONFLICT (host,"
+	    " port) DO UPDATE SET peer = ?4, last_ok = ?3, last_try = ?3, "
+	    "failures = 0",
+	[S_ADDR_FAIL] =
+	    "UPDATE addresses SET failures = failures + 1, last_try = ?3 "
+	    "WHERE host = ?1 AND port = ?2",
+	[S_ADDR_FOR_PEER] =
+	    "SELECT host, port FROM addresses WHERE peer = ? "
+	    "ORDER BY last_ok DESC LIMIT 4",
+	[S_ADDR_ALL] =
+	    "SELECT a.host, a.port, a.source, a.failures, a.last_ok, "
+	    "p.peer_id FROM addresses a LEFT JOIN peers p ON a.peer = p.id "
+	    "ORDER BY a.last_ok DESC, a.failures ASC, a.id ASC",
+	[S_ADDR_PRUNE] =
+	    "DELETE FROM addresses WHERE source != 0 AND failures >= ? "
+	    "AND last_ok < ?",
+	[S_CONV_FOR_PEER] = "SELECT id FROM conversations WHERE peer = ?",
+	[S_CONV_NEW_PEER] = "INSERT INTO conversations (peer) VALUES (?)",
+	[S_CONV_ALL] =
+	    "SELECT id, peer, room, room_secret, joined, last_read "
+	    "FROM conversations ORDER BY id",
+	[S_CONV_READ] = "UPDATE conversations SET last_read = ? WHERE id = ?",
+	[S_CONV_UNREAD] =
+	    "SELECT count(*) FROM messages WHERE conv = ? AND id > ? "
+	    "AND outgoing = 0",
+	[S_MSG_INSERT] =
+	    "INSERT INTO messages (conv, msgid, author, outgoing, state, ts, "
+	    "stored, body) VALUES (?, ?, ?, ?, ?, ?, ?, ?) "
+	    "ON CONFLICT (conv, msgid) DO NOTHING",
+	[S_MSG_FIND] =
+	    "SELECT id, state FROM messages WHERE conv = ? AND msgid = ?",
+	[S_MSG_STATE] =
+	    "UPDATE messages SET state = ?3 WHERE conv = ?1 AND msgid = ?2 "
+	    "AND outgoing = 1 AND state < ?3",
+	[S_MSG_OUTBOX] =
+	    "SELECT id, conv, msgid, author, outgoing, state, ts, stored, body"
+	    " FROM messages WHERE conv = ?1 AND state < 2 AND outgoing = 1 "
+	    "AND id > ?2 ORDER BY id",
+	[S_MSG_LAST] =
+	    "SELECT id, conv, msgid, author, outgoing, state, ts, stored, body"
+	    " FROM messages WHERE conv = ? ORDER BY ts DESC, id DESC LIMIT ?",
+	[S_MSG_BEFORE] =
+	    "SELECT id, conv, msgid, author, outgoing, state, ts, stored, body"
+	    " FROM messages WHERE conv = ?1 AND (ts, id) < (?2, ?3) "
+	    "ORDER BY ts DESC, id DESC LIMIT ?4",
+	[S_MSG_AFTER] =
+	    "SELECT id, conv, msgid, author, outgoing, state, ts, stored, body"
+	    " FROM messages WHERE conv = ?1 AND (ts, id) > (?2, ?3) "
+	    "ORDER BY ts ASC, id ASC LIMIT ?4",
+	[S_MSG_SEARCH] =
+	    "SELECT m.id, m.conv, m.msgid, m.author, m.outgoing, m.state, "
+	    "m.ts, m.stored, m.body FROM messages_fts f JOIN messages m "
+	    "ON m.id = f.rowid WHERE messages_fts MATCH ? "
+	    "ORDER BY m.ts DESC, m.id DESC LIMIT ?",
+	[S_MSG_GET] =
+	    "SELECT id, conv, msgid, author, outgoing, state, ts, stored, body"
+	    " FROM messages WHERE id = ?",
+};
+
+static sqlite3		*store_db;
+static sqlite3_stmt	*store_stmts[S__COUNT];
+static int		 store_in_tx;
+static char		*store_path;
+
+/* Describe the last SQLite error. */
+static char *
+store_error(const char *what)
+{
+	char	*cause;
+
+	xasprintf(&cause, "%s: %s: %s", store_path ? store_path : "database",
+	    what, store_db ? sqlite3_errmsg(store_db) : "no database");
+	return (cause);
+}
+
+/* Get a prepared statement, reset and with its bindings cleared. */
+static sqlite3_stmt *
+store_stmt(enum store_stmt s)
+{
+	sqlite3_stmt	*st = store_stmts[s];
+
+	sqlite3_reset(st);
+	sqlite3_clear_bindings(st);
+	return (st);
+}
+
+/* Run a statement that returns no rows. */
+static int
+store_exec(enum store_stmt s, char **cause)
+{
+	sqlite3_stmt	*st = store_stmts[s];
+	int		 rc;
+
+	rc = sqlite3_step(st);
+	sqlite3_reset(st);
+	if (rc != SQLITE_DONE) {
+		if (cause != NULL)
+			*cause = store_error(store_sql[s]);
+		return (-1);
+	}
+	return (0);
+}
+
+/* Read PRAGMA user_version; -1 if the file is not a database. */
+static int
+store_user_version(char **cause)
+{
+	sqlite3_stmt	*st;
+	int		 v = -1;
+
+	if (sqlite3_prepare_v2(store_db, "PRAGMA user_version", -1, &st,
+	    NULL) != SQLITE_OK) {
+		*cause = store_error("reading the schema version");
+		return (-1);
+	}
+	if (sqlite3_step(st) == SQLITE_ROW)
+		v = sqlite3_column_int(st, 0);
+	else
+		*cause = store_error("reading the schema version");
+	sqlite3_finalize(st);
+	return (v);
+}
+
+/* Check that the file really is a database by reading its schema. */
+static int
+store_probe(char **cause)
+{
+	char	*err = NULL;
+
+	if (sqlite3_exec(store_db, "SELECT count(*) FROM sqlite_master",
+	    NULL, NULL, &err) != SQLITE_OK) {
+		xasprintf(cause, "%s: not a usable p2pchat database (%s); "
+		    "it was left as it is", store_path, err ? err : "?");
+		sqlite3_free(err);
+		return (-1);
+	}
+	return (0);
+}
+
+/* Create the schema in a new file, or migrate an old one forward. */
+static int
+store_migrate(int version, char **cause)
+{
+	char	*err = NULL, *sql;
+	int	 v;
+
+	if (sqlite3_exec(store_db, "BEGIN IMMEDIATE", NULL, NULL, &err) !=
+	    SQLITE_OK)
+		goto fail;
+	if (version == 0) {
+		if (sqlite3_exec(store_db, store_schema_sql, NULL, NULL, &err)
+		    != SQLITE_OK)
+			goto fail;
+	} else {
+		for (v = version; v < STORE_VERSION; v++) {
+			log_info("%s: migrating schema %d to %d", __func__,
+			    v, v + 1);
+			if (sqlite3_exec(store_db, store_migrations[v], NULL,
+			    NULL, &err) != SQLITE_OK)
+				goto fail;
+		}
+	}
+	xasprintf(&sql, "PRAGMA user_version = %d", STORE_VERSION);
+	if (sqlite3_exec(store_db, sql, NULL, NULL, &err) != SQLITE_OK) {
+		free(sql);
+		goto fail;
+	}
+	free(sql);
+	if (sqlite3_exec(store_db, "COMMIT", NULL, NULL, &err) != SQLITE_OK)
+		goto fail;
+	return (0);
+fail:
+	xasprintf(cause, "%s: creating the schema: %s", store_path,
+	    err ? err : sqlite3_errmsg(store_db));
+	sqlite3_free(err);
+	sqlite3_exec(store_db, "ROLLBACK", NULL, NULL, NULL);
+	return (-1);
+}
+
+/* Open (creating if need be) the database at path. */
+int
+store_open(const char *path, char **cause)
+{
+	char	*err = NULL;
+	int	 version, i, flags = SQLITE_OPEN_READWRITE;
+
+	store_path = xstrdup(path);
+	if (access(path, F_OK) != 0)
+		flags |= SQLITE_OPEN_CREATE;
+	if (sqlite3_open_v2(path, &store_db, flags, NULL) != SQLITE_OK) {
+		*cause = store_error("opening");
+		goto fail;
+	}
+	sqlite3_extended_result_codes(store_db, 1);
+	sqlite3_busy_timeout(store_db, 2000);
+	if (store_probe(cause) != 0)
+		goto fail;
+	if ((version = store_user_version(cause)) < 0)
+		goto fail;
+	if (version > STORE_VERSION) {
+		xasprintf(cause, "%s: written by a newer p2pchat (schema %d, "
+		    "this one knows %d); it was left as it is", path, version,
+		    STORE_VERSION);
+		goto fail;
+	}
+	if (sqlite3_exec(store_db, "PRAGMA journal_mode = WAL; "
+	    "PRAGMA synchronous = FULL; PRAGMA foreign_keys = ON; "
+	    "PRAGMA secure_delete = ON", NULL, NULL, &err) != SQLITE_OK) {
+		xasprintf(cause, "%s: %s", path, err);
+		sqlite3_free(err);
+		goto fail;
+	}
+	if (version < STORE_VERSION && store_migrate(version, cause) != 0)
+		goto fail;
+	for (i = 0; i < S__COUNT; i++) {
+		if (sqlite3_prepare_v3(store_db, store_sql[i], -1,
+		    SQLITE_PREPARE_PERSISTENT, &store_stmts[i], NULL) !=
+		    SQLITE_OK) {
+			*cause = store_error(store_sql[i]);
+			goto fail;
+		}
+	}
+	return (0);
+fail:
+	store_close();
+	return (-1);
+}
+
+/* Close the database, committing an open transaction. */
+void
+store_close(void)
+{
+	int	i;
+
+	if (store_db != NULL && store_in_tx)
+		store_commit(NULL);
+	for (i = 0; i < S__COUNT; i++) {
+		if (store_stmts[i] != NULL)
+			sqlite3_finalize(store_stmts[i]);
+		store_stmts[i] = NULL;
+	}
+	if (store_db != NULL)
+		sqlite3_close(store_db);
+	store_db = NULL;
+	free(store_path);
+	store_path = NULL;
+}
+
+/* Start a transaction unless one is open (group commit). */
+int
+store_begin(char **cause)
+{
+	if (store_in_tx)
+		return (0);
+	if (store_exec(S_BEGIN, cause) != 0)
+		return (-1);
+	store_in_tx = 1;
+	return (0);
+}
+
+/* Commit the open transaction, if any. */
+int
+store_commit(char **cause)
+{
+	if (!store_in_tx)
+		return (0);
+	if (store_exec(S_COMMIT, cause) != 0) {
+		store_exec(S_ROLLBACK, NULL);
+		store_in_tx = 0;
+		return (-1);
+	}
+	store_in_tx = 0;
+	return (0);
+}
+
+/* Is a transaction open? */
+int
+store_pending(void)
+{
+	return (store_in_tx);
+}
+
+/* Copy a blob column of an exact size; -1 if it is not that size. */
+static int
+store_blob(sqlite3_stmt *st, int col, void *dst, size_t len)
+{
+	if ((size_t)sqlite3_column_bytes(st, col) != len)
+		return (-1);
+	memcpy(dst, sqlite3_column_blob(st, col), len);
+	return (0);
+}
+
+/* Load the identity: 1 found, 0 none yet, -1 error. */
+int
+store_identity_get(struct identity *id, char **cause)
+{
+	sqlite3_stmt	*st = store_stmt(S_IDENTITY_GET);
+	int		 rc, found = 0;
+
+	if ((rc = sqlite3_step(st)) == SQLITE_ROW) {
+		if (store_blob(st, 0, id->ed_pk, 32) != 0 ||
+		    store_blob(st, 1, id->ed_sk, 64) != 0 ||
+		    store_blob(st, 2, id->x_pk, 32) != 0 ||
+		    store_blob(st, 3, id->x_sk, 32) != 0) {
+			xasprintf(cause, "%s: identity keys are damaged",
+			    store_path);
+			sqlite3_reset(st);
+			return (-1);
+		}
+		found = 1;
+	} else if (rc != SQLITE_DONE) {
+		*cause = store_error("reading the identity");
+		sqlite3_reset(st);
+		return (-1);
+	}
+	sqlite3_reset(st);
+	return (found);
+}
+
+/* Save a new identity. */
+int
+store_identity_put(const struct identity *id, char **cause)
+{
+	sqlite3_stmt	*st = store_stmt(S_IDENTITY_PUT);
+
+	sqlite3_bind_blob(st, 1, id->ed_pk, 32, SQLITE_STATIC);
+	sqlite3_bind_blob(st, 2, id->ed_sk, 64, SQLITE_STATIC);
+	sqlite3_bind_blob(st, 3, id->x_pk, 32, SQLITE_STATIC);
+	sqlite3_bind_blob(st, 4, id->x_sk, 32, SQLITE_STATIC);
+	sqlite3_bind_int64(st, 5, now_ms());
+	return (store_exec(S_IDENTITY_PUT, cause));
+}
+
+/* Load every known peer, calling fn for each. */
+int
+store_peer_load(void (*fn)(const struct peer_row *, void *), void *arg,
+    char **cause)
+{
+	sqlite3_stmt	*st = store_stmt(S_PEER_ALL);
+	struct peer_row	 pr;
+	int		 rc;
+
+	while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
+		memset(&pr, 0, sizeof pr);
+		pr.dbid = sqlite3_column_int64(st, 0);
+		if (store_blob(st, 1, pr.id, PEER_ID_LEN) != 0)
+			continue;
+		pr.nick = (const char *)sqlite3_column_text(st, 2);
+		pr.trust = sqlite3_column_int(st, 3);
+		pr.conflict = sqlite3_column_int(st, 4);
+		pr.last_seen = sqlite3_column_int64(st, 5);
+		fn(&pr, arg);
+	}
+	sqlite3_reset(st);
+	if (rc != SQLITE_DONE) {
+		*cause = store_error("loading peers");
+		return (-1);
+	}
+	return (0);
+}
+
+/* Add a peer and its conversation; returns both row ids. */
+int
+store_peer_add(const uint8_t *id, const char *nick, int conflict,
+    int64_t *dbid, int64_t *conv, char **cause)
+{
+	sqlite3_stmt	*st = store_stmt(S_PEER_INSERT);
+	int64_t		 now = now_ms();
+
+	sqlite3_bind_blob(st, 1, id, PEER_ID_LEN, SQLITE_STATIC);
+	sqlite3_bind_text(st, 2, nick, -1, SQLITE_STATIC);
+	sqlite3_bind_int(st, 3, conflict);
+	sqlite3_bind_int64(st, 4, now);
+	sqlite3_bind_int64(st, 5, now);
+	if (store_exec(S_PEER_INSERT, cause) != 0)
+		return (-1);
+	*dbid = sqlite3_last_insert_rowid(store_db);
+	st = store_stmt(S_CONV_NEW_PEER);
+	sqlite3_bind_int64(st, 1, *dbid);
+	if (store_exec(S_CONV_NEW_PEER, cause) != 0)
+		return (-1);
+	*conv = sqlite3_last_insert_rowid(store_db);
+	return (0);
+}
+
+/* Record that a peer was seen now, with its current nick. */
+int
+store_peer_seen(int64_t dbid, const char *nick, char **cause)
+{
+	sqlite3_stmt	*st = store_stmt(S_PEER_UPDATE);
+
+	sqlite3_bind_text(st, 1, nick, -1, SQLITE_STATIC);
+	sqlite3_bind_int64(st, 2, now_ms());
+	sqlite3_bind_int64(st, 3, dbid);
+	return (store_exec(S_PEER_UPDATE, cause));
+}
+
+/* Set a peer's trust state. */
+int
+store_peer_trust(int64_t dbid, int trust, char **cause)
+{
+	sqlite3_stmt	*st = store_stmt(S_PEER_TRUST);
+
+	sqlite3_bind_int(st, 1, trust);
+	sqlite3_bind_int64(st, 2, dbid);
+	return (store_exec(S_PEER_TRUST, cause));
+}
+
+/* Load every conversation, calling fn for each. */
+int
+store_conv_load(void (*fn)(const struct conv_row *, void *), void *arg,
+    char **cause)
+{
+	sqlite3_stmt	*st = store_stmt(S_CONV_ALL), *cnt;
+	struct conv_row	 cr;
+	int		 rc;
+
+	while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
+		memset(&cr, 0, sizeof cr);
+		cr.id = sqlite3_column_int64(st, 0);
+		cr.peer = sqlite3_column_int64(st, 1);
+		cr.room = (const char *)sqlite3_column_text(st, 2);
+		cr.secret = (const char *)sqlite3_column_text(st, 3);
+		cr.joined = sqlite3_column_int(st, 4);
+		cr.last_read = sqlite3_column_int64(st, 5);
+		cnt = store_stmt(S_CONV_UNREAD);
+		sqlite3_bind_int64(cnt, 1, cr.id);
+		sqlite3_bind_int64(cnt, 2, cr.last_read);
+		if (sqlite3_step(cnt) == SQLITE_ROW)
+			cr.unread = sqlite3_column_int(cnt, 0);
+		sqlite3_reset(cnt);
+		fn(&cr, arg);
+	}
+	sqlite3_reset(st);
+	if (rc != SQLITE_DONE) {
+		*cause = store_error("loading conversations");
+		return (-1);
+	}
+	return (0);
+}
+
+/* Remember the last message the user has read in a conversation. */
+int
+store_conv_read(int64_t conv, int64_t last_read, char **cause)
+{
+	sqlite3_stmt	*st = store_stmt(S_CONV_READ);
+
+	sqlite3_bind_int64(st, 1, last_read);
+	sqlite3_bind_int64(st, 2, conv);
+	return (store_exec(S_CONV_READ, cause));
+}
+
+/*
+ * Store a message. *dup is set when a message with the same id was already
+ * in the conversation; then m->rowid and m->state are the stored ones.
+ */
+int
+store_msg_add(struct msg *m, int *dup, char **cause)
+{
+	sqlite3_stmt	*st = store_stmt(S_MSG_INSERT);
+
+	sqlite3_bind_int64(st, 1, m->conv);
+	sqlite3_bind_blob(st, 2, m->id, MSGID_LEN, SQLITE_STATIC);
+	sqlite3_bind_blob(st, 3, m->author, PEER_ID_LEN, SQLITE_STATIC);
+	sqlite3_bind_int(st, 4, m->outgoing);
+	sqlite3_bind_int(st, 5, m->state);
+	sqlite3_bind_int64(st, 6, m->ts);
+	sqlite3_bind_int64(st, 7, m->stored);
+	sqlite3_bind_text(st, 8, m->text, (int)m->len, SQLITE_STATIC);
+	if (store_exec(S_MSG_INSERT, cause) != 0)
+		return (-1);
+	if (sqlite3_changes(store_db) == 1) {
+		*dup = 0;
+		m->rowid = sqlite3_last_insert_rowid(store_db);
+		return (0);
+	}
+	*dup = 1;
+	st = store_stmt(S_MSG_FIND);
+	sqlite3_bind_int64(st, 1, m->conv);
+	sqlite3_bind_blob(st, 2, m->id, MSGID_LEN, SQLITE_STATIC);
+	if (sqlite3_step(st) == SQLITE_ROW) {
+		m->rowid = sqlite3_column_int64(st, 0);
+		m->state = sqlite3_column_int(st, 1);
+	}
+	sqlite3_reset(st);
+	return (0);
+}
+
+/* Move an outgoing message forward to state; 1 if it changed. */
+int
+store_msg_state(int64_t conv, const uint8_t *msgid, int state, char **cause)
+{
+	sqlite3_stmt	*st = store_stmt(S_MSG_STATE);
+
+	sqlite3_bind_int64(st, 1, conv);
+	sqlite3_bind_blob(st, 2, msgid, MSGID_LEN, SQLITE_STATIC);
+	sqlite3_bind_int(st, 3, state);
+	if (store_exec(S_MSG_STATE, cause) != 0)
+		return (-1);
+	return (sqlite3_changes(store_db) > 0);
+}
+
+/* Fill a message from a row of the common message columns. */
+static void
+store_msg_row(sqlite3_stmt *st, struct msg *m)
+{
+	const char	*text;
+
+	memset(m, 0, sizeof *m);
+	m->rowid = sqlite3_column_int64(st, 0);
+	m->conv = sqlite3_column_int64(st, 1);
+	store_blob(st, 2, m->id, MSGID_LEN);
+	store_blob(st, 3, m->author, PEER_ID_LEN);
+	m->outgoing = sqlite3_column_int(st, 4);
+	m->state = sqlite3_column_int(st, 5);
+	m->ts = sqlite3_column_int64(st, 6);
+	m->stored = sqlite3_column_int64(st, 7);
+	text = (const char *)sqlite3_column_text(st, 8);
+	m->len = sqlite3_column_bytes(st, 8);
+	m->text = xstrndup(text ? text : "", m->len);
+}
+
+/* Run a message query, collecting rows into a list. */
+static int
+store_msg_collect(sqlite3_stmt *st, struct msg_list *ml, char **cause)
+{
+	int	rc;
+
+	memset(ml, 0, sizeof *ml);
+	while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
+		ml->v = xreallocarray(ml->v, ml->n + 1, sizeof *ml->v);
+		store_msg_row(st, &ml->v[ml->n++]);
+	}
+	sqlite3_reset(st);
+	if (rc != SQLITE_DONE) {
+		*cause = store_error("reading messages");
+		msg_list_free(ml);
+		return (-1);
+	}
+	return (0);
+}
+
+/* Outgoing messages not yet delivered, after row id after, oldest first. */
+int
+store_msg_outbox(int64_t conv, int64_t after, struct msg_list *ml,
+    char **cause)
+{
+	sqlite3_stmt	*st = store_stmt(S_MSG_OUTBOX);
+
+	sqlite3_bind_int64(st, 1, conv);
+	sqlite3_bind_int64(st, 2, after);
+	return (store_msg_collect(st, ml, cause));
+}
+
+/*
+ * A page of n messages by key: the last n (dir 0), those before (ts, id)
+ * (dir < 0) newest first, or those after it (dir > 0) oldest first.
+ */
+int
+store_msg_page(int64_t conv, int dir, int64_t ts, int64_t id, u_int n,
+    struct msg_list *ml, char **cause)
+{
+	sqlite3_stmt	*st;
+
+	if (dir == 0) {
+		st = store_stmt(S_MSG_LAST);
+		sqlite3_bind_int64(st, 1, conv);
+		sqlite3_bind_int(st, 2, n);
+	} else {
+		st = store_stmt(dir < 0 ? S_MSG_BEFORE : S_MSG_AFTER);
+		sqlite3_bind_int64(st, 1, conv);
+		sqlite3_bind_int64(st, 2, ts);
+		sqlite3_bind_int64(st, 3, id);
+		sqlite3_bind_int(st, 4, n);
+	}
+	return (store_msg_collect(st, ml, cause));
+}
+
+/* One message by row id: 1 found, 0 not, -1 error. */
+int
+store_msg_get(int64_t rowid, struct msg *m, char **cause)
+{
+	sqlite3_stmt	*st = store_stmt(S_MSG_GET);
+	int		 rc;
+
+	sqlite3_bind_int64(st, 1, rowid);
+	if ((rc = sqlite3_step(st)) == SQLITE_ROW)
+		store_msg_row(st, m);
+	sqlite3_reset(st);
+	if (rc != SQLITE_ROW && rc != SQLITE_DONE) {
+		*cause = store_error("reading a message");
+		return (-1);
+	}
+	return (rc == SQLITE_ROW);
+}
+
+/*
+ * Full-text search. The user's text is searched as a set of words, each
+ * quoted, so that FTS5 syntax in it is taken literally.
+ */
+int
+store_msg_search(const char *text, u_int n, struct msg_list *ml,
+    char **cause)
+{
+	sqlite3_stmt	*st = store_stmt(S_MSG_SEARCH);
+	struct buf	 q;
+	const char	*p = text, *e;
+	int		 rc;
+
+	buf_init(&q);
+	while (*p != '\0') {
+		while (*p == ' ' || *p == '\t')
+			p++;
+		if (*p == '\0')
+			break;
+		for (e = p; *e != '\0' && *e != ' ' && *e != '\t'; e++)
+			;
+		if (q.size != 0)
+			buf_put_u8(&q, ' ');
+		buf_put_u8(&q, '"');
+		for (; p < e; p++) {
+			if (*p == '"')
+				buf_put_u8(&q, '"');
+			buf_put_u8(&q, *p);
+		}
+		buf_put_u8(&q, '"');
+	}
+	if (q.size == 0) {
+		buf_free(&q);
+		xasprintf(cause, "nothing to search for");
+		return (-1);
+	}
+	sqlite3_bind_text(st, 1, (const char *)q.d, (int)q.size,
+	    SQLITE_TRANSIENT);
+	sqlite3_bind_int(st, 2, n);
+	rc = store_msg_collect(st, ml, cause);
+	buf_free(&q);
+	return (rc);
+}
+
+/* Free a message list. */
+void
+msg_list_free(struct msg_list *ml)
+{
+	u_int	i;
+
+	for (i = 0; i < ml->n; i++)
+		free(ml->v[i].text);
+	free(ml->v);
+	memset(ml, 0, sizeof *ml);
+}
+
+/* Add an address to the book (peer_dbid 0 when not known yet). */
+int
+store_addr_add(const char *host, u_short port, int source, int64_t peer_dbid,
+    char **cause)
+{
+	sqlite3_stmt	*st = store_stmt(S_ADDR_ADD);
+
+	sqlite3_bind_text(st, 1, host, -1, SQLITE_STATIC);
+	sqlite3_bind_int(st, 2, port);
+	sqlite3_bind_int(st, 3, source);
+	sqlite3_bind_int64(st, 4, now_ms());
+	if (peer_dbid != 0)
+		sqlite3_bind_int64(st, 5, peer_dbid);
+	return (store_exec(S_ADDR_ADD, cause));
+}
+
+/* Record a successful session to an address. */
+int
+store_addr_ok(const char *host, u_short port, int64_t peer_dbid, char **cause)
+{
+	sqlite3_stmt	*st = store_stmt(S_ADDR_OK);
+
+	sqlite3_bind_text(st, 1, host, -1, SQLITE_STATIC);
+	sqlite3_bind_int(st, 2, port);
+	sqlite3_bind_int64(st, 3, now_ms());
+	sqlite3_bind_int64(st, 4, peer_dbid);
+	return (store_exec(S_ADDR_OK, cause));
+}
+
+/* Record a failed dial to an address. */
+int
+store_addr_fail(const char *host, u_short port, char **cause)
+{
+	sqlite3_stmt	*st = store_stmt(S_ADDR_FAIL);
+
+	sqlite3_bind_text(st, 1, host, -1, SQLITE_STATIC);
+	sqlite3_bind_int(st, 2, port);
+	sqlite3_bind_int64(st, 3, now_ms());
+	return (store_exec(S_ADDR_FAIL, cause));
+}
+
+/* Forget learned addresses that failed often and never worked lately. */
+int
+store_addr_prune(u_int failures, int64_t older_than, char **cause)
+{
+	sqlite3_stmt	*st = store_stmt(S_ADDR_PRUNE);
+
+	sqlite3_bind_int(st, 1, failures);
+	sqlite3_bind_int64(st, 2, older_than);
+	return (store_exec(S_ADDR_PRUNE, cause));
+}
+
+/* Walk the address book, best first. */
+int
+store_addr_load(void (*fn)(const struct addr_row *, void *), void *arg,
+    char **cause)
+{
+	sqlite3_stmt	*st = store_stmt(S_ADDR_ALL);
+	struct addr_row	 ar;
+	int		 rc;
+
+	while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
+		memset(&ar, 0, sizeof ar);
+		ar.host = (const char *)sqlite3_column_text(st, 0);
+		ar.port = (u_short)sqlite3_column_int(st, 1);
+		ar.source = sqlite3_column_int(st, 2);
+		ar.failures = sqlite3_column_int(st, 3);
+		ar.last_ok = sqlite3_column_int64(st, 4);
+		ar.has_peer = store_blob(st, 5, ar.peer, PEER_ID_LEN) == 0;
+		if (ar.host != NULL)
+			fn(&ar, arg);
+	}
+	sqlite3_reset(st);
+	if (rc != SQLITE_DONE) {
+		*cause = store_error("loading addresses");
+		return (-1);
+	}
+	return (0);
+}
