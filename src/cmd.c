@@ -7,6 +7,8 @@
 
 #include "p2pchat.h"
 
+const struct frontend	*fe = &headless_frontend;
+
 static int	cmd_help(struct cmd_ctx *, int, char **, char **);
 static int	cmd_quit(struct cmd_ctx *, int, char **, char **);
 

@@ -130,7 +130,8 @@ json_hex(struct json *j, const char *key, const uint8_t *data, size_t len)
 const char *
 json_end(struct json *j, size_t *len)
 {
-	buf_put(&j->b, "}\n", 2);
+	buf_put(&j->b, "}\n", 3);	/* with a NUL, not counted */
+	j->b.size--;
 	*len = j->b.size;
 	return ((const char *)j->b.d);
 }

@@ -45,6 +45,9 @@ log_set_fatal_hook(void (*fn)(void))
 	log_fatal_hook = fn;
 }
 
+static void	log_vwrite(int, const char *, va_list)
+		    __attribute__((__format__(__printf__, 2, 0)));
+
 /* Write one line to the log. */
 static void
 log_vwrite(int level, const char *fmt, va_list ap)

@@ -8,7 +8,7 @@
 #include <getopt.h>
 #include <sys/file.h>
 
-const struct frontend	*fe;
+
 static int		 main_lock_fd = -1;
 
 /* Print the usage summary. */
@@ -69,6 +69,25 @@ main_mkdirs(const char *path, mode_t mode, char **cause)
 		return (-1);
 	}
 	return (0);
+}
+
+/* The profile holds secret keys: make its directory private. */
+static void
+main_private(const char *home)
+{
+	struct stat	sb;
+
+	if (stat(home, &sb) != 0)
+		main_fail(home);
+	if (!S_ISDIR(sb.st_mode)) {
+		fprintf(stderr, "p2pchat: %s is not a directory\n", home);
+		exit(1);
+	}
+	if ((sb.st_mode & 077) != 0 && sb.st_uid == getuid() &&
+	    chmod(home, sb.st_mode & 0700) != 0) {
+		fprintf(stderr, "p2pchat: %s: %s\n", home, strerror(errno));
+		exit(1);
+	}
 }
 
 /* The default profile directory: $XDG_DATA_HOME/p2pchat. */
@@ -234,6 +253,7 @@ main(int argc, char **argv)
 		home = main_default_home();
 	if (main_mkdirs(home, 0700, &cause) != 0)
 		main_fail(cause);
+	main_private(home);
 	if (main_lock(home, &cause) != 0)
 		main_fail(cause);
 	for (level = 0; level < 3; level++) {
@@ -246,6 +266,8 @@ main(int argc, char **argv)
 	free(path);
 	log_info("%s: p2pchat %s starting in %s", __func__, PACKAGE_VERSION,
 	    home);
+	log_debug("%s: configuration %s, listen %s", __func__,
+	    config != NULL ? config : "(none)", cfg_str(CFG_LISTEN));
 
 	xasprintf(&path, "%s/p2pchat.db", home);
 	if (store_open(path, &cause) != 0)

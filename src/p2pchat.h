@@ -99,7 +99,8 @@ void		*xreallocarray(void *, size_t, size_t);
 char		*xstrdup(const char *);
 char		*xstrndup(const char *, size_t);
 int		 xasprintf(char **, const char *, ...) printflike(2, 3);
-int		 xvasprintf(char **, const char *, va_list);
+int		 xvasprintf(char **, const char *, va_list)
+		     __attribute__((__format__(__printf__, 2, 0)));
 int		 xsnprintf(char *, size_t, const char *, ...) printflike(3, 4);
 
 /* buf.c */

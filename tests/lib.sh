@@ -1,0 +1,157 @@
+# tests/lib.sh: helpers for the regress tests, sourced by each test.
+#
+# Each test gets a private temporary directory (profiles, fifos, outputs)
+# that is removed on exit, and every node it started is stopped.
+#
+#   start_node NAME [ARGS...]   start a headless node with profile
+#                               $T/NAME, wait for its ready event; sets
+#                               NAME_port, NAME_id, NAME_pid
+#   send NAME COMMAND           write one command line to its stdin
+#   wait_for NAME REGEX [SECS]  wait until a line of its output matches
+#   count NAME REGEX            how many output lines match
+#   stop_node NAME              /quit and wait for it to exit
+#   kill_node NAME              SIGKILL it
+#   pass / fail MSG / skip MSG  end the test
+
+: "${P2PCHAT:?P2PCHAT must name the p2pchat binary}"
+T=$(mktemp -d "${TMPDIR:-/tmp}/p2pchat-test.XXXXXX")
+TEST_NAME=$(basename "$0" .sh)
+_pids=""
+
+cleanup() {
+	for _p in $_pids; do
+		kill -9 "$_p" 2>/dev/null
+	done
+	wait 2>/dev/null
+	if [ -n "$KEEP_TEST_DIR" ]; then
+		echo "kept $T" >&2
+	else
+		rm -rf "$T"
+	fi
+}
+trap cleanup EXIT
+trap 'exit 1' INT TERM
+
+pass() {
+	echo "PASS: $TEST_NAME"
+	exit 0
+}
+
+fail() {
+	echo "FAIL: $TEST_NAME: $*" >&2
+	for _f in "$T"/*.out; do
+		[ -f "$_f" ] || continue
+		echo "--- $_f (last 15 lines)" >&2
+		tail -n 15 "$_f" >&2
+	done
+	for _f in "$T"/*/p2pchat.log; do
+		[ -f "$_f" ] || continue
+		echo "--- $_f (last 10 lines)" >&2
+		tail -n 10 "$_f" >&2
+	done
+	exit 1
+}
+
+skip() {
+	echo "SKIP: $TEST_NAME: $*" >&2
+	exit 77
+}
+
+# Set variable $1 to the value $2.
+setvar() {
+	eval "$1=\$2"
+}
+
+# The value of variable $1.
+getvar() {
+	eval "printf '%s' \"\$$1\""
+}
+
+# Extract a string member from one JSON line: json_get KEY < line
+json_get() {
+	sed -n "s/.*\"$1\":\"\\([^\"]*\\)\".*/\\1/p" | head -n 1
+}
+
+# Start a headless node; extra arguments go to p2pchat.
+start_node() {
+	_n=$1
+	shift
+	:
+	[ -p "$T/$_n.in" ] || mkfifo "$T/$_n.in"
+	# A sleeping writer keeps the fifo open, so the node never sees EOF.
+	_before=$(count "$_n" '"event":"ready"')
+	sleep 100000 > "$T/$_n.in" &
+	_pids="$_pids $!"
+	setvar "${_n}_holder" $!
+	$P2PCHAT_WRAPPER "$P2PCHAT" --headless -d "$T/$_n" -n "$_n" "$@" \
+	    < "$T/$_n.in" >> "$T/$_n.out" 2>> "$T/$_n.err" &
+	setvar "${_n}_pid" $!
+	_pids="$_pids $!"
+	_i=0
+	while [ "$(count "$_n" '"event":"ready"')" -le "$_before" ]; do
+		_i=$((_i + 1))
+		if [ $_i -gt 200 ] || ! kill -0 "$(getvar "${_n}_pid")" \
+		    2>/dev/null; then
+			cat "$T/$_n.err" >&2
+			fail "$_n did not become ready"
+		fi
+		sleep 0.05
+	done
+	_line=$(grep '"event":"ready"' "$T/$_n.out" | tail -n 1)
+	setvar "${_n}_id" "$(echo "$_line" | json_get id)"
+	setvar "${_n}_port" "$(echo "$_line" | json_get listen | \
+	    sed 's/.*://')"
+}
+
+send() {
+	printf '%s\n' "$2" > "$T/$1.in"
+}
+
+count() {
+	if [ -f "$T/$1.out" ]; then
+		grep -c -E -- "$2" "$T/$1.out"
+	else
+		echo 0
+	fi
+}
+
+# Wait until the output of node $1 has at least ${4:-1} lines matching $2.
+wait_for() {
+	_secs=${3:-20}
+	_want=${4:-1}
+	_i=0
+	while [ "$(count "$1" "$2")" -lt "$_want" ]; do
+		_i=$((_i + 1))
+		[ $_i -gt $((_secs * 20)) ] && \
+		    fail "$1: timed out waiting for $_want x /$2/"
+		sleep 0.05
+	done
+}
+
+# Stop a node with /quit and wait for it to exit.
+stop_node() {
+	_pid=$(getvar "${1}_pid")
+	send "$1" /quit
+	_i=0
+	while kill -0 "$_pid" 2>/dev/null; do
+		_i=$((_i + 1))
+		[ $_i -gt 200 ] && fail "$1 did not exit after /quit"
+		sleep 0.05
+	done
+	wait "$_pid" 2>/dev/null
+	kill "$(getvar "${1}_holder")" 2>/dev/null
+}
+
+# Kill a node with SIGKILL.
+kill_node() {
+	_pid=$(getvar "${1}_pid")
+	kill -9 "$_pid" 2>/dev/null
+	wait "$_pid" 2>/dev/null
+	kill "$(getvar "${1}_holder")" 2>/dev/null
+	return 0
+}
+
+# The id of the last outgoing message of node $1.
+last_outgoing_id() {
+	grep '"event":"outgoing"' "$T/$1.out" | tail -n 1 | json_get id
+}

@@ -1,0 +1,77 @@
+#!/bin/sh
+# config.sh: the INI file: each error names file, line and key and nothing
+# starts; a good file and command-line overrides work.
+
+. "${TESTS_DIR:-$(dirname "$0")/..}/lib.sh"
+
+# check_error NAME CONTENT PATTERN: the file is refused with PATTERN.
+check_error() {
+	printf '%s\n' "$2" > "$T/$1.ini"
+	"$P2PCHAT" --headless -d "$T/prof" -f "$T/$1.ini" -l 127.0.0.1:0 \
+	    < /dev/null > "$T/$1.stdout" 2> "$T/$1.stderr"
+	rc=$?
+	[ $rc -eq 1 ] || fail "$1: exit status $rc, expected 1"
+	grep -q ready "$T/$1.stdout" && fail "$1: node started anyway"
+	grep -q -- "$3" "$T/$1.stderr" || \
+	    fail "$1: error \"$(cat "$T/$1.stderr")\" does not match \"$3\""
+}
+
+check_error unknown-key "[node]
+nick = alice
+colour = blue" "$T/unknown-key.ini:3: colour: unknown key in \[node\]"
+check_error unknown-section "[nodes]
+nick = alice" "unknown-section.ini:2: nick: unknown key in \[nodes\]"
+check_error no-section "nick = alice" "no-section.ini:1: nick: key outside"
+check_error bad-number "[node]
+max_peers = lots" "bad-number.ini:2: max_peers: \"lots\" is not a number"
+check_error too-large "; comment
+[node]
+max_peers = 99999999" "too-large.ini:3: max_peers: \"99999999\" is too large"
+check_error too-small "[node]
+peers_target = -1" "too-small.ini:2: peers_target: \"-1\" is too small"
+check_error bad-flag "[ui]
+bell = maybe" "bad-flag.ini:2: bell: \"maybe\" is not yes or no"
+check_error bad-choice "[ui]
+notify = osc42" "bad-choice.ini:2: notify: \"osc42\" is not one of"
+check_error bad-address "[node]
+bootstrap = nowhere" "bad-address.ini:2: bootstrap: \"nowhere\" is not"
+check_error bad-port "[node]
+listen = 127.0.0.1:70000" "bad-port.ini:2: listen: bad port"
+check_error long-nick "[node]
+nick = aaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaa" \
+    "long-nick.ini:2: nick: longer than 64 bytes"
+check_error syntax "[node]
+this line has no equals sign" "syntax.ini:2: syntax error"
+check_error first-error-wins "[node]
+max_peers = 5
+bell = yes
+[ui]
+bell = what" "first-error-wins.ini:3: bell: unknown key in \[node\]"
+
+# A named file that is missing is an error; a missing default file is not.
+"$P2PCHAT" --headless -d "$T/prof" -f "$T/missing.ini" < /dev/null \
+    > /dev/null 2> "$T/missing.err"
+[ $? -eq 1 ] || fail "missing named config did not exit 1"
+grep -q "missing.ini: No such file" "$T/missing.err" || \
+    fail "missing file error: $(cat "$T/missing.err")"
+
+# A good file in the profile directory is read by default; flags win.
+mkdir -p "$T/good"
+cat > "$T/good/p2pchat.ini" <<'INI'
+# p2pchat settings
+[node]
+nick = carol
+listen = 127.0.0.1:0
+max_peers = 10
+lan_discovery = no
+[log]
+level = debug
+[ui]
+notify = osc777
+INI
+start_node good
+send good /id
+wait_for good '"event":"id".*"nick":"good"'
+stop_node good
+grep -q debug "$T/good/p2pchat.log" || fail "log level from the file unused"
+pass

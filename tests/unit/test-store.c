@@ -1,4 +1,126 @@
+/* test-store.c: the SQLite store: schema, peers, messages, paging, search. */
+
 #include "p2pchat.h"
 #include "test.h"
+
 TEST_GLOBALS;
-int main(void){return test_done("test-store");}
+
+static char		 dir[] = "/tmp/p2pchat-test-store.XXXXXX";
+static char		*path;
+
+/* Store one message in conversation conv. */
+static int64_t
+add_msg(int64_t conv, int i, int outgoing, int64_t ts, const char *text)
+{
+	struct msg	 m;
+	char		*cause;
+	int		 dup;
+
+	memset(&m, 0, sizeof m);
+	m.conv = conv;
+	memcpy(m.id, &i, sizeof i);
+	m.outgoing = outgoing;
+	m.state = outgoing ? MSG_PENDING : MSG_RECEIVED;
+	m.ts = ts;
+	m.stored = ts;
+	m.text = (char *)text;
+	m.len = strlen(text);
+	if (store_msg_add(&m, &dup, &cause) != 0) {
+		fprintf(stderr, "%s\n", cause);
+		return (-1);
+	}
+	return (dup ? 0 : m.rowid);
+}
+
+static void
+test_store_messages(void)
+{
+	struct msg_list	 ml;
+	struct msg	 m;
+	char		*cause = NULL;
+	uint8_t		 pid[PEER_ID_LEN];
+	int64_t		 dbid, conv;
+	int		 i, id5 = 5;
+
+	ASSERT_INT_EQ(store_open(path, &cause), 0);
+	ASSERT_INT_EQ(store_begin(&cause), 0);
+	memset(pid, 9, sizeof pid);
+	ASSERT_INT_EQ(store_peer_add(pid, "bob", 0, &dbid, &conv, &cause), 0);
+	for (i = 0; i < 1000; i++)
+		ASSERT_TRUE(add_msg(conv, i, i % 2, 1000 + i,
+		    i == 500 ? "a rare zebra word" : "common text") > 0);
+	/* A duplicate id is not stored twice. */
+	ASSERT_INT_EQ(add_msg(conv, 5, 1, 99999, "dup"), 0);
+	ASSERT_INT_EQ(store_commit(&cause), 0);
+
+	/* The last page, then the page before it, by key. */
+	ASSERT_INT_EQ(store_msg_page(conv, 0, 0, 0, 50, &ml, &cause), 0);
+	ASSERT_INT_EQ(ml.n, 50);
+	ASSERT_INT_EQ(ml.v[0].ts, 1999);
+	ASSERT_INT_EQ(ml.v[49].ts, 1950);
+	m = ml.v[49];
+	ASSERT_INT_EQ(store_msg_page(conv, -1, m.ts, m.rowid, 50, &ml,
+	    &cause), 0);
+	ASSERT_INT_EQ(ml.n, 50);
+	ASSERT_INT_EQ(ml.v[0].ts, 1949);
+	msg_list_free(&ml);
+	ASSERT_INT_EQ(store_msg_page(conv, 1, 1000, 0, 3, &ml, &cause), 0);
+	ASSERT_INT_EQ(ml.n, 3);
+	ASSERT_INT_EQ(ml.v[0].ts, 1000);
+	msg_list_free(&ml);
+
+	/* The outbox holds the 500 outgoing ones; delivery removes one. */
+	ASSERT_INT_EQ(store_msg_outbox(conv, 0, &ml, &cause), 0);
+	ASSERT_INT_EQ(ml.n, 500);
+	msg_list_free(&ml);
+	ASSERT_INT_EQ(store_begin(&cause), 0);
+	memset(m.id, 0, sizeof m.id);
+	memcpy(m.id, &id5, sizeof id5);
+	ASSERT_INT_EQ(store_msg_state(conv, m.id, MSG_DELIVERED, &cause), 1);
+	/* No going back, and no second change. */
+	ASSERT_INT_EQ(store_msg_state(conv, m.id, MSG_SENT, &cause), 0);
+	ASSERT_INT_EQ(store_msg_state(conv, m.id, MSG_DELIVERED, &cause), 0);
+	ASSERT_INT_EQ(store_commit(&cause), 0);
+	ASSERT_INT_EQ(store_msg_outbox(conv, 0, &ml, &cause), 0);
+	ASSERT_INT_EQ(ml.n, 499);
+	msg_list_free(&ml);
+
+	/* Full-text search, with FTS5 syntax taken literally. */
+	ASSERT_INT_EQ(store_msg_search("zebra", 10, &ml, &cause), 0);
+	ASSERT_INT_EQ(ml.n, 1);
+	ASSERT_STR_EQ(ml.v[0].text, "a rare zebra word");
+	msg_list_free(&ml);
+	ASSERT_INT_EQ(store_msg_search("\"zebra AND (", 10, &ml, &cause), 0);
+	ASSERT_INT_EQ(ml.n, 0);
+	msg_list_free(&ml);
+	ASSERT_INT_EQ(store_msg_search("   ", 10, &ml, &cause), -1);
+	free(cause);
+	store_close();
+}
+
+static void
+test_store_reopen(void)
+{
+	char	*cause = NULL;
+
+	/* Reopening finds the same schema version and data. */
+	ASSERT_INT_EQ(store_open(path, &cause), 0);
+	store_close();
+}
+
+int
+main(void)
+{
+	if (mkdtemp(dir) == NULL)
+		return (1);
+	xasprintf(&path, "%s/test.db", dir);
+	TEST_RUN(test_store_messages);
+	TEST_RUN(test_store_reopen);
+	unlink(path);
+	free(path);
+	xasprintf(&path, "rm -rf %s", dir);
+	if (system(path) != 0)
+		fprintf(stderr, "could not remove %s\n", dir);
+	free(path);
+	return (test_done("test-store"));
+}
