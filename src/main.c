@@ -179,6 +179,7 @@ int
 main(int argc, char **argv)
 {
 	char		*home = NULL, *config = NULL, *listen = NULL;
+	char		*config_alloc = NULL, *home_alloc = NULL;
 	char		*nick = NULL, *path, *cause;
 	char		**connects = NULL;
 	u_int		 nconnects = 0, i;
@@ -234,9 +235,11 @@ main(int argc, char **argv)
 	if (config != NULL)
 		must_exist = 1;
 	else if (home != NULL)
-		xasprintf(&config, "%s/p2pchat.ini", home);
+		xasprintf(&config_alloc, "%s/p2pchat.ini", home);
 	else
-		config = main_default_config();
+		config_alloc = main_default_config();
+	if (config_alloc != NULL)
+		config = config_alloc;
 	if (config != NULL && cfg_load(config, must_exist, &cause) != 0)
 		main_fail(cause);
 	if (listen != NULL && cfg_set(CFG_LISTEN, listen, &cause) != 0)
@@ -250,7 +253,7 @@ main(int argc, char **argv)
 		cfg_list_add(CFG_BOOTSTRAP, connects[i]);
 
 	if (home == NULL)
-		home = main_default_home();
+		home = home_alloc = main_default_home();
 	if (main_mkdirs(home, 0700, &cause) != 0)
 		main_fail(cause);
 	main_private(home);
@@ -296,6 +299,9 @@ main(int argc, char **argv)
 	log_info("%s: stopped", __func__);
 	log_close();
 	free(connects);
+	free(config_alloc);
+	free(home_alloc);
+	cfg_reset();
 	if (main_lock_fd != -1)
 		close(main_lock_fd);
 	return (0);

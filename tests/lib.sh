@@ -44,6 +44,11 @@ fail() {
 		echo "--- $_f (last 15 lines)" >&2
 		tail -n 15 "$_f" >&2
 	done
+	for _f in "$T"/*.err; do
+		[ -s "$_f" ] || continue
+		echo "--- $_f (first 30 lines)" >&2
+		head -n 30 "$_f" >&2
+	done
 	for _f in "$T"/*/p2pchat.log; do
 		[ -f "$_f" ] || continue
 		echo "--- $_f (last 10 lines)" >&2
@@ -135,11 +140,17 @@ stop_node() {
 	_i=0
 	while kill -0 "$_pid" 2>/dev/null; do
 		_i=$((_i + 1))
-		[ $_i -gt 200 ] && fail "$1 did not exit after /quit"
+		[ $_i -gt 400 ] && fail "$1 did not exit after /quit"
 		sleep 0.05
 	done
-	wait "$_pid" 2>/dev/null
+	wait "$_pid"
+	_rc=$?
 	kill "$(getvar "${1}_holder")" 2>/dev/null
+	[ $_rc -eq 0 ] || fail "$1 exited with status $_rc after /quit"
+	if grep -q "Sanitizer" "$T/$1.err" 2>/dev/null; then
+		fail "$1: sanitizer report: $(head -n 30 "$T/$1.err")"
+	fi
+	return 0
 }
 
 # Kill a node with SIGKILL.

@@ -59,6 +59,8 @@ test_store_messages(void)
 	ASSERT_INT_EQ(ml.v[0].ts, 1999);
 	ASSERT_INT_EQ(ml.v[49].ts, 1950);
 	m = ml.v[49];
+	m.text = NULL;
+	msg_list_free(&ml);
 	ASSERT_INT_EQ(store_msg_page(conv, -1, m.ts, m.rowid, 50, &ml,
 	    &cause), 0);
 	ASSERT_INT_EQ(ml.n, 50);

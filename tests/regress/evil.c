@@ -1,0 +1,426 @@
+/*
+ * evil.c: a hostile peer for the regress tests. It connects to a node and
+ * misbehaves in one way (the MODE), then reports what the node did:
+ *
+ *	evil MODE HOST PORT
+ *
+ * Exit 0 when the node reacted as the protocol says (closed the connection,
+ * with BYE reason 1 where one is due), 1 when it did not, 2 on a usage or
+ * local error. What it saw goes to standard output.
+ */
+
+#include "p2pchat.h"
+
+#include <arpa/inet.h>
+#include <poll.h>
+
+#define EVIL_TIMEOUT_MS	15000
+
+struct evil {
+	int			 fd;
+	struct noise_hs		*hs;
+	struct noise_cipher	 tx, rx;
+	uint8_t			 ed_pk[32], ed_sk[64], x_pk[32], x_sk[32];
+	const char		*prologue;
+};
+
+/* Connect to host:port. */
+static int
+evil_connect(const char *host, const char *port)
+{
+	struct sockaddr_in	sin;
+	int			fd;
+
+	memset(&sin, 0, sizeof sin);
+	sin.sin_family = AF_INET;
+	sin.sin_port = htons((u_short)atoi(port));
+	if (inet_pton(AF_INET, host, &sin.sin_addr) != 1)
+		return (-1);
+	if ((fd = socket(AF_INET, SOCK_STREAM, 0)) == -1)
+		return (-1);
+	if (connect(fd, (struct sockaddr *)&sin, sizeof sin) != 0) {
+		close(fd);
+		return (-1);
+	}
+	return (fd);
+}
+
+/* Write all of a buffer. */
+static int
+evil_write(struct evil *e, const void *p, size_t len)
+{
+	const u_char	*q = p;
+	ssize_t		 n;
+
+	while (len > 0) {
+		if ((n = write(e->fd, q, len)) <= 0)
+			return (-1);
+		q += n;
+		len -= n;
+	}
+	return (0);
+}
+
+/* Read exactly len bytes, or -1 on close, error or timeout. */
+static int
+evil_read(struct evil *e, void *p, size_t len)
+{
+	struct pollfd	 pfd = { e->fd, POLLIN, 0 };
+	u_char		*q = p;
+	ssize_t		 n;
+
+	while (len > 0) {
+		if (poll(&pfd, 1, EVIL_TIMEOUT_MS) != 1)
+			return (-2);
+		if ((n = read(e->fd, q, len)) <= 0)
+			return (-1);
+		q += n;
+		len -= n;
+	}
+	return (0);
+}
+
+/* Read one frame into p (at least FRAME_MAX bytes); returns its length. */
+static int
+evil_read_frame(struct evil *e, u_char *p)
+{
+	u_char	hdr[2];
+	size_t	len;
+	int	rc;
+
+	if ((rc = evil_read(e, hdr, 2)) != 0)
+		return (rc);
+	len = (size_t)hdr[0] << 8 | hdr[1];
+	if ((rc = evil_read(e, p, len)) != 0)
+		return (rc);
+	return ((int)len);
+}
+
+/* Write one frame. */
+static int
+evil_write_frame(struct evil *e, const u_char *p, size_t len)
+{
+	u_char	hdr[2];
+
+	buf_poke_u16(hdr, (uint16_t)len);
+	if (evil_write(e, hdr, 2) != 0)
+		return (-1);
+	return (evil_write(e, p, len));
+}
+
+/* Wait until the node closes the connection; 0 if it does in time. */
+static int
+evil_wait_close(struct evil *e)
+{
+	struct pollfd	pfd = { e->fd, POLLIN, 0 };
+	u_char		buf[4096];
+	ssize_t		n;
+
+	for (;;) {
+		if (poll(&pfd, 1, EVIL_TIMEOUT_MS) != 1) {
+			printf("node kept the connection open\n");
+			return (1);
+		}
+		if ((n = read(e->fd, buf, sizeof buf)) <= 0) {
+			printf("closed\n");
+			return (0);
+		}
+	}
+}
+
+/* Make the identity payload; with bad set, sign another key. */
+static void
+evil_payload(struct evil *e, u_char *out, int bad)
+{
+	uint8_t	msg[22 + 32], other[32];
+
+	memcpy(msg, "p2pchat/1 noise static", 22);
+	if (bad) {
+		randombytes_buf(other, sizeof other);
+		memcpy(msg + 22, other, 32);
+	} else
+		memcpy(msg + 22, e->x_pk, 32);
+	memcpy(out, e->ed_pk, 32);
+	crypto_sign_detached(out + 32, NULL, msg, sizeof msg, e->ed_sk);
+}
+
+/*
+ * Run the handshake as initiator. payload_len and bad_sig spoil message 3.
+ * Returns 0 when the handshake completed from our side.
+ */
+static int
+evil_handshake(struct evil *e, size_t payload_len, int bad_sig)
+{
+	u_char	msg[FRAME_MAX], payload[256], out[512];
+	size_t	len, plen;
+	int	n;
+
+	e->hs = noise_hs_new(P2PCHAT_NOISE, 1, (const uint8_t *)e->prologue,
+	    strlen(e->prologue), e->x_sk, NULL);
+	if (noise_hs_write(e->hs, NULL, 0, out, sizeof out, &len) != 0 ||
+	    evil_write_frame(e, out, len) != 0)
+		return (-1);
+	if ((n = evil_read_frame(e, msg)) < 0)
+		return (-1);
+	if (noise_hs_read(e->hs, msg, n, payload, sizeof payload, &plen) != 0) {
+		printf("message 2 did not decrypt\n");
+		return (-2);
+	}
+	evil_payload(e, payload, bad_sig);
+	if (noise_hs_write(e->hs, payload, payload_len, out, sizeof out,
+	    &len) != 0 || evil_write_frame(e, out, len) != 0)
+		return (-1);
+	noise_hs_split(e->hs, &e->tx, &e->rx);
+	noise_hs_free(e->hs);
+	e->hs = NULL;
+	return (0);
+}
+
+/* Encrypt and send one record. */
+static int
+evil_send(struct evil *e, const void *rec, size_t len, u_char *copy,
+    size_t *copylen)
+{
+	u_char	out[FRAME_MAX];
+
+	if (noise_encrypt(&e->tx, rec, len, out) != 0)
+		return (-1);
+	if (copy != NULL) {
+		memcpy(copy, out, len + NOISE_TAGLEN);
+		*copylen = len + NOISE_TAGLEN;
+	}
+	return (evil_write_frame(e, out, len + NOISE_TAGLEN));
+}
+
+/* Send a good HELLO. */
+static int
+evil_hello(struct evil *e, const char *nick)
+{
+	struct buf	b;
+	int		rc;
+
+	buf_init(&b);
+	wire_build_hello(&b, nick, 0, 0, "evil");
+	rc = evil_send(e, b.d, b.size, NULL, NULL);
+	buf_free(&b);
+	return (rc);
+}
+
+/* Read records until the node closes; 0 if a BYE with reason came first. */
+static int
+evil_expect_bye(struct evil *e, int reason)
+{
+	u_char	msg[FRAME_MAX], plain[FRAME_MAX];
+	int	n;
+
+	for (;;) {
+		if ((n = evil_read_frame(e, msg)) < 0) {
+			printf("closed without BYE %d\n", reason);
+			return (1);
+		}
+		if (n < NOISE_TAGLEN + 1 || noise_decrypt(&e->rx, msg, n,
+		    plain) != 0) {
+			printf("undecryptable frame\n");
+			return (1);
+		}
+		if (plain[0] == REC_BYE) {
+			printf("bye %u\n", n > NOISE_TAGLEN + 1 ? plain[1] : 255);
+			if (n <= NOISE_TAGLEN + 1 || plain[1] != reason)
+				return (1);
+			return (evil_wait_close(e));
+		}
+	}
+}
+
+/* Send random bytes, then expect the node to close. */
+static int
+evil_garbage(struct evil *e, size_t n)
+{
+	u_char	*p = xmalloc(n);
+
+	randombytes_buf(p, n);
+	if (n >= 2 && p[0] == 0 && p[1] == 0)
+		p[1] = 1;
+	evil_write(e, p, n);
+	free(p);
+	return (evil_wait_close(e));
+}
+
+/* Send a record after a good handshake and HELLO, expect BYE 1. */
+static int
+evil_after_hello(struct evil *e, const void *rec, size_t len)
+{
+	if (evil_handshake(e, IDENTITY_PAYLOAD_LEN, 0) != 0 ||
+	    evil_hello(e, "evil") != 0)
+		return (1);
+	evil_send(e, rec, len, NULL, NULL);
+	return (evil_expect_bye(e, BYE_PROTOCOL));
+}
+
+/* Open n junk connections at once, write a little junk on each, hold them. */
+static int
+evil_flood(struct evil *e, int n)
+{
+	struct sockaddr_in	 sin;
+	socklen_t		 len = sizeof sin;
+	u_char			 junk[7];
+	int			*fds, i, opened = 0;
+
+	if (getpeername(e->fd, (struct sockaddr *)&sin, &len) != 0)
+		return (2);
+	fds = xcalloc(n, sizeof *fds);
+	for (i = 0; i < n; i++) {
+		fds[i] = socket(AF_INET, SOCK_STREAM, 0);
+		if (fds[i] == -1 || connect(fds[i], (struct sockaddr *)&sin,
+		    sizeof sin) != 0)
+			continue;
+		opened++;
+		randombytes_buf(junk, sizeof junk);
+		if (write(fds[i], junk, (size_t)(i % 8)) < 0)
+			continue;
+	}
+	printf("opened %d of %d\n", opened, n);
+	sleep(2);
+	for (i = 0; i < n; i++) {
+		if (fds[i] != -1)
+			close(fds[i]);
+	}
+	free(fds);
+	return (0);
+}
+
+/* Run one mode. */
+static int
+evil_run(struct evil *e, const char *mode)
+{
+	u_char	rec[64], frame[FRAME_MAX];
+	size_t	flen;
+	int	rc;
+
+	if (strcmp(mode, "zero-frame") == 0) {
+		evil_write(e, "\0\0", 2);
+		return (evil_wait_close(e));
+	}
+	if (strncmp(mode, "garbage-", 8) == 0)
+		return (evil_garbage(e, (size_t)atoi(mode + 8)));
+	if (strcmp(mode, "silence") == 0) {
+		evil_write(e, "\x00\x20", 2);
+		return (evil_wait_close(e));
+	}
+	if (strcmp(mode, "zero-ephemeral") == 0) {
+		memset(frame, 0, 32);
+		evil_write_frame(e, frame, 32);
+		return (evil_wait_close(e));
+	}
+	if (strcmp(mode, "wrong-prologue") == 0) {
+		e->prologue = "p2pchat/2";
+		rc = evil_handshake(e, IDENTITY_PAYLOAD_LEN, 0);
+		if (rc != -2)
+			return (1);	/* message 2 must not decrypt */
+		randombytes_buf(frame, 160);
+		evil_write_frame(e, frame, 160);
+		return (evil_wait_close(e));
+	}
+	if (strcmp(mode, "bad-signature") == 0) {
+		if (evil_handshake(e, IDENTITY_PAYLOAD_LEN, 1) != 0)
+			return (1);
+		return (evil_wait_close(e));
+	}
+	if (strcmp(mode, "payload-95") == 0) {
+		if (evil_handshake(e, 95, 0) != 0)
+			return (1);
+		return (evil_wait_close(e));
+	}
+	if (strcmp(mode, "first-not-hello") == 0) {
+		if (evil_handshake(e, IDENTITY_PAYLOAD_LEN, 0) != 0)
+			return (1);
+		memcpy(rec, "\x02\0\0\0\0\0\0\0\1", 9);
+		evil_send(e, rec, 9, NULL, NULL);
+		return (evil_expect_bye(e, BYE_PROTOCOL));
+	}
+	if (strcmp(mode, "bad-nick") == 0) {
+		if (evil_handshake(e, IDENTITY_PAYLOAD_LEN, 0) != 0)
+			return (1);
+		memcpy(rec, "\x01\x01\x02\xc3\x28\x00\x00\x00\x00\x00\x00\x00",
+		    12);
+		evil_send(e, rec, 12, NULL, NULL);
+		return (evil_expect_bye(e, BYE_PROTOCOL));
+	}
+	if (strcmp(mode, "overrun") == 0) {
+		memset(rec, 'x', sizeof rec);
+		rec[0] = REC_CHAT;
+		rec[25] = 0x01;		/* text_len 0x0100, 4 bytes follow */
+		rec[26] = 0x00;
+		return (evil_after_hello(e, rec, 31));
+	}
+	if (strcmp(mode, "replay") == 0 || strcmp(mode, "flip") == 0) {
+		if (evil_handshake(e, IDENTITY_PAYLOAD_LEN, 0) != 0 ||
+		    evil_hello(e, "evil") != 0)
+			return (1);
+		memcpy(rec, "\x02\0\0\0\0\0\0\0\1", 9);
+		evil_send(e, rec, 9, frame, &flen);
+		if (strcmp(mode, "replay") == 0)
+			evil_write_frame(e, frame, flen);
+		else {
+			memcpy(rec, "\x02\0\0\0\0\0\0\0\2", 9);
+			noise_encrypt(&e->tx, rec, 9, frame);
+			frame[3] ^= 0x10;
+			evil_write_frame(e, frame, 9 + NOISE_TAGLEN);
+		}
+		return (evil_wait_close(e));
+	}
+	if (strncmp(mode, "flood-", 6) == 0)
+		return (evil_flood(e, atoi(mode + 6)));
+	if (strcmp(mode, "good") == 0) {
+		/* A well-behaved peer that then says BYE: must work. */
+		if (evil_handshake(e, IDENTITY_PAYLOAD_LEN, 0) != 0 ||
+		    evil_hello(e, "evil") != 0)
+			return (1);
+		rec[0] = REC_PING;
+		memcpy(rec + 1, "\0\0\0\0\0\0\0\x2a", 8);
+		evil_send(e, rec, 9, NULL, NULL);
+		/* Unknown record types are ignored. */
+		evil_send(e, "\x7e\x01\x02\x03", 4, NULL, NULL);
+		for (;;) {
+			int	n = evil_read_frame(e, frame);
+
+			if (n < 0 || noise_decrypt(&e->rx, frame, n, rec) != 0)
+				return (1);
+			if (rec[0] == REC_PONG && rec[8] == 0x2a) {
+				printf("pong\n");
+				return (0);
+			}
+		}
+	}
+	fprintf(stderr, "evil: unknown mode %s\n", mode);
+	return (2);
+}
+
+int
+main(int argc, char **argv)
+{
+	struct evil	e;
+	int		rc;
+
+	if (argc != 4) {
+		fprintf(stderr, "usage: evil MODE HOST PORT\n");
+		return (2);
+	}
+	if (sodium_init() < 0)
+		return (2);
+	signal(SIGPIPE, SIG_IGN);
+	memset(&e, 0, sizeof e);
+	e.prologue = P2PCHAT_PROLOGUE;
+	crypto_sign_keypair(e.ed_pk, e.ed_sk);
+	randombytes_buf(e.x_sk, 32);
+	crypto_scalarmult_base(e.x_pk, e.x_sk);
+	if ((e.fd = evil_connect(argv[2], argv[3])) == -1) {
+		fprintf(stderr, "evil: cannot connect\n");
+		return (2);
+	}
+	rc = evil_run(&e, argv[1]);
+	if (e.hs != NULL)
+		noise_hs_free(e.hs);
+	close(e.fd);
+	return (rc);
+}

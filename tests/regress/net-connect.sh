@@ -1,0 +1,73 @@
+#!/bin/sh
+# net-connect.sh: two and five nodes connect and see each other online; a
+# node killed and restarted on the same port is redialled by the others;
+# dialling yourself is a clear error; simultaneous dials end in one session.
+
+. "${TESTS_DIR:-$(dirname "$0")/..}/lib.sh"
+
+# Two nodes.
+start_node n1 -l 127.0.0.1:0
+start_node n2 -l 127.0.0.1:0 -c "127.0.0.1:$n1_port"
+wait_for n1 "\"event\":\"peer\",\"id\":\"$n2_id\",\"nick\":\"n2\",\"state\":\"online\""
+wait_for n2 "\"event\":\"peer\",\"id\":\"$n1_id\",\"nick\":\"n1\",\"state\":\"online\",\"addr\":\"127.0.0.1:$n1_port\""
+send n1 /peers
+wait_for n1 '"event":"done","command":"peers"'
+grep '"event":"peer","n":1' "$T/n1.out" | grep -q "\"id\":\"$n2_id\".*online" \
+    || fail "/peers does not list n2 online"
+
+# Dialling our own address is refused.
+send n1 "/connect 127.0.0.1:$n1_port"
+wait_for n1 '"event":"error","message":"127.0.0.1:[0-9]*: is this node.s own address|own address'
+
+# Five nodes: each dials all the earlier ones.
+start_node n3 -l 127.0.0.1:0 -c "127.0.0.1:$n1_port" -c "127.0.0.1:$n2_port"
+start_node n4 -l 127.0.0.1:0 -c "127.0.0.1:$n1_port" -c "127.0.0.1:$n2_port" \
+    -c "127.0.0.1:$n3_port"
+start_node n5 -l 127.0.0.1:0 -c "127.0.0.1:$n1_port" -c "127.0.0.1:$n2_port" \
+    -c "127.0.0.1:$n3_port" -c "127.0.0.1:$n4_port"
+for n in n1 n2 n3 n4 n5; do
+	for m in n1 n2 n3 n4 n5; do
+		[ $n = $m ] && continue
+		wait_for $n "\"event\":\"peer\",\"id\":\"$(getvar ${m}_id)\".*\"state\":\"online\""
+	done
+done
+
+# Kill n1 and restart it on the same port: everyone reconnects to it.
+port1=$n1_port
+kill_node n1
+for n in n2 n3 n4 n5; do
+	wait_for $n "\"event\":\"peer\",\"id\":\"$n1_id\".*\"state\":\"offline\""
+done
+before=""
+for n in n2 n3 n4 n5; do
+	before="$before $(count $n "\"id\":\"$n1_id\".*\"state\":\"online\"")"
+done
+start_node n1 -l "127.0.0.1:$port1"
+i=0
+for n in n2 n3 n4 n5; do
+	i=$((i + 1))
+	b=$(echo $before | cut -d' ' -f$i)
+	wait_for $n "\"event\":\"peer\",\"id\":\"$n1_id\".*\"state\":\"online\"" \
+	    30 $((b + 1))
+done
+# n1 sees all four again (it also redials their stored addresses).
+for m in n2 n3 n4 n5; do
+	wait_for n1 "\"event\":\"peer\",\"id\":\"$(getvar ${m}_id)\".*\"state\":\"online\"" 30 2
+done
+# One session a pair: /peers on n1 lists each peer once, online.
+send n1 /peers
+wait_for n1 '"event":"done","command":"peers"' 10 2
+sleep 1
+for m in n2 n3 n4 n5; do
+	c=$(grep '"event":"peer","n":' "$T/n1.out" | tail -n 4 | \
+	    grep -c "\"id\":\"$(getvar ${m}_id)\".*online")
+	[ "$c" -eq 1 ] || fail "n1 lists $m $c times online"
+done
+# A message still flows both ways after all that.
+send n2 "/msg $n1_id after restart"
+wait_for n1 '"event":"message".*"text":"after restart"'
+wait_for n2 '"event":"delivered"'
+for n in n1 n2 n3 n4 n5; do
+	stop_node $n
+done
+pass
