@@ -60,10 +60,10 @@ bench_figure(const char *name, double v, const char *unit, const char *target)
 		snprintf(num, sizeof num, "%.2f", v);
 	else
 		snprintf(num, sizeof num, "%.4f", v);
+	printf("%s: %s%s%s", name, num, *unit != '\0' ? " " : "", unit);
 	if (target != NULL)
-		printf("%s: %s %s (target %s)\n", name, num, unit, target);
-	else
-		printf("%s: %s %s\n", name, num, unit);
+		printf(" (target %s)", target);
+	printf("\n");
 	fflush(stdout);
 }
 
@@ -242,7 +242,10 @@ bench_client_msg2(struct bench_client *bc, const u_char *p, size_t len)
 	return (0);
 }
 
-/* A transport frame arrived: look for the node's HELLO, ignore the rest. */
+/*
+ * A transport frame arrived: look for the node's HELLO (return 1 when it
+ * is there), ignore the rest.
+ */
 static int
 bench_client_record(struct bench_client *bc, const u_char *p, size_t len)
 {
@@ -252,17 +255,20 @@ bench_client_record(struct bench_client *bc, const u_char *p, size_t len)
 	if (wire_parse(bench_plain, len - NOISE_TAGLEN, &bench_rec) == -1)
 		return (-1);
 	if (bench_rec.type == REC_BYE) {
-		bench_client_fail(bc, "the node said BYE");
-		return (0);
+		bc->why = "the node said BYE";
+		return (-1);
 	}
 	if (bc->state == BC_HELLO && bench_rec.type == REC_HELLO) {
 		bc->state = BC_OPEN;
-		bc->done(bc);
+		return (1);
 	}
 	return (0);
 }
 
-/* Bytes from the node: split frames, as session.c does. */
+/*
+ * Bytes from the node: split frames, as session.c does. The done callback
+ * may free or restart the client, so nothing touches it after that call.
+ */
 static void
 bench_client_read_cb(struct bufferevent *bev, void *arg)
 {
@@ -272,7 +278,7 @@ bench_client_read_cb(struct bufferevent *bev, void *arg)
 	size_t			 have, blen, used;
 	int			 rc;
 
-	while (bc->state != BC_FAILED) {
+	for (;;) {
 		if (evbuffer_get_length(in) < 2)
 			break;
 		p = evbuffer_pullup(in, 2);
@@ -288,13 +294,16 @@ bench_client_read_cb(struct bufferevent *bev, void *arg)
 			rc = bench_client_msg2(bc, body, blen);
 		else
 			rc = bench_client_record(bc, body, blen);
-		if (rc != 0) {
-			bench_client_fail(bc, "handshake or record failed");
+		if (rc == -1) {
+			bench_client_fail(bc, bc->why != NULL ? bc->why :
+			    "handshake or record failed");
 			return;
 		}
-		if (bc->state == BC_FAILED)
-			return;
 		evbuffer_drain(in, used);
+		if (rc == 1) {
+			bc->done(bc);
+			return;
+		}
 	}
 }
 

@@ -7,6 +7,10 @@
 #ifndef BENCH_H
 #define BENCH_H
 
+#ifdef HAVE_CONFIG_H
+#include "config.h"		/* _GNU_SOURCE before any system header */
+#endif
+
 #include <sys/resource.h>
 
 #include "p2pchat.h"
