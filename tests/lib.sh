@@ -74,7 +74,12 @@ getvar() {
 
 # Extract a string member from one JSON line: json_get KEY < line
 json_get() {
-	sed -n "s/.*\"$1\":\"\\([^\"]*\\)\".*/\\1/p" | head -n 1
+	json_get_all "$1" | head -n 1
+}
+
+# Extract a string member from each JSON line.
+json_get_all() {
+	sed -n "s/.*\"$1\":\"\\([^\"]*\\)\".*/\\1/p"
 }
 
 # Start a headless node; extra arguments go to p2pchat.
