@@ -161,6 +161,7 @@ main_lock(const char *home, char **cause)
 
 enum {
 	OPT_HEADLESS = 256,
+	OPT_LIST_KEYS,
 };
 
 static const struct option main_options[] = {
@@ -170,6 +171,7 @@ static const struct option main_options[] = {
 	{ "connect", required_argument, NULL, 'c' },
 	{ "nick", required_argument, NULL, 'n' },
 	{ "headless", no_argument, NULL, OPT_HEADLESS },
+	{ "list-keys", no_argument, NULL, OPT_LIST_KEYS },
 	{ "version", no_argument, NULL, 'V' },
 	{ "help", no_argument, NULL, 'h' },
 	{ NULL, 0, NULL, 0 }
@@ -213,6 +215,9 @@ main(int argc, char **argv)
 		case OPT_HEADLESS:
 			headless = 1;
 			break;
+		case OPT_LIST_KEYS:
+			ui_list_keys(stdout);
+			return (0);
 		case 'V':
 			printf("p2pchat %s\n", PACKAGE_VERSION);
 			return (0);

@@ -583,5 +583,6 @@ void		 headless_stop(void);
 extern const struct frontend ui_frontend;
 int		 ui_start(char **);
 void		 ui_stop(void);
+void		 ui_list_keys(FILE *);
 
 #endif /* P2PCHAT_H */

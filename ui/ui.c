@@ -1,19 +1,589 @@
-/* ui.c: the full-screen ncursesw frontend (being built). */
+/*
+ * ui.c: the full-screen ncursesw frontend: the frontend callbacks, the
+ * terminal (set up, restored on exit, on a fatal error and on SIGTERM,
+ * resized on SIGWINCH), its input on the event loop, and the one redraw
+ * a loop turn. Callbacks only change state and mark parts dirty; the
+ * redraw event, at the lowest priority, draws them after the turn's
+ * commit. Nothing here runs a timer: an idle screen makes no wake-ups.
+ */
 
-#include "p2pchat.h"
+#include "ui.h"
 
-const struct frontend ui_frontend = { .name = "screen" };
+#include <sys/ioctl.h>
+
+#include <langinfo.h>
+
+struct ui_state		 ui;
+static SCREEN		*ui_screen;
+static u_int		 ui_attention_n;
+static char		*ui_attention_text;
+static int		 ui_help_keys_shown;
+static u_int		 ui_command_lines;
+static int		 ui_bell;
+
+static void	ui_restore(void);
+
+/* Mark parts of the screen dirty and make sure a redraw comes. */
+void
+ui_dirty(u_int what)
+{
+	ui.dirty |= what;
+	ui.st_dirty++;
+	if (ui.ev_redraw != NULL && !event_pending(ui.ev_redraw, EV_TIMEOUT,
+	    NULL))
+		event_active(ui.ev_redraw, EV_TIMEOUT, 0);
+}
+
+/* Write bytes straight to the terminal (after ncurses has flushed). */
+void
+ui_term_write(const char *s)
+{
+	size_t	len = strlen(s);
+	ssize_t	n;
+
+	while (len > 0) {
+		n = write(STDOUT_FILENO, s, len);
+		if (n == -1 && errno == EINTR)
+			continue;
+		if (n <= 0)
+			return;
+		s += n;
+		len -= n;
+	}
+}
+
+/* Set a notice in the status bar until the next key. */
+void
+ui_notice(int error, const char *fmt, ...)
+{
+	va_list	 ap;
+	char	*s;
+
+	va_start(ap, fmt);
+	xvasprintf(&s, fmt, ap);
+	va_end(ap);
+	free(ui.notice);
+	ui.notice = ui_text_clean(s, strlen(s));
+	ui.notice_error = error;
+	free(s);
+	ui_dirty(UI_D_STATUS);
+}
+
+/* Add lines to the console; shown as a notice when it is not open. */
+void
+ui_console(enum ui_line_type type, const char *fmt, ...)
+{
+	va_list	 ap;
+	char	*s, *line, *next;
+
+	va_start(ap, fmt);
+	xvasprintf(&s, fmt, ap);
+	va_end(ap);
+	for (line = s; line != NULL; line = next) {
+		if ((next = strchr(line, '\n')) != NULL)
+			*next++ = '\0';
+		ui_view_add(ui.views[0], type, line);
+		ui_command_lines++;
+	}
+	if (ui.cur != ui.views[0])
+		ui_notice(type != UI_LINE_INFO, "%s", s);
+	free(s);
+	ui_dirty(ui.cur == ui.views[0] ? UI_D_CONV|UI_D_LIST : UI_D_LIST);
+}
+
+/* A message arrived outside the open conversation: bell, notification. */
+void
+ui_attention(struct conv *c, const struct msg *m)
+{
+	char	*s;
+
+	ui_attention_n++;
+	xasprintf(&s, "%s: %.*s", conv_name(c), (int)utf8_cut(m->text,
+	    m->len, 160), m->text);
+	free(ui_attention_text);
+	ui_attention_text = ui_text_clean(s, strlen(s));
+	free(s);
+	ui_dirty(UI_D_TERM);
+}
+
+/* Ring the bell and send a notification for what arrived this turn. */
+static void
+ui_attention_flush(void)
+{
+	const char	*how = cfg_str(CFG_NOTIFY);
+	char		*s, *text;
+
+	if (ui_bell && ui_attention_n == 0 && cfg_num(CFG_BELL))
+		ui_term_write("\a");
+	ui_bell = 0;
+	if (ui_attention_n == 0)
+		return;
+	if (ui_attention_n > 1)
+		xasprintf(&text, "%u new messages", ui_attention_n);
+	else
+		text = xstrdup(ui_attention_text);
+	if (cfg_num(CFG_BELL))
+		ui_term_write("\a");
+	if (strcmp(how, "osc9") == 0) {
+		xasprintf(&s, "\033]9;p2pchat: %s\a", text);
+		ui_term_write(s);
+		free(s);
+	} else if (strcmp(how, "osc777") == 0) {
+		xasprintf(&s, "\033]777;notify;p2pchat;%s\a", text);
+		ui_term_write(s);
+		free(s);
+	}
+	free(text);
+	ui_attention_n = 0;
+}
+
+/* Put the unread count into the terminal's title when it changed. */
+static void
+ui_title_update(void)
+{
+	struct conv	*c;
+	u_int		 n = 0;
+	char		 s[64];
+
+	if (!cfg_num(CFG_TITLE))
+		return;
+	TAILQ_FOREACH(c, &convs, entry)
+		n += c->unread;
+	if (n == ui.title_unread && ui.st_redraws > 1)
+		return;
+	ui.title_unread = n;
+	if (n == 0)
+		snprintf(s, sizeof s, "\033]2;p2pchat\007");
+	else
+		snprintf(s, sizeof s, "\033]2;p2pchat (%u)\007", n);
+	ui_term_write(s);
+}
+
+/* The redraw event: once a loop turn, after the commit. */
+static void
+ui_redraw_cb(evutil_socket_t fd, short what, void *arg)
+{
+	u_int	d;
+
+	if (!ui.running)
+		return;
+	if (store_pending() && !ui.deferred) {
+		ui.deferred = 1;
+		event_active(ui.ev_redraw, EV_TIMEOUT, 0);
+		return;
+	}
+	ui.deferred = 0;
+	d = ui_screen_draw();
+	ui.st_redraws++;
+	if (ui.st_first_draw == 0)
+		ui.st_first_draw = now_ms();
+	if (d & UI_D_TERM)
+		ui_title_update();
+	ui_attention_flush();
+}
+
+/* The terminal has bytes for us. */
+static void
+ui_stdin_cb(evutil_socket_t fd, short what, void *arg)
+{
+	u_char	buf[4096];
+	ssize_t	n;
+
+	n = read(fd, buf, sizeof buf);
+	if (n == -1 && (errno == EINTR || errno == EAGAIN))
+		return;
+	if (n <= 0) {
+		log_info("%s: the terminal went away", __func__);
+		event_del(ui.ev_stdin);
+		node_quit();
+		return;
+	}
+	ui.st_reads++;
+	ui_keys_feed(buf, n);
+}
+
+/* SIGWINCH: take the new size and lay the screen out again. */
+static void
+ui_winch(void)
+{
+	struct winsize	ws;
+
+	if (!ui.running)
+		return;
+	if (ioctl(STDOUT_FILENO, TIOCGWINSZ, &ws) == 0 && ws.ws_row > 0 &&
+	    ws.ws_col > 0)
+		resizeterm(ws.ws_row, ws.ws_col);
+	ui_dirty(UI_D_ALL);
+}
+
+/* Give the terminal back as it was. Safe to call more than once. */
+static void
+ui_restore(void)
+{
+	if (!ui.running)
+		return;
+	ui.running = 0;
+	endwin();
+	ui_term_write("\033[?2004l");
+	if (cfg_num(CFG_TITLE))
+		ui_term_write("\033[23;0t");
+}
+
+/* The frontend: the node is ready. */
+static void
+ui_fe_ready(const char *listen)
+{
+	ui_dirty(UI_D_STATUS);
+}
+
+/* A peer came online, went offline or changed trust. */
+static void
+ui_fe_peer(struct peer *p)
+{
+	struct ui_view	*v;
+	int		 on = peer_online(p);
+
+	ui.st_events++;
+	if (p->conv != NULL) {
+		v = ui_view_get(p->conv);
+		if (v->online != on) {
+			v->online = on;
+			if (on)
+				ui_console(UI_LINE_INFO, "%s (%.8s) is online "
+				    "from %s", peer_name(p), p->hex,
+				    p->addr != NULL ? p->addr : "?");
+			else
+				ui_console(UI_LINE_INFO, "%s (%.8s) went "
+				    "offline", peer_name(p), p->hex);
+		}
+	}
+	ui_dirty(UI_D_LIST|UI_D_TITLE|UI_D_STATUS);
+}
+
+/* A message was stored (received, or sent by us). */
+static void
+ui_fe_message(struct conv *c, const struct msg *m)
+{
+	struct ui_view	*v = ui_view_get(c);
+
+	ui.st_events++;
+	ui_view_message(v, m);
+	if (v == ui.cur)
+		ui_dirty(UI_D_CONV|UI_D_STATUS);
+	else if (!m->outgoing)
+		ui_attention(c, m);
+	ui_dirty(UI_D_LIST|UI_D_STATUS|UI_D_TERM);
+}
+
+/* An own message was sent or delivered. */
+static void
+ui_fe_state(struct conv *c, const struct msg *m)
+{
+	struct ui_view	*v = ui_view_get(c);
+
+	ui.st_events++;
+	ui_view_state(v, m);
+	if (v == ui.cur)
+		ui_dirty(UI_D_CONV);
+}
+
+/* A peer started or stopped typing. */
+static void
+ui_fe_typing(struct peer *p)
+{
+	if (p->conv != NULL && ui.cur->conv == p->conv)
+		ui_dirty(UI_D_TITLE);
+}
+
+/* An error to show. */
+static void
+ui_fe_error(const char *msg)
+{
+	ui_console(UI_LINE_ERROR, "%s", msg);
+}
+
+/* A warning to show (a changed key is loud: it rings the bell too). */
+static void
+ui_fe_warning(const char *msg, struct peer *p)
+{
+	ui_console(UI_LINE_WARN, "%s", msg);
+	if (p != NULL && p->conflict) {
+		ui_bell = 1;
+		ui_dirty(UI_D_TERM);
+	}
+}
+
+/* Look up a member of an item. */
+static const char *
+ui_fe_kv(const struct fe_kv *kv, u_int n, const char *key)
+{
+	u_int	i;
+
+	for (i = 0; i < n; i++) {
+		if (strcmp(kv[i].key, key) == 0)
+			return (kv[i].str != NULL ? kv[i].str : "");
+	}
+	return ("");
+}
+
+/* Command output: one item. */
+static void
+ui_fe_item(const char *event, const struct fe_kv *kv, u_int n)
+{
+	struct buf	 b;
+	char		 num[32];
+	u_int		 i;
+
+	if (strcmp(event, "help") == 0) {
+		ui_console(UI_LINE_INFO, "/%s %s -- %s", ui_fe_kv(kv, n,
+		    "command"), ui_fe_kv(kv, n, "usage"), ui_fe_kv(kv, n,
+		    "help"));
+	} else if (strcmp(event, "verify") == 0) {
+		ui_console(UI_LINE_INFO, "safety number with %s: %s (%s). "
+		    "Compare it with %s by another channel, then /verify %s "
+		    "yes", ui_fe_kv(kv, n, "nick"), ui_fe_kv(kv, n,
+		    "safety_number"), ui_fe_kv(kv, n, "trust"),
+		    ui_fe_kv(kv, n, "nick"), ui_fe_kv(kv, n, "nick"));
+	} else if (strcmp(event, "trust") == 0) {
+		ui_console(UI_LINE_INFO, "peer %.8s is now %s", ui_fe_kv(kv,
+		    n, "peer"), ui_fe_kv(kv, n, "trust"));
+	} else if (strcmp(event, "nick") == 0) {
+		ui_console(UI_LINE_INFO, "you are now known as %s",
+		    ui_fe_kv(kv, n, "nick"));
+		ui_dirty(UI_D_ALL & ~UI_D_CLEAR);
+	} else if (strcmp(event, "id") == 0) {
+		ui_console(UI_LINE_INFO, "you are %s, id %s, listening on %s",
+		    ui_fe_kv(kv, n, "nick"), ui_fe_kv(kv, n, "id"),
+		    ui_fe_kv(kv, n, "listen"));
+	} else {
+		buf_init(&b);
+		buf_put(&b, event, strlen(event));
+		buf_put(&b, ":", 1);
+		for (i = 0; i < n; i++) {
+			buf_put(&b, " ", 1);
+			buf_put(&b, kv[i].key, strlen(kv[i].key));
+			buf_put(&b, "=", 1);
+			if (kv[i].str != NULL)
+				buf_put(&b, kv[i].str, strlen(kv[i].str));
+			else {
+				snprintf(num, sizeof num, "%lld", kv[i].num);
+				buf_put(&b, num, strlen(num));
+			}
+		}
+		buf_put_u8(&b, '\0');
+		ui_console(UI_LINE_INFO, "%s", (char *)b.d);
+		buf_free(&b);
+	}
+}
+
+/* Command output: a peer in a list. */
+static void
+ui_fe_list_peer(struct peer *p, u_int n)
+{
+	ui_console(UI_LINE_INFO, "%3u %c %-16s %-7s %-11s %.16s %s", n,
+	    peer_online(p) ? '*' : 'o', peer_name(p), peer_online(p) ?
+	    "online" : "offline", peer_trust_name(p), p->hex,
+	    p->addr != NULL ? p->addr : "");
+}
+
+/* Command output: a message of /history or /search, numbered for /goto. */
+static void
+ui_fe_list_msg(const char *event, struct conv *c, const struct msg *m)
+{
+	struct peer	*p;
+	char		 when[32], name[NICK_MAX + 32];
+	struct tm	 tm;
+	time_t		 t = (time_t)(m->ts / 1000);
+	u_int		 k;
+
+	k = ui_search_add(c, m);
+	localtime_r(&t, &tm);
+	strftime(when, sizeof when, "%Y-%m-%d %H:%M", &tm);
+	if (m->outgoing)
+		snprintf(name, sizeof name, "%s", node_nick());
+	else if ((p = peer_find(m->author)) != NULL)
+		snprintf(name, sizeof name, "%s", peer_name(p));
+	else
+		snprintf(name, sizeof name, "?");
+	ui_console(UI_LINE_INFO, "[%u] %s %s <%s> %.*s", k, when,
+	    conv_name(c), name, (int)utf8_cut(m->text, m->len, 400), m->text);
+}
+
+/* Command output ends. */
+static void
+ui_fe_done(const char *command)
+{
+	if (strcmp(command, "search") == 0 ||
+	    strcmp(command, "history") == 0) {
+		if (ui_command_lines == 0)
+			ui_console(UI_LINE_INFO, "no messages found");
+		else
+			ui_console(UI_LINE_INFO, "/goto N shows result N in "
+			    "its conversation");
+	} else if (strcmp(command, "help") == 0 && !ui_help_keys_shown &&
+	    ui_command_lines > 1) {
+		ui_console(UI_LINE_INFO, "/goto N|NAME -- Show result N of "
+		    "the last /search or /history in its conversation, or "
+		    "go to a window by name");
+		ui_console(UI_LINE_INFO, "/clear -- Clear the console");
+	}
+	ui_help_keys_shown = 0;
+	if (ui.cur != ui.views[0] && ui_command_lines > 1)
+		ui_notice(0, "/%s: %u lines in the console (M-1)", command,
+		    ui_command_lines);
+	ui_command_lines = 0;
+}
+
+/* /help keys */
+static void
+ui_fe_help_keys(void)
+{
+	ui_help_keys_shown = 1;
+	ui_keys_help();
+}
+
+/* /query: open a conversation. */
+static void
+ui_fe_open_conv(struct conv *c)
+{
+	ui_view_open(ui_view_get(c));
+}
+
+const struct frontend ui_frontend = {
+	.name = "screen",
+	.ready = ui_fe_ready,
+	.peer = ui_fe_peer,
+	.message = ui_fe_message,
+	.state = ui_fe_state,
+	.typing = ui_fe_typing,
+	.error = ui_fe_error,
+	.warning = ui_fe_warning,
+	.item = ui_fe_item,
+	.list_peer = ui_fe_list_peer,
+	.list_msg = ui_fe_list_msg,
+	.done = ui_fe_done,
+	.help_keys = ui_fe_help_keys,
+	.open_conv = ui_fe_open_conv,
+};
+
+/* Commands of the screen alone: /goto and /clear. Returns 1 if run. */
+int
+ui_local_command(const char *line)
+{
+	size_t	n = strcspn(line + 1, " \t");
+
+	ui_command_lines = 0;
+	if (n == 4 && strncmp(line + 1, "goto", 4) == 0) {
+		ui_search_goto(line + 5);
+		return (1);
+	}
+	if (n == 5 && strncmp(line + 1, "clear", 5) == 0) {
+		ui_view_clear(ui.views[0]);
+		return (1);
+	}
+	return (0);
+}
 
 /* Start the screen. */
 int
 ui_start(char **cause)
 {
-	xasprintf(cause, "the screen is not built yet: use --headless");
-	return (-1);
+	const char	*nc;
+
+	if (!isatty(STDIN_FILENO) || !isatty(STDOUT_FILENO)) {
+		xasprintf(cause, "the screen needs a terminal (or use "
+		    "--headless)");
+		return (-1);
+	}
+	ui.st_start = now_ms();
+	if ((ui_screen = newterm(NULL, stdout, stdin)) == NULL) {
+		xasprintf(cause, "cannot use the terminal (TERM=%s)",
+		    getenv("TERM") != NULL ? getenv("TERM") : "");
+		return (-1);
+	}
+	set_term(ui_screen);
+	ui.running = 1;
+	log_set_fatal_hook(ui_restore);
+	raw();
+	noecho();
+	nonl();
+	intrflush(stdscr, FALSE);
+	typeahead(-1);
+	ui.utf8 = strcmp(nl_langinfo(CODESET), "UTF-8") == 0;
+	nc = getenv("NO_COLOR");
+	ui.colours = has_colors() && cfg_num(CFG_COLOURS) &&
+	    (nc == NULL || *nc == '\0');
+	ui_screen_colours();
+	node_winch_hook = ui_winch;
+
+	ui_term_write("\033[?2004h");
+	if (cfg_num(CFG_TITLE))
+		ui_term_write("\033[22;0t");
+
+	ui.ev_stdin = event_new(node_base, STDIN_FILENO, EV_READ|EV_PERSIST,
+	    ui_stdin_cb, NULL);
+	event_add(ui.ev_stdin, NULL);
+	ui.ev_redraw = event_new(node_base, -1, 0, ui_redraw_cb, NULL);
+	event_priority_set(ui.ev_redraw, 2);
+
+	ui_view_sync();
+	ui.cur = ui.views[0];
+	ui_console(UI_LINE_INFO, "p2pchat %s: you are %s (%.8s), listening "
+	    "on %s", PACKAGE_VERSION, node_nick(), identity->hex,
+	    node_listen_address());
+	ui_console(UI_LINE_INFO, "M-1..M-0 (or Esc then a digit) and C-n/C-p "
+	    "switch windows, C-g goes to one by name; /help lists commands, "
+	    "/help keys the keys");
+	ui_command_lines = 0;
+	ui_dirty(UI_D_ALL);
+	return (0);
 }
 
-/* Stop the screen. */
+/* Write the counters for P2PCHAT_UI_STATS. */
+static void
+ui_stats_write(void)
+{
+	const char	*path = getenv("P2PCHAT_UI_STATS");
+	FILE		*f;
+
+	if (path == NULL || *path == '\0' || (f = fopen(path, "w")) == NULL)
+		return;
+	fprintf(f, "redraws %llu\n", ui.st_redraws);
+	fprintf(f, "dirty_marks %llu\n", ui.st_dirty);
+	fprintf(f, "reads %llu\n", ui.st_reads);
+	fprintf(f, "keys %llu\n", ui.st_keys);
+	fprintf(f, "events %llu\n", ui.st_events);
+	fprintf(f, "pages %llu\n", ui.st_pages);
+	fprintf(f, "start_ms %lld\n", (long long)ui.st_start);
+	fprintf(f, "first_draw_ms %lld\n", (long long)ui.st_first_draw);
+	fprintf(f, "start_to_draw_ms %lld\n", (long long)(ui.st_first_draw -
+	    ui.st_start));
+	fclose(f);
+}
+
+/* Stop the screen and give the terminal back. */
 void
 ui_stop(void)
 {
+	ui_stats_write();
+	if (ui.ev_stdin != NULL)
+		event_free(ui.ev_stdin);
+	if (ui.ev_redraw != NULL)
+		event_free(ui.ev_redraw);
+	ui.ev_stdin = ui.ev_redraw = NULL;
+	ui_screen_free();
+	ui_restore();
+	if (ui_screen != NULL)
+		delscreen(ui_screen);
+	ui_screen = NULL;
+	node_winch_hook = NULL;
+	log_set_fatal_hook(NULL);
+	ui_view_free_all();
+	ui_input_free();
+	ui_keys_reset();
+	ui_search_reset();
+	free(ui.notice);
+	ui.notice = NULL;
+	free(ui_attention_text);
+	ui_attention_text = NULL;
 }

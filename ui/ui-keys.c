@@ -1,0 +1,539 @@
+/*
+ * ui-keys.c: the key table and the reader of the terminal's bytes. The
+ * table is the one source of the bindings, of /help keys and of
+ * p2pchat --list-keys (which the man page's KEYS section is checked
+ * against). The reader turns bytes into keys itself, with no timer: an
+ * escape that ends a read is a prefix for the next key, so every Alt
+ * binding also works as Esc then the key, and a bracketed paste arrives
+ * as one piece of text.
+ */
+
+#include "ui.h"
+
+#define UI_KEYS_PASTE_END	"\033[201~"
+#define UI_KEYS_PASTE_MAX	(1024 * 1024)
+
+static void	ui_keys_window(int);
+static void	ui_keys_next(int);
+static void	ui_keys_unread(int);
+static void	ui_keys_goto(int);
+static void	ui_keys_redraw(int);
+static void	ui_keys_scroll(int);
+static void	ui_keys_edge(int);
+
+/* The bindings. */
+const struct ui_key ui_keys_table[] = {
+	{ "M-1", UK_META|'1', "select-window", ui_keys_window, 1,
+	  "Go to window 1, the console" },
+	{ "M-2", UK_META|'2', "select-window", ui_keys_window, 2,
+	  "Go to window 2" },
+	{ "M-3", UK_META|'3', "select-window", ui_keys_window, 3,
+	  "Go to window 3" },
+	{ "M-4", UK_META|'4', "select-window", ui_keys_window, 4,
+	  "Go to window 4" },
+	{ "M-5", UK_META|'5', "select-window", ui_keys_window, 5,
+	  "Go to window 5" },
+	{ "M-6", UK_META|'6', "select-window", ui_keys_window, 6,
+	  "Go to window 6" },
+	{ "M-7", UK_META|'7', "select-window", ui_keys_window, 7,
+	  "Go to window 7" },
+	{ "M-8", UK_META|'8', "select-window", ui_keys_window, 8,
+	  "Go to window 8" },
+	{ "M-9", UK_META|'9', "select-window", ui_keys_window, 9,
+	  "Go to window 9" },
+	{ "M-0", UK_META|'0', "select-window", ui_keys_window, 10,
+	  "Go to window 10" },
+	{ "C-n", UK_C('n'), "next-window", ui_keys_next, 1,
+	  "Go to the next window" },
+	{ "C-p", UK_C('p'), "previous-window", ui_keys_next, -1,
+	  "Go to the previous window" },
+	{ "M-Right", UK_META|UK_RIGHT, "next-window", ui_keys_next, 1,
+	  "Go to the next window" },
+	{ "M-Left", UK_META|UK_LEFT, "previous-window", ui_keys_next, -1,
+	  "Go to the previous window" },
+	{ "M-a", UK_META|'a', "next-unread", ui_keys_unread, 0,
+	  "Go to the next window with unread messages" },
+	{ "C-g", UK_C('g'), "goto-prompt", ui_keys_goto, 0,
+	  "Go to a window: type part of its name or its number, Tab picks "
+	  "the next match, Enter opens it, C-g cancels" },
+	{ "M-g", UK_META|'g', "goto-prompt", ui_keys_goto, 0,
+	  "Go to a window by name (as C-g)" },
+	{ "PageUp", UK_PPAGE, "scroll-up", ui_keys_scroll, 1,
+	  "Scroll the conversation up a page (older messages)" },
+	{ "PageDown", UK_NPAGE, "scroll-down", ui_keys_scroll, -1,
+	  "Scroll the conversation down a page" },
+	{ "M-Up", UK_META|UK_UP, "scroll-line-up", ui_keys_scroll, 2,
+	  "Scroll the conversation up a line" },
+	{ "M-Down", UK_META|UK_DOWN, "scroll-line-down", ui_keys_scroll, -2,
+	  "Scroll the conversation down a line" },
+	{ "M-Home", UK_META|UK_HOME, "scroll-top", ui_keys_edge, -1,
+	  "Go to the first message of the conversation" },
+	{ "C-Home", UK_CTRL|UK_HOME, "scroll-top", ui_keys_edge, -1,
+	  "Go to the first message of the conversation" },
+	{ "M-End", UK_META|UK_END, "scroll-bottom", ui_keys_edge, 1,
+	  "Go to the newest message and follow new ones" },
+	{ "C-End", UK_CTRL|UK_END, "scroll-bottom", ui_keys_edge, 1,
+	  "Go to the newest message and follow new ones" },
+	{ "Enter", UK_ENTER, "send", ui_input_edit, UI_EDIT_ACCEPT,
+	  "Send the line to the open conversation, or run it if it starts "
+	  "with / (// sends a leading /)" },
+	{ "C-j", '\n', "send", ui_input_edit, UI_EDIT_ACCEPT,
+	  "Send the line (as Enter)" },
+	{ "M-Enter", UK_META|UK_ENTER, "newline", ui_input_edit,
+	  UI_EDIT_NEWLINE, "Insert a newline into the message" },
+	{ "Left", UK_LEFT, "backward-char", ui_input_edit, UI_EDIT_LEFT,
+	  "Move back a character" },
+	{ "C-b", UK_C('b'), "backward-char", ui_input_edit, UI_EDIT_LEFT,
+	  "Move back a character" },
+	{ "Right", UK_RIGHT, "forward-char", ui_input_edit, UI_EDIT_RIGHT,
+	  "Move forward a character" },
+	{ "C-f", UK_C('f'), "forward-char", ui_input_edit, UI_EDIT_RIGHT,
+	  "Move forward a character" },
+	{ "Home", UK_HOME, "beginning-of-line", ui_input_edit, UI_EDIT_HOME,
+	  "Move to the start of the line" },
+	{ "C-a", UK_C('a'), "beginning-of-line", ui_input_edit, UI_EDIT_HOME,
+	  "Move to the start of the line" },
+	{ "End", UK_END, "end-of-line", ui_input_edit, UI_EDIT_END,
+	  "Move to the end of the line" },
+	{ "C-e", UK_C('e'), "end-of-line", ui_input_edit, UI_EDIT_END,
+	  "Move to the end of the line" },
+	{ "M-b", UK_META|'b', "backward-word", ui_input_edit,
+	  UI_EDIT_WORD_LEFT, "Move back a word" },
+	{ "M-f", UK_META|'f', "forward-word", ui_input_edit,
+	  UI_EDIT_WORD_RIGHT, "Move forward a word" },
+	{ "Backspace", UK_BSPACE, "delete-backward-char", ui_input_edit,
+	  UI_EDIT_BSPACE, "Delete the character before the cursor" },
+	{ "C-h", UK_C('h'), "delete-backward-char", ui_input_edit,
+	  UI_EDIT_BSPACE, "Delete the character before the cursor" },
+	{ "Delete", UK_DC, "delete-char", ui_input_edit, UI_EDIT_DELETE,
+	  "Delete the character under the cursor" },
+	{ "C-d", UK_C('d'), "delete-char", ui_input_edit, UI_EDIT_DELETE,
+	  "Delete the character under the cursor" },
+	{ "C-k", UK_C('k'), "kill-line", ui_input_edit, UI_EDIT_KILL_END,
+	  "Cut from the cursor to the end of the line" },
+	{ "C-u", UK_C('u'), "unix-line-discard", ui_input_edit,
+	  UI_EDIT_KILL_START, "Cut from the start of the line to the cursor" },
+	{ "C-w", UK_C('w'), "unix-word-rubout", ui_input_edit,
+	  UI_EDIT_KILL_WORD_BACK, "Cut the word before the cursor" },
+	{ "M-Backspace", UK_META|UK_BSPACE, "backward-kill-word",
+	  ui_input_edit, UI_EDIT_KILL_WORD_BACK,
+	  "Cut the word before the cursor" },
+	{ "M-d", UK_META|'d', "kill-word", ui_input_edit,
+	  UI_EDIT_KILL_WORD_FWD, "Cut the word after the cursor" },
+	{ "C-y", UK_C('y'), "yank", ui_input_edit, UI_EDIT_YANK,
+	  "Paste the text cut last" },
+	{ "C-t", UK_C('t'), "transpose-chars", ui_input_edit,
+	  UI_EDIT_TRANSPOSE, "Swap the two characters before the cursor" },
+	{ "Up", UK_UP, "history-previous", ui_input_edit, UI_EDIT_HIST_PREV,
+	  "Recall the previous line typed" },
+	{ "Down", UK_DOWN, "history-next", ui_input_edit, UI_EDIT_HIST_NEXT,
+	  "Recall the next line typed" },
+	{ "Tab", '\t', "complete", ui_input_edit, UI_EDIT_COMPLETE,
+	  "Complete a command or a nick; again for the next match" },
+	{ "BTab", UK_BTAB, "complete-backward", ui_input_edit,
+	  UI_EDIT_COMPLETE_BACK, "Go back to the previous completion" },
+	{ "C-c", UK_C('c'), "cancel", ui_input_edit, UI_EDIT_CANCEL,
+	  "Clear the line, or close the go-to prompt" },
+	{ "Esc Esc", UK_ESC, "cancel", ui_input_edit, UI_EDIT_CANCEL,
+	  "Clear the line, or close the go-to prompt" },
+	{ "C-l", UK_C('l'), "redraw", ui_keys_redraw, 0,
+	  "Redraw the screen" },
+	{ NULL, 0, NULL, NULL, 0, NULL }
+};
+
+/* The reader's state between reads. */
+static u_char	 ui_keys_pend[64];
+static size_t	 ui_keys_npend;
+static int	 ui_keys_meta;
+static int	 ui_keys_pasting;
+static struct buf ui_keys_paste;
+
+/* Go to window n. */
+static void
+ui_keys_window(int n)
+{
+	struct ui_view	*v;
+
+	if ((v = ui_view_number(n)) == NULL) {
+		ui_notice(0, "no window %d", n);
+		return;
+	}
+	if (ui.mode == UI_MODE_GOTO)
+		ui_input_edit(UI_EDIT_CANCEL);
+	ui_view_open(v);
+}
+
+/* Go to the next (1) or previous (-1) window. */
+static void
+ui_keys_next(int dir)
+{
+	u_int	i = ui.cur->number - 1;
+
+	i = (i + ui.nviews + dir) % ui.nviews;
+	ui_keys_window(i + 1);
+}
+
+/* Go to the next window with unread messages. */
+static void
+ui_keys_unread(int unused)
+{
+	struct ui_view	*v;
+	u_int		 i, start = ui.cur->number - 1;
+
+	for (i = 1; i < ui.nviews; i++) {
+		v = ui.views[(start + i) % ui.nviews];
+		if (ui_view_unread(v) != 0) {
+			ui_keys_window(v->number);
+			return;
+		}
+	}
+	ui_notice(0, "no unread messages");
+}
+
+/* Open (or close) the go-to prompt. */
+static void
+ui_keys_goto(int unused)
+{
+	if (ui.mode == UI_MODE_GOTO)
+		ui_input_edit(UI_EDIT_CANCEL);
+	else
+		ui_input_goto_begin();
+}
+
+/* Repaint the whole terminal. */
+static void
+ui_keys_redraw(int unused)
+{
+	ui_dirty(UI_D_ALL);
+}
+
+/* Scroll a page (1 up, -1 down) or a line (2 up, -2 down). */
+static void
+ui_keys_scroll(int how)
+{
+	int	rows;
+
+	rows = ui.w_conv != NULL ? getmaxy(ui.w_conv) - 2 : 1;
+	if (rows < 1)
+		rows = 1;
+	if (how == 2 || how == -2)
+		rows = 1;
+	ui_view_scroll(ui.cur, how > 0 ? rows : -rows);
+}
+
+/* Go to the first (-1) or the newest (1) message. */
+static void
+ui_keys_edge(int dir)
+{
+	if (dir < 0)
+		ui_view_top(ui.cur);
+	else
+		ui_view_bottom(ui.cur);
+}
+
+/* Run the binding of a key, or insert it; returns 0 if it did nothing. */
+int
+ui_keys_dispatch(int key)
+{
+	const struct ui_key	*k;
+	wchar_t			 wc;
+
+	ui.st_keys++;
+	if (ui.notice != NULL) {
+		free(ui.notice);
+		ui.notice = NULL;
+		ui_dirty(UI_D_STATUS);
+	}
+	if (ui.mode == UI_MODE_PASTE) {
+		ui_input_paste_key(key);
+		return (1);
+	}
+	ui_input_key(key);
+	for (k = ui_keys_table; k->name != NULL; k++) {
+		if (k->key == key) {
+			k->fn(k->arg);
+			return (1);
+		}
+	}
+	if ((key & UK_MODS) == 0 && key >= 0x20 && key != UK_BSPACE &&
+	    key < UK_BASE) {
+		wc = (wchar_t)key;
+		ui_input_insert(&wc, 1);
+		return (1);
+	}
+	return (0);
+}
+
+/* A special key from a CSI "~" number; UK_NONE if unknown. */
+static int
+ui_keys_tilde(u_int n)
+{
+	switch (n) {
+	case 1:
+	case 7:
+		return (UK_HOME);
+	case 2:
+		return (UK_IC);
+	case 3:
+		return (UK_DC);
+	case 4:
+	case 8:
+		return (UK_END);
+	case 5:
+		return (UK_PPAGE);
+	case 6:
+		return (UK_NPAGE);
+	case 200:
+		return (UK_PASTE_BEGIN);
+	case 201:
+		return (UK_PASTE_END);
+	}
+	return (UK_NONE);
+}
+
+/* A key from a final letter (cursor keys, Home, End). */
+static int
+ui_keys_letter(u_char c)
+{
+	switch (c) {
+	case 'A':
+		return (UK_UP);
+	case 'B':
+		return (UK_DOWN);
+	case 'C':
+		return (UK_RIGHT);
+	case 'D':
+		return (UK_LEFT);
+	case 'H':
+		return (UK_HOME);
+	case 'F':
+		return (UK_END);
+	case 'Z':
+		return (UK_BTAB);
+	case 'M':
+		return (UK_ENTER);
+	}
+	return (UK_NONE);
+}
+
+/*
+ * Decode an escape sequence (ESC [ or ESC O) at b: returns the bytes it
+ * takes, 0 if it is not complete yet; *key is UK_NONE if it is unknown.
+ */
+static size_t
+ui_keys_sequence(const u_char *b, size_t n, int *key)
+{
+	u_int	p[2] = { 0, 0 }, np = 0, mods;
+	size_t	j;
+
+	*key = UK_NONE;
+	if (b[1] == 'O') {
+		if (n < 3)
+			return (0);
+		*key = ui_keys_letter(b[2]);
+		return (3);
+	}
+	for (j = 2; j < n && b[j] >= 0x30 && b[j] <= 0x3f; j++) {
+		if (b[j] == ';' && np < 2)
+			np++;
+		else if (b[j] >= '0' && b[j] <= '9' && np < 2 && p[np] < 10000)
+			p[np] = p[np] * 10 + (b[j] - '0');
+		if (j > 32)
+			return (j);
+	}
+	while (j < n && b[j] >= 0x20 && b[j] <= 0x2f)
+		j++;
+	if (j >= n)
+		return (0);
+	if (b[j] < 0x40 || b[j] > 0x7e)
+		return (j);
+	if (b[j] == '~' || b[j] == '^' || b[j] == '$')
+		*key = ui_keys_tilde(p[0]);
+	else
+		*key = ui_keys_letter(b[j]);
+	mods = p[1] > 1 ? p[1] - 1 : 0;
+	if (b[j] == '^')
+		mods |= 4;
+	if (b[j] == '$')
+		mods |= 1;
+	if (*key != UK_NONE && *key != UK_PASTE_BEGIN &&
+	    *key != UK_PASTE_END) {
+		if (mods & 1)
+			*key |= UK_SHIFT;
+		if (mods & (2|8))
+			*key |= UK_META;
+		if (mods & 4)
+			*key |= UK_CTRL;
+	}
+	return (j + 1);
+}
+
+/* A key is ready: start a paste, or dispatch it. */
+static void
+ui_keys_emit(int key)
+{
+	if (key == UK_PASTE_BEGIN) {
+		ui_keys_pasting = 1;
+		buf_reset(&ui_keys_paste);
+		return;
+	}
+	if (key == UK_NONE || key == UK_PASTE_END)
+		return;
+	if (ui_keys_meta && key < UK_MODS)
+		key |= UK_META;
+	ui_keys_meta = 0;
+	ui_keys_dispatch(key);
+}
+
+/* Inside a paste: collect bytes until its end; returns bytes used. */
+static size_t
+ui_keys_paste_bytes(const u_char *b, size_t n, int *partial)
+{
+	const u_char	*end;
+	size_t		 k, keep;
+
+	*partial = 0;
+	end = memmem(b, n, UI_KEYS_PASTE_END, strlen(UI_KEYS_PASTE_END));
+	if (end != NULL) {
+		k = end - b;
+		if (ui_keys_paste.size + k <= UI_KEYS_PASTE_MAX)
+			buf_put(&ui_keys_paste, b, k);
+		ui_keys_pasting = 0;
+		ui_input_paste((const char *)ui_keys_paste.d,
+		    ui_keys_paste.size);
+		buf_reset(&ui_keys_paste);
+		return (k + strlen(UI_KEYS_PASTE_END));
+	}
+	/* Keep what may be the start of the end marker for the next read. */
+	keep = 0;
+	for (k = 1; k < strlen(UI_KEYS_PASTE_END) && k <= n; k++) {
+		if (memcmp(b + n - k, UI_KEYS_PASTE_END, k) == 0)
+			keep = k;
+	}
+	if (ui_keys_paste.size + n - keep <= UI_KEYS_PASTE_MAX)
+		buf_put(&ui_keys_paste, b, n - keep);
+	*partial = keep != 0;
+	return (n - keep);
+}
+
+/*
+ * Is a read typed text with a line break inside it? A terminal without
+ * bracketed paste sends a paste like that; a person types a key a read.
+ */
+static int
+ui_keys_looks_pasted(const u_char *b, size_t n)
+{
+	size_t	i;
+
+	if (n < 3 || memchr(b, UK_ESC, n) != NULL)
+		return (0);
+	for (i = 0; i + 1 < n; i++) {
+		if (b[i] == '\r' || b[i] == '\n')
+			return (1);
+	}
+	return (0);
+}
+
+/* Bytes arrived from the terminal: turn them into keys. */
+void
+ui_keys_feed(const u_char *data, size_t len)
+{
+	u_char		*b;
+	size_t		 n, i = 0, k;
+	uint32_t	 cp;
+	int		 key, partial, want, r;
+
+	if (!ui_keys_pasting && ui_keys_npend == 0 &&
+	    ui_keys_looks_pasted(data, len)) {
+		ui_input_paste((const char *)data, len);
+		return;
+	}
+	n = ui_keys_npend + len;
+	b = xmalloc(n);
+	memcpy(b, ui_keys_pend, ui_keys_npend);
+	memcpy(b + ui_keys_npend, data, len);
+	ui_keys_npend = 0;
+	while (i < n) {
+		if (ui_keys_pasting) {
+			i += ui_keys_paste_bytes(b + i, n - i, &partial);
+			if (partial)
+				break;
+			continue;
+		}
+		if (b[i] == UK_ESC) {
+			if (i + 1 == n) {
+				ui_keys_meta = 1;
+				i++;
+				continue;
+			}
+			if (b[i + 1] == UK_ESC) {
+				ui_keys_meta = 0;
+				ui_keys_emit(UK_ESC);
+				i += 2;
+				continue;
+			}
+			if (b[i + 1] != '[' && b[i + 1] != 'O') {
+				ui_keys_meta = 1;
+				i++;
+				continue;
+			}
+			if ((k = ui_keys_sequence(b + i, n - i, &key)) == 0)
+				break;
+			ui_keys_emit(key);
+			i += k;
+			continue;
+		}
+		if ((r = utf8_decode(b + i, n - i, &cp)) < 1) {
+			want = b[i] >= 0xf0 ? 4 : b[i] >= 0xe0 ? 3 :
+			    b[i] >= 0xc0 ? 2 : 1;
+			if ((size_t)want > n - i && want > 1)
+				break;
+			i++;
+			continue;
+		}
+		i += r;
+		ui_keys_emit((int)cp);
+	}
+	if (i < n) {
+		k = n - i;
+		if (k > sizeof ui_keys_pend)
+			k = 0;
+		memcpy(ui_keys_pend, b + i, k);
+		ui_keys_npend = k;
+	}
+	free(b);
+}
+
+/* Forget the reader's state. */
+void
+ui_keys_reset(void)
+{
+	ui_keys_npend = 0;
+	ui_keys_meta = 0;
+	ui_keys_pasting = 0;
+	buf_free(&ui_keys_paste);
+}
+
+/* /help keys: the table, in the console. */
+void
+ui_keys_help(void)
+{
+	const struct ui_key	*k;
+
+	ui_console(UI_LINE_INFO, "Keys (every M- key also works as Esc, "
+	    "then the key):");
+	for (k = ui_keys_table; k->name != NULL; k++) {
+		ui_console(UI_LINE_INFO, "  %-12s %-21s %s", k->name,
+		    k->action, k->help);
+	}
+}
+
+/* p2pchat --list-keys: one binding a line, KEY, ACTION and HELP. */
+void
+ui_list_keys(FILE *f)
+{
+	const struct ui_key	*k;
+
+	for (k = ui_keys_table; k->name != NULL; k++)
+		fprintf(f, "%s\t%s\t%s\n", k->name, k->action, k->help);
+}
