@@ -1,7 +1,7 @@
 -- p2pchat database schema. This file is embedded into the binary and run on
 -- a new database; store.c migrates older databases forward and sets
 -- PRAGMA user_version to the version below.
--- schema-version: 1
+-- schema-version: 2
 
 -- This node's long-term keys (one row).
 CREATE TABLE identity (
@@ -27,7 +27,8 @@ CREATE TABLE peers (
 );
 CREATE INDEX peers_nick ON peers (nick);
 
--- The address book. peer is NULL until a session there authenticates.
+-- The address book. peer is NULL until a session there authenticates;
+-- claimed is the peer id a peer exchange gave for the address (schema 2).
 -- source: 0 typed or configured, 1 peer exchange, 2 LAN discovery.
 CREATE TABLE addresses (
 	id		INTEGER PRIMARY KEY,
@@ -39,6 +40,7 @@ CREATE TABLE addresses (
 	last_ok		INTEGER NOT NULL DEFAULT 0,
 	last_try	INTEGER NOT NULL DEFAULT 0,
 	failures	INTEGER NOT NULL DEFAULT 0,
+	claimed		BLOB,
 	UNIQUE (host, port)
 );
 
@@ -88,3 +90,30 @@ CREATE TRIGGER messages_fts_update AFTER UPDATE OF body ON messages BEGIN
 	    VALUES ('delete', old.id, old.body);
 	INSERT INTO messages_fts (rowid, body) VALUES (new.id, new.body);
 END;
+
+-- Room messages as they travelled (signed, sealed with the room key), kept
+-- by members to answer ROOM_SYNC (schema 2).
+CREATE TABLE room_log (
+	id		INTEGER PRIMARY KEY,
+	room_id		BLOB NOT NULL CHECK (length(room_id) = 32),
+	msgid		BLOB NOT NULL CHECK (length(msgid) = 16),
+	ts		INTEGER NOT NULL,
+	record		BLOB NOT NULL,
+	UNIQUE (room_id, msgid)
+);
+CREATE INDEX room_log_ts ON room_log (room_id, ts);
+
+-- Sealed direct messages (kind 0) and end-to-end ACKs (kind 1) held for a
+-- peer that is away, to hand over when it connects (schema 2).
+CREATE TABLE relay (
+	id		INTEGER PRIMARY KEY,
+	recipient	BLOB NOT NULL CHECK (length(recipient) = 32),
+	author		BLOB NOT NULL CHECK (length(author) = 32),
+	msgid		BLOB NOT NULL CHECK (length(msgid) = 16),
+	kind		INTEGER NOT NULL,
+	expires		INTEGER NOT NULL,
+	record		BLOB NOT NULL,
+	UNIQUE (recipient, msgid, kind)
+);
+CREATE INDEX relay_recipient ON relay (recipient, id);
+CREATE INDEX relay_author ON relay (author);

@@ -3,6 +3,8 @@
 
 #include "p2pchat.h"
 
+#include <arpa/inet.h>
+
 /* /connect ADDR:PORT */
 int
 cmd_connect(struct cmd_ctx *ctx, int argc, char **argv, char **cause)
@@ -148,4 +150,41 @@ cmd_typing(struct cmd_ctx *ctx, int argc, char **argv, char **cause)
 		return (-1);
 	}
 	return (chat_typing(p, on, cause));
+}
+
+/* Loader callback: one address book entry. */
+static void
+cmd_addresses_one(const struct addr_row *ar, void *arg)
+{
+	struct fe_kv	 kv[6];
+	char		 addr[INET6_ADDRSTRLEN + 16], peer[PEER_HEX_LEN + 1];
+	static const char *sources[] = { "user", "pex", "lan" };
+
+	if (strchr(ar->host, ':') != NULL)
+		snprintf(addr, sizeof addr, "[%s]:%u", ar->host, ar->port);
+	else
+		snprintf(addr, sizeof addr, "%s:%u", ar->host, ar->port);
+	if (ar->has_peer)
+		hex_encode(ar->peer, PEER_ID_LEN, peer);
+	else if (ar->has_claim)
+		hex_encode(ar->claim, PEER_ID_LEN, peer);
+	else
+		*peer = '\0';
+	kv[0] = (struct fe_kv){ "addr", addr, 0 };
+	kv[1] = (struct fe_kv){ "peer", peer, 0 };
+	kv[2] = (struct fe_kv){ "source", sources[ar->source % 3], 0 };
+	kv[3] = (struct fe_kv){ "failures", NULL, ar->failures };
+	kv[4] = (struct fe_kv){ "last_ok", NULL, ar->last_ok };
+	kv[5] = (struct fe_kv){ "last_try", NULL, ar->last_try };
+	fe->item("address", kv, 6);
+}
+
+/* /addresses */
+int
+cmd_addresses(struct cmd_ctx *ctx, int argc, char **argv, char **cause)
+{
+	if (store_addr_load(cmd_addresses_one, NULL, cause) != 0)
+		return (-1);
+	fe->done("addresses");
+	return (0);
 }

@@ -23,6 +23,8 @@ const struct cmd_entry cmd_table[] = {
 	  "Search every conversation for messages with all these words." },
 	{ "peers", NULL, "", 0, 0, 0, cmd_peers,
 	  "List known peers with their number, state and address." },
+	{ "addresses", NULL, "", 0, 0, 0, cmd_addresses,
+	  "List the address book: every known address, best first." },
 	{ "query", "q", "PEER|#ROOM", 1, 1, 0, cmd_query,
 	  "Open the conversation with a peer or room." },
 	{ "typing", NULL, "PEER on|off", 2, 2, 0, cmd_typing,

@@ -33,6 +33,11 @@ const struct cfg_entry cfg_table[] = {
 	  "multicast." },
 	{ CFG_LAN_PORT, "node", "lan_port", CFG_NUMBER, "7301", 1, 65535,
 	  NULL, "UDP port of LAN discovery." },
+	{ CFG_LAN_INTERVAL, "node", "lan_interval", CFG_NUMBER, "5", 1, 3600,
+	  NULL, "Seconds between LAN announcements." },
+	{ CFG_PEX_INTERVAL, "node", "pex_interval", CFG_NUMBER, "60", 1,
+	  86400, NULL, "Seconds between peer exchange requests to a "
+	  "connected peer." },
 	{ CFG_LOG_LEVEL, "log", "level", CFG_CHOICE, "info", 0, 0,
 	  "warn|info|debug", "How much goes into the log file." },
 	{ CFG_TIME_FORMAT, "ui", "time_format", CFG_STRING, "%H:%M", 0, 64,

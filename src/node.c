@@ -330,6 +330,7 @@ node_init(char **cause)
 	}
 	if (node_listen(cause) != 0)
 		return (-1);
+	pex_init();
 	return (0);
 }
 
@@ -400,6 +401,7 @@ node_shutdown(void)
 	event_free(node_commit_ev);
 	node_commit_ev = NULL;
 	mesh_shutdown();
+	pex_shutdown();
 	peer_free_all();
 	event_base_free(node_base);
 	node_base = NULL;
@@ -643,6 +645,7 @@ node_session_open(struct session *s)
 	    p->hex, p->addr);
 	fe->peer(p);
 	chat_session_open(s);
+	pex_session_open(s);
 	mesh_session_open(s);
 	node_schedule_commit();
 }
@@ -660,6 +663,7 @@ node_session_gone(struct session *s)
 	}
 	if (s->peer == NULL || s->peer->session != s || node_quitting)
 		return;
+	pex_schedule_fill();
 	if (s->bye_reason == BYE_DUPLICATE || s->bye_reason == BYE_BLOCKED)
 		return;
 	stable = now_ms() - s->peer->up_since >= TARGET_STABLE_MS;
@@ -708,4 +712,36 @@ node_start_dialling(void)
 		log_warnx("%s: %s", __func__, cause);
 		free(cause);
 	}
+	pex_schedule_fill();
+}
+
+/*
+ * Dial an address from the book unless it is being dialled, waiting out a
+ * backoff, or its peer is connected. Returns 1 when a dial started.
+ */
+int
+node_dial_candidate(const char *host, u_short port)
+{
+	struct target	*t;
+	char		*cause;
+
+	if (port == node_port && pex_host_class(host) == ADDR_LOOPBACK)
+		return (0);
+	TAILQ_FOREACH(t, &node_targets, entry) {
+		if (t->port == port && strcmp(t->host, host) == 0)
+			break;
+	}
+	if (t != NULL && (t->session != NULL ||
+	    evtimer_pending(t->ev, NULL) ||
+	    (t->peer != NULL && t->peer->session != NULL)))
+		return (0);
+	if (t == NULL)
+		t = node_target(host, port, 0);
+	if (node_target_dial(t, &cause) != 0) {
+		log_info("%s: %s", __func__, cause);
+		free(cause);
+		node_target_retry(t);
+		return (0);
+	}
+	return (t->session != NULL);
 }

@@ -173,6 +173,8 @@ enum cfg_key {
 	CFG_PEERS_TARGET,
 	CFG_LAN_DISCOVERY,
 	CFG_LAN_PORT,
+	CFG_LAN_INTERVAL,
+	CFG_PEX_INTERVAL,
 	CFG_LOG_LEVEL,
 	CFG_TIME_FORMAT,
 	CFG_DATE_FORMAT,
@@ -275,6 +277,9 @@ struct addr_row {
 	int64_t		 last_ok;
 	int		 has_peer;
 	uint8_t		 peer[PEER_ID_LEN];
+	int		 has_claim;	/* the id a peer exchange gave */
+	uint8_t		 claim[PEER_ID_LEN];
+	int64_t		 last_try;
 };
 
 /* A conversation: with one peer, or in a room. */
@@ -408,6 +413,9 @@ int		 store_addr_add(const char *, u_short, int, int64_t, char **);
 int		 store_addr_ok(const char *, u_short, int64_t, char **);
 int		 store_addr_fail(const char *, u_short, char **);
 int		 store_addr_prune(u_int, int64_t, char **);
+int		 store_addr_learn(const char *, u_short, int, const uint8_t *,
+		     char **);
+int		 store_addr_trim(u_int, u_int, int64_t, char **);
 int		 store_addr_load(void (*)(const struct addr_row *, void *),
 		     void *, char **);
 
@@ -496,6 +504,7 @@ void		 node_dial_failed(struct session *, const char *);
 void		 node_session_open(struct session *);
 void		 node_session_gone(struct session *);
 void		 node_start_dialling(void);
+int		 node_dial_candidate(const char *, u_short);
 
 /* peer.c */
 struct peer	*peer_find(const uint8_t *);
@@ -535,7 +544,23 @@ int		 mesh_record(struct session *, struct record *);
 void		 mesh_session_open(struct session *);
 void		 mesh_session_gone(struct session *);
 void		 mesh_shutdown(void);
+
+/* pex.c */
+#define ADDR_BAD		0
+#define ADDR_LOOPBACK		1
+#define ADDR_PRIVATE		2
+#define ADDR_PUBLIC		3
+#define ADDR_SOURCE_USER	0
+#define ADDR_SOURCE_PEX		1
+#define ADDR_SOURCE_LAN		2
+int		 pex_addr_class(int, const uint8_t *);
+int		 pex_host_class(const char *);
 int		 pex_record(struct session *, struct record *);
+void		 pex_session_open(struct session *);
+void		 pex_fill(void);
+void		 pex_schedule_fill(void);
+void		 pex_init(void);
+void		 pex_shutdown(void);
 
 /* cmd.c */
 struct cmd_ctx {
@@ -558,6 +583,7 @@ int		 cmd_run(struct cmd_ctx *, const char *);
 /* cmd-peer.c */
 int		 cmd_connect(struct cmd_ctx *, int, char **, char **);
 int		 cmd_peers(struct cmd_ctx *, int, char **, char **);
+int		 cmd_addresses(struct cmd_ctx *, int, char **, char **);
 int		 cmd_id(struct cmd_ctx *, int, char **, char **);
 int		 cmd_nick(struct cmd_ctx *, int, char **, char **);
 int		 cmd_verify(struct cmd_ctx *, int, char **, char **);

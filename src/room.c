@@ -85,13 +85,3 @@ mesh_shutdown(void)
 	}
 }
 
-/* PEX_REQUEST and PEX. */
-int
-pex_record(struct session *s, struct record *r)
-{
-	u_char	rec[2] = { REC_PEX, 0 };
-
-	if (r->type == REC_PEX_REQUEST)
-		session_send(s, rec, sizeof rec);
-	return (0);
-}

@@ -15,9 +15,23 @@
 
 extern const char	 store_schema_sql[];
 
-/* Migrations from version N to N + 1, indexed by N; none yet. */
+/* Migrations from version N to N + 1, indexed by N. */
 static const char	*store_migrations[] = {
 	NULL,		/* 0: a new file gets the whole schema instead */
+	/* 1 to 2: claimed ids in the address book, room log, relay. */
+	"ALTER TABLE addresses ADD COLUMN claimed BLOB;"
+	"CREATE TABLE room_log (id INTEGER PRIMARY KEY, room_id BLOB NOT NULL"
+	" CHECK (length(room_id) = 32), msgid BLOB NOT NULL CHECK "
+	"(length(msgid) = 16), ts INTEGER NOT NULL, record BLOB NOT NULL, "
+	"UNIQUE (room_id, msgid));"
+	"CREATE INDEX room_log_ts ON room_log (room_id, ts);"
+	"CREATE TABLE relay (id INTEGER PRIMARY KEY, recipient BLOB NOT NULL "
+	"CHECK (length(recipient) = 32), author BLOB NOT NULL CHECK "
+	"(length(author) = 32), msgid BLOB NOT NULL CHECK (length(msgid) = "
+	"16), kind INTEGER NOT NULL, expires INTEGER NOT NULL, record BLOB "
+	"NOT NULL, UNIQUE (recipient, msgid, kind));"
+	"CREATE INDEX relay_recipient ON relay (recipient, id);"
+	"CREATE INDEX relay_author ON relay (author);",
 };
 #define STORE_VERSION	((int)nitems(store_migrations))
 
@@ -37,6 +51,8 @@ enum store_stmt {
 	S_ADDR_FOR_PEER,
 	S_ADDR_ALL,
 	S_ADDR_PRUNE,
+	S_ADDR_LEARN,
+	S_ADDR_TRIM,
 	S_CONV_FOR_PEER,
 	S_CONV_NEW_PEER,
 	S_CONV_ALL,
@@ -90,8 +106,19 @@ static const char *store_sql[S__COUNT] = {
 	    "ORDER BY last_ok DESC LIMIT 4",
 	[S_ADDR_ALL] =
 	    "SELECT a.host, a.port, a.source, a.failures, a.last_ok, "
-	    "p.peer_id FROM addresses a LEFT JOIN peers p ON a.peer = p.id "
+	    "p.peer_id, a.claimed, a.last_try FROM addresses a "
+	    "LEFT JOIN peers p ON a.peer = p.id "
 	    "ORDER BY a.last_ok DESC, a.failures ASC, a.id ASC",
+	[S_ADDR_LEARN] =
+	    "INSERT INTO addresses (host, port, source, added, claimed) "
+	    "VALUES (?1, ?2, ?3, ?4, ?5) ON CONFLICT (host, port) DO UPDATE "
+	    "SET claimed = ?5",
+	[S_ADDR_TRIM] =
+	    "DELETE FROM addresses WHERE id IN (SELECT id FROM addresses "
+	    "WHERE source != 0 ORDER BY (failures >= ?2 AND last_ok < ?3) "
+	    "DESC, last_ok ASC, failures DESC LIMIT max(0, (SELECT count(*) "
+	    "FROM addresses) - ?1)) OR (source != 0 AND failures >= ?2 AND "
+	    "last_ok < ?3)",
 	[S_ADDR_PRUNE] =
 	    "DELETE FROM addresses WHERE source != 0 AND failures >= ? "
 	    "AND last_ok < ?",
@@ -800,6 +827,8 @@ store_addr_load(void (*fn)(const struct addr_row *, void *), void *arg,
 		ar.failures = sqlite3_column_int(st, 3);
 		ar.last_ok = sqlite3_column_int64(st, 4);
 		ar.has_peer = store_blob(st, 5, ar.peer, PEER_ID_LEN) == 0;
+		ar.has_claim = store_blob(st, 6, ar.claim, PEER_ID_LEN) == 0;
+		ar.last_try = sqlite3_column_int64(st, 7);
 		if (ar.host != NULL)
 			fn(&ar, arg);
 	}
@@ -809,4 +838,34 @@ store_addr_load(void (*fn)(const struct addr_row *, void *), void *arg,
 		return (-1);
 	}
 	return (0);
+}
+
+/* Add an address learned from a peer, with the peer id it was given for. */
+int
+store_addr_learn(const char *host, u_short port, int source,
+    const uint8_t *claim, char **cause)
+{
+	sqlite3_stmt	*st = store_stmt(S_ADDR_LEARN);
+
+	sqlite3_bind_text(st, 1, host, -1, SQLITE_STATIC);
+	sqlite3_bind_int(st, 2, port);
+	sqlite3_bind_int(st, 3, source);
+	sqlite3_bind_int64(st, 4, now_ms());
+	sqlite3_bind_blob(st, 5, claim, PEER_ID_LEN, SQLITE_STATIC);
+	return (store_exec(S_ADDR_LEARN, cause));
+}
+
+/*
+ * Bound the address book: drop learned addresses that keep failing and have
+ * not worked lately, then the worst learned ones beyond max rows.
+ */
+int
+store_addr_trim(u_int max, u_int failures, int64_t older_than, char **cause)
+{
+	sqlite3_stmt	*st = store_stmt(S_ADDR_TRIM);
+
+	sqlite3_bind_int(st, 1, max);
+	sqlite3_bind_int(st, 2, failures);
+	sqlite3_bind_int64(st, 3, older_than);
+	return (store_exec(S_ADDR_TRIM, cause));
 }

@@ -1,0 +1,288 @@
+/*
+ * pex.c: peer exchange and the address book. A node asks every new session
+ * for its peers (PEX_REQUEST) and asks one session again every pex_interval
+ * seconds; it answers with up to 64 peers it has a session with. Learned
+ * addresses go into the book in SQLite, and the node dials from the book
+ * until it has peers_target sessions, never more than max_peers.
+ */
+
+#include "p2pchat.h"
+
+#include <arpa/inet.h>
+
+#define PEX_BOOK_MAX		1000
+#define PEX_FAILURES_MAX	5
+
+static struct event	*pex_timer;
+static struct event	*pex_fill_timer;
+static u_int		 pex_turn;
+
+/* Classify an address: loopback, private (LAN-scoped), or unusable. */
+int
+pex_addr_class(int family, const uint8_t *a)
+{
+	static const uint8_t	zero[16];
+
+	if (family == 4) {
+		if (a[0] == 127)
+			return (ADDR_LOOPBACK);
+		if (a[0] == 0 || a[0] >= 224)	/* unspecified, multicast, */
+			return (ADDR_BAD);	/* reserved, broadcast */
+		if (a[0] == 10 || (a[0] == 172 && (a[1] & 0xf0) == 16) ||
+		    (a[0] == 192 && a[1] == 168) ||
+		    (a[0] == 169 && a[1] == 254) ||
+		    (a[0] == 100 && (a[1] & 0xc0) == 64))
+			return (ADDR_PRIVATE);
+		return (ADDR_PUBLIC);
+	}
+	if (memcmp(a, zero, 15) == 0 && a[15] == 1)
+		return (ADDR_LOOPBACK);
+	if (memcmp(a, zero, 16) == 0 || a[0] == 0xff)
+		return (ADDR_BAD);
+	if ((a[0] & 0xfe) == 0xfc || (a[0] == 0xfe && (a[1] & 0xc0) == 0x80))
+		return (ADDR_PRIVATE);
+	if (memcmp(a, zero, 10) == 0 && a[10] == 0xff && a[11] == 0xff)
+		return (pex_addr_class(4, a + 12));
+	return (ADDR_PUBLIC);
+}
+
+/* Classify a numeric host string. */
+int
+pex_host_class(const char *host)
+{
+	uint8_t	a[16];
+
+	if (inet_pton(AF_INET, host, a) == 1)
+		return (pex_addr_class(4, a));
+	if (inet_pton(AF_INET6, host, a) == 1)
+		return (pex_addr_class(6, a));
+	return (ADDR_BAD);
+}
+
+/* Ask a session for its peers. */
+static void
+pex_ask(struct session *s)
+{
+	u_char	rec = REC_PEX_REQUEST;
+
+	session_send(s, &rec, 1);
+}
+
+/* Answer a PEX_REQUEST with the peers we have sessions with. */
+static void
+pex_answer(struct session *to)
+{
+	struct session	*s;
+	struct buf	 b;
+	uint8_t		 a[16];
+	u_short		 port;
+	int		 n = 0, fam;
+
+	buf_init(&b);
+	buf_put_u8(&b, REC_PEX);
+	buf_put_u8(&b, 0);
+	TAILQ_FOREACH(s, &sessions, entry) {
+		if (n == PEX_MAX)
+			break;
+		if (s == to || s->state != SESSION_OPEN)
+			continue;
+		/* A session we dialled reached its listener. */
+		port = s->initiator ? s->port : s->listen_port;
+		if (port == 0)
+			continue;
+		if (inet_pton(AF_INET, s->host, a) == 1)
+			fam = 4;
+		else if (inet_pton(AF_INET6, s->host, a) == 1)
+			fam = 6;
+		else
+			continue;
+		buf_put(&b, s->remote_id, PEER_ID_LEN);
+		buf_put_u8(&b, (uint8_t)fam);
+		buf_put(&b, a, fam == 4 ? 4 : 16);
+		buf_put_u16(&b, port);
+		n++;
+	}
+	b.d[1] = (uint8_t)n;
+	session_send_buf(to, &b);
+	buf_free(&b);
+}
+
+/* One PEX entry: check it against the rules and add it to the book. */
+static void
+pex_learn(struct session *from, const struct rec_pex_entry *e, int *added)
+{
+	char	 host[INET6_ADDRSTRLEN], *cause;
+	int	 class, from_class;
+
+	if (e->port == 0)
+		return;
+	if (memcmp(e->id, identity->ed_pk, PEER_ID_LEN) == 0 ||
+	    memcmp(e->id, from->remote_id, PEER_ID_LEN) == 0)
+		return;
+	class = pex_addr_class(e->family, e->addr);
+	from_class = pex_host_class(from->host);
+	if (class == ADDR_BAD)
+		return;
+	if (class == ADDR_LOOPBACK && from_class != ADDR_LOOPBACK)
+		return;
+	if (class == ADDR_PRIVATE && from_class != ADDR_PRIVATE &&
+	    from_class != ADDR_LOOPBACK)
+		return;
+	inet_ntop(e->family == 4 ? AF_INET : AF_INET6, e->addr, host,
+	    sizeof host);
+	if (store_begin(&cause) != 0 ||
+	    store_addr_learn(host, e->port, ADDR_SOURCE_PEX, e->id,
+	    &cause) != 0) {
+		log_warnx("%s: %s", __func__, cause);
+		free(cause);
+		return;
+	}
+	(*added)++;
+}
+
+/* Handle PEX_REQUEST and PEX. */
+int
+pex_record(struct session *s, struct record *r)
+{
+	char	*cause;
+	int	 i, added = 0;
+
+	if (r->type == REC_PEX_REQUEST) {
+		if (++s->pex_asked > 64)
+			return (0);	/* ignore a peer that keeps asking */
+		pex_answer(s);
+		return (0);
+	}
+	for (i = 0; i < r->u.pex.count; i++)
+		pex_learn(s, &r->u.pex.entries[i], &added);
+	if (added != 0) {
+		if (store_addr_trim(PEX_BOOK_MAX, PEX_FAILURES_MAX,
+		    now_ms() - 86400000LL, &cause) != 0) {
+			log_warnx("%s: %s", __func__, cause);
+			free(cause);
+		}
+		node_schedule_commit();
+		pex_schedule_fill();
+	}
+	return (0);
+}
+
+/* A session opened: ask it for its peers. */
+void
+pex_session_open(struct session *s)
+{
+	pex_ask(s);
+}
+
+/* Loader callback: dial book entries while sessions are short. */
+static void
+pex_fill_one(const struct addr_row *ar, void *arg)
+{
+	u_int		*need = arg;
+	struct peer	*p;
+
+	if (*need == 0 || ar->port == 0)
+		return;
+	if (ar->has_claim &&
+	    memcmp(ar->claim, identity->ed_pk, PEER_ID_LEN) == 0)
+		return;
+	if (ar->has_claim && (p = peer_find(ar->claim)) != NULL &&
+	    (p->session != NULL || p->trust == TRUST_BLOCKED))
+		return;
+	if (ar->has_peer && (p = peer_find(ar->peer)) != NULL &&
+	    (p->session != NULL || p->trust == TRUST_BLOCKED))
+		return;
+	if (node_dial_candidate(ar->host, ar->port) == 1)
+		(*need)--;
+}
+
+/* Dial from the address book until there are peers_target sessions. */
+void
+pex_fill(void)
+{
+	u_int	 open, handshaking, need, target, max;
+	char	*cause;
+
+	if (node_is_quitting())
+		return;
+	session_counts(&open, &handshaking);
+	target = (u_int)cfg_num(CFG_PEERS_TARGET);
+	max = (u_int)cfg_num(CFG_MAX_PEERS);
+	if (target > max)
+		target = max;
+	if (open + handshaking >= target)
+		return;
+	need = target - open - handshaking;
+	if (store_addr_load(pex_fill_one, &need, &cause) != 0) {
+		log_warnx("%s: %s", __func__, cause);
+		free(cause);
+	}
+}
+
+/* Fill soon (after this loop turn, once the book is committed). */
+void
+pex_schedule_fill(void)
+{
+	struct timeval	tv = { 0, 100000 };
+
+	if (pex_fill_timer != NULL && !evtimer_pending(pex_fill_timer, NULL))
+		evtimer_add(pex_fill_timer, &tv);
+}
+
+/* The fill timer. */
+static void
+pex_fill_cb(evutil_socket_t fd, short what, void *arg)
+{
+	pex_fill();
+}
+
+/* The periodic timer: ask one session again, and fill. */
+static void
+pex_timer_cb(evutil_socket_t fd, short what, void *arg)
+{
+	struct session	*s;
+	struct timeval	 tv;
+	u_int		 i = 0, open = 0;
+
+	TAILQ_FOREACH(s, &sessions, entry) {
+		if (s->state == SESSION_OPEN)
+			open++;
+	}
+	if (open != 0) {
+		pex_turn++;
+		TAILQ_FOREACH(s, &sessions, entry) {
+			if (s->state == SESSION_OPEN && i++ == pex_turn % open) {
+				pex_ask(s);
+				break;
+			}
+		}
+	}
+	pex_fill();
+	tv.tv_sec = cfg_num(CFG_PEX_INTERVAL);
+	tv.tv_usec = randombytes_uniform(1000000);
+	evtimer_add(pex_timer, &tv);
+}
+
+/* Start the exchange timer. */
+void
+pex_init(void)
+{
+	struct timeval	tv;
+
+	pex_timer = evtimer_new(node_base, pex_timer_cb, NULL);
+	pex_fill_timer = evtimer_new(node_base, pex_fill_cb, NULL);
+	tv.tv_sec = cfg_num(CFG_PEX_INTERVAL);
+	tv.tv_usec = randombytes_uniform(1000000);
+	evtimer_add(pex_timer, &tv);
+}
+
+/* Stop it. */
+void
+pex_shutdown(void)
+{
+	if (pex_timer != NULL)
+		event_free(pex_timer);
+	if (pex_fill_timer != NULL)
+		event_free(pex_fill_timer);
+	pex_timer = pex_fill_timer = NULL;
+}
