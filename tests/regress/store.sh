@@ -21,7 +21,7 @@ grep -q "left as it is" "$T/junk.stderr" || fail "does not say it is kept"
 # A real database whose header was damaged after the first page.
 start_node good -l 127.0.0.1:0
 stop_node good
-good_id=$good_id
+id1=$good_id
 cp "$T/good/p2pchat.db" "$T/good.db.bak"
 printf 'XXXXXXXXXXXXXXXX' | dd of="$T/good/p2pchat.db" bs=1 seek=0 \
     conv=notrunc 2>/dev/null
@@ -36,6 +36,7 @@ sum1=$(cksum < "$T/good/p2pchat.db")
 if command -v sqlite3 > /dev/null; then
 	cp "$T/good.db.bak" "$T/good/p2pchat.db"
 	rm -f "$T/good/p2pchat.db-wal" "$T/good/p2pchat.db-shm"
+	v=$(sqlite3 "$T/good/p2pchat.db" "PRAGMA user_version")
 	sqlite3 "$T/good/p2pchat.db" "PRAGMA user_version = 99" || \
 	    fail "sqlite3 could not set user_version"
 	sum1=$(cksum < "$T/good/p2pchat.db")
@@ -47,10 +48,24 @@ if command -v sqlite3 > /dev/null; then
 	[ "$(cksum < "$T/good/p2pchat.db")" = "$sum1" ] || \
 	    fail "newer database was modified"
 	# Put the version back: the identity is intact.
-	sqlite3 "$T/good/p2pchat.db" "PRAGMA user_version = 1"
+	sqlite3 "$T/good/p2pchat.db" "PRAGMA user_version = $v"
 	start_node good -l 127.0.0.1:0
-	[ "$good_id" = "$good_id" ] || fail "identity lost"
+	[ "$good_id" = "$id1" ] || fail "identity lost"
 	stop_node good
+
+	# A schema 1 database is migrated forward, keeping its identity.
+	cp "$T/good.db.bak" "$T/good/p2pchat.db"
+	rm -f "$T/good/p2pchat.db-wal" "$T/good/p2pchat.db-shm"
+	sqlite3 "$T/good/p2pchat.db" "DROP TABLE room_log; DROP TABLE relay;
+	    ALTER TABLE addresses DROP COLUMN claimed; PRAGMA user_version = 1" \
+	    || fail "could not make a schema 1 file"
+	start_node good -l 127.0.0.1:0
+	[ "$good_id" = "$id1" ] || fail "identity lost in the migration"
+	stop_node good
+	[ "$(sqlite3 "$T/good/p2pchat.db" "PRAGMA user_version")" = "$v" ] || \
+	    fail "not migrated to schema $v"
+	grep -q "migrating schema 1 to 2" "$T/good/p2pchat.log" || \
+	    fail "the log does not say it migrated"
 else
 	echo "sqlite3 CLI missing: newer-version case not run" >&2
 fi
