@@ -1,0 +1,122 @@
+# tests/regress/ui-lib.sh: helpers for the screen tests, sourced after
+# tests/lib.sh. Each test runs its screens in a private tmux server.
+#
+#   start_peer NAME [ARGS...]   start_node on 127.0.0.1, no LAN discovery
+#   start_screen NAME [ARGS...]  start p2pchat's screen in tmux session
+#                                NAME (80x24) with profile $T/NAME; wait
+#                                for the first screen; sets NAME_port
+#   capture NAME                 print the screen (capture-pane -p)
+#   wait_screen NAME REGEX [S]   wait until a line of the screen matches
+#   wait_no_screen NAME REGEX    wait until no line matches
+#   keys NAME KEY...             tmux send-keys (key names: M-2, C-n...)
+#   type_line NAME TEXT          type text literally, then Enter
+#   stop_screen NAME             /quit, and wait for the program to exit
+#   mask                         filter: hide ids, ports, times, dates
+
+command -v tmux > /dev/null 2>&1 || skip "tmux is not installed"
+UI_LANG=
+for _l in C.UTF-8 C.utf8 en_US.UTF-8 en_US.utf8; do
+	if locale -a 2>/dev/null | grep -qix "$_l"; then
+		UI_LANG=$_l
+		break
+	fi
+done
+[ -n "$UI_LANG" ] || skip "no UTF-8 locale"
+TM="tmux -L p2pchat-test-$$ -f /dev/null"
+
+ui_cleanup() {
+	$TM kill-server > /dev/null 2>&1
+	cleanup
+}
+trap ui_cleanup EXIT
+
+# A profile directory whose node stays off the LAN (no discovery).
+profile() {
+	mkdir -p "$T/$1"
+	[ -f "$T/$1/p2pchat.ini" ] || \
+	    printf '[node]\nlan_discovery = no\n%s' "$UI_INI" \
+	    > "$T/$1/p2pchat.ini"
+}
+
+# Start a headless peer listening on a free port of 127.0.0.1.
+start_peer() {
+	profile "$1"
+	start_node "$@" -l 127.0.0.1:0
+}
+
+# Start a screen; extra arguments go to p2pchat. UI_ENV adds variables,
+# UI_INI lines to the profile's p2pchat.ini.
+start_screen() {
+	_n=$1
+	shift
+	profile "$_n"
+	$TM new-session -d -s "$_n" -x 80 -y 24 \
+	    "env LANG=$UI_LANG LC_ALL=$UI_LANG TERM=screen $UI_ENV \
+	    $P2PCHAT_WRAPPER $P2PCHAT -d $T/$_n -n $_n -l 127.0.0.1:0 $* \
+	    2> $T/$_n.err; echo \"[exited \$?]\"; sleep 600" || \
+	    fail "tmux new-session failed"
+	$TM set-option -t "$_n" -g remain-on-exit on > /dev/null 2>&1
+	wait_screen "$_n" '127\.0\.0\.1:[0-9]+ \|' 10
+	setvar "${_n}_port" "$(capture "$_n" | tail -n 2 | head -n 1 | \
+	    sed -n 's/.*127\.0\.0\.1:\([0-9][0-9]*\) |.*/\1/p')"
+}
+
+capture() {
+	$TM capture-pane -p -t "$1"
+}
+
+# Wait until the screen of $1 has a line matching $2 (within $3 s).
+wait_screen() {
+	_i=0
+	_max=$(( ${3:-15} * 10 ))
+	while ! capture "$1" | grep -Eq -- "$2"; do
+		_i=$((_i + 1))
+		if [ $_i -gt $_max ]; then
+			echo "--- screen $1" >&2
+			capture "$1" >&2
+			[ -s "$T/$1.err" ] && cat "$T/$1.err" >&2
+			fail "$1: timed out waiting for /$2/ on the screen"
+		fi
+		sleep 0.1
+	done
+}
+
+# Wait until no line of the screen of $1 matches $2.
+wait_no_screen() {
+	_i=0
+	while capture "$1" | grep -Eq -- "$2"; do
+		_i=$((_i + 1))
+		if [ $_i -gt $(( ${3:-15} * 10 )) ]; then
+			capture "$1" >&2
+			fail "$1: timed out waiting for /$2/ to go"
+		fi
+		sleep 0.1
+	done
+}
+
+keys() {
+	_n=$1
+	shift
+	$TM send-keys -t "$_n" "$@"
+}
+
+type_line() {
+	$TM send-keys -t "$1" -l "$2"
+	$TM send-keys -t "$1" Enter
+}
+
+# Quit a screen with /quit and wait for it to exit.
+stop_screen() {
+	keys "$1" C-e C-u
+	type_line "$1" /quit
+	wait_screen "$1" '^\[exited [0-9]+\]' 15
+}
+
+# Hide what changes from run to run.
+mask() {
+	sed -e 's/[0-9a-f]\{8\}/XXXXXXXX/g' \
+	    -e 's/127\.0\.0\.1:[0-9]*/127.0.0.1:PORT/g' \
+	    -e 's/[0-9][0-9]:[0-9][0-9]/HH:MM/g' \
+	    -e 's/-- [A-Z][a-z]* [0-9][0-9] [A-Z][a-z]* [0-9]* --/-- DATE --/' \
+	    -e 's/ *$//'
+}
