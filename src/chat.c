@@ -16,15 +16,18 @@ enum chat_post_type {
 	POST_MSG,
 	POST_STATE,
 	POST_FLUSH,
+	POST_RELAY_ACK,
 };
 struct chat_post {
 	enum chat_post_type	 type;
 	struct peer		*peer;
+	struct session		*session;	/* POST_RELAY_ACK */
 	struct conv		*conv;
 	struct msg		 m;
 	TAILQ_ENTRY(chat_post)	 entry;
 };
-static TAILQ_HEAD(, chat_post) chat_posts = TAILQ_HEAD_INITIALIZER(chat_posts);
+static TAILQ_HEAD(chat_posts_head, chat_post) chat_posts =
+    TAILQ_HEAD_INITIALIZER(chat_posts);
 
 /* Queue work for after the commit. The message text is copied. */
 static void
@@ -146,13 +149,53 @@ chat_committed(int ok)
 				fe->state(cp->conv, &cp->m);
 				break;
 			case POST_FLUSH:
-				chat_flush(cp->peer);
+				if (peer_online(cp->peer))
+					chat_flush(cp->peer);
+				else
+					relay_offline_send(cp->peer);
+				break;
+			case POST_RELAY_ACK:
+				relay_ack_after_commit(cp->session,
+				    cp->m.author, cp->m.id);
 				break;
 			}
 		}
+		if (cp->session != NULL)
+			session_unref(cp->session);
 		free(cp->m.text);
 		free(cp);
 	}
+}
+
+/* Show a stored message after the commit (rooms, relayed mail). */
+void
+chat_post_message(struct conv *c, const struct msg *m)
+{
+	chat_post(POST_MSG, NULL, c, m);
+}
+
+/* Show a state change after the commit. */
+void
+chat_post_state(struct conv *c, const struct msg *m)
+{
+	chat_post(POST_STATE, NULL, c, m);
+}
+
+/* Send an end-to-end relay ACK on a session after the commit. */
+void
+chat_post_relay_ack(struct session *s, const uint8_t *author,
+    const uint8_t *msg_id)
+{
+	struct chat_post	*cp;
+	struct msg		 m;
+
+	memset(&m, 0, sizeof m);
+	memcpy(m.author, author, PEER_ID_LEN);
+	memcpy(m.id, msg_id, MSGID_LEN);
+	chat_post(POST_RELAY_ACK, NULL, NULL, &m);
+	cp = TAILQ_LAST(&chat_posts, chat_posts_head);
+	cp->session = s;
+	session_ref(s);
 }
 
 /* A CHAT arrived: store it (once) and ACK it after the commit. */

@@ -8,11 +8,25 @@ cmd_conv(const char *name, char **cause)
 {
 	struct peer	*p;
 
+	uint8_t		 id[PEER_ID_LEN];
+
 	if (*name == '#')
 		return (room_conv(name, cause));
-	if ((p = peer_resolve(name, cause)) == NULL)
-		return (NULL);
-	return (p->conv);
+	if ((p = peer_resolve(name, cause)) != NULL)
+		return (p->conv);
+	/* A whole peer id reaches a peer never met (through relays). */
+	if (hex_decode(name, id, sizeof id) == 0) {
+		free(*cause);
+		*cause = NULL;
+		if (identity != NULL && memcmp(id, identity->ed_pk,
+		    PEER_ID_LEN) == 0) {
+			xasprintf(cause, "that is your own peer id");
+			return (NULL);
+		}
+		if ((p = peer_learn(id, cause)) != NULL)
+			return (p->conv);
+	}
+	return (NULL);
 }
 
 /* Send text to a conversation (a peer or a room). */

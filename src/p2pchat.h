@@ -351,11 +351,16 @@ struct session {
 	int64_t			 outbox_sent;	/* messages.id sent so far */
 	int			 bye_reason;	/* reason we closed, or -1 */
 	u_int			 pex_asked;
+	u_int			 bad_sigs;
+	u_int			 refs;		/* deferred free */
 	TAILQ_ENTRY(session)	 entry;
 	RB_ENTRY(session)	 id_entry;
 };
 TAILQ_HEAD(sessions, session);
 extern struct sessions sessions;
+
+struct cmd_ctx;
+struct room;
 
 /* The frontend: the screen or the headless JSON Lines printer. */
 struct fe_kv {
@@ -416,6 +421,22 @@ int		 store_addr_prune(u_int, int64_t, char **);
 int		 store_addr_learn(const char *, u_short, int, const uint8_t *,
 		     char **);
 int		 store_addr_trim(u_int, u_int, int64_t, char **);
+int		 store_room_add(const char *, const char *, int64_t *,
+		     char **);
+int		 store_room_joined(int64_t, int, char **);
+int		 store_room_log_add(const uint8_t *, const uint8_t *, int64_t,
+		     const u_char *, size_t, char **);
+int		 store_room_log_since(const uint8_t *, int64_t, u_int,
+		     void (*)(const u_char *, size_t, void *), void *, char **);
+int64_t		 store_room_log_last(const uint8_t *);
+int		 store_relay_put(const uint8_t *, const uint8_t *,
+		     const uint8_t *, int, int64_t, const u_char *, size_t, u_int,
+		     u_int, char **);
+int		 store_relay_for(const uint8_t *,
+		     void (*)(int, const u_char *, size_t, void *), void *,
+		     char **);
+int		 store_relay_del(const uint8_t *, const uint8_t *, int, char **);
+int		 store_relay_expire(char **);
 int		 store_addr_load(void (*)(const struct addr_row *, void *),
 		     void *, char **);
 
@@ -448,8 +469,41 @@ struct rec_bye {
 	uint8_t		 reason;
 	char		 text[256];
 };
+struct rec_room {
+	const uint8_t	*room_id;	/* 32 */
+	const uint8_t	*msg_id;	/* 16 */
+	const uint8_t	*author;	/* 32 */
+	uint64_t	 sent_at;
+	uint8_t		 hops;
+	const uint8_t	*nonce;		/* 24 */
+	const u_char	*ct;
+	size_t		 ctlen;
+	const uint8_t	*sig;		/* 64 */
+};
+struct rec_room_sync {
+	const uint8_t	*room_id;
+	uint64_t	 since;
+};
+struct rec_relay {
+	const uint8_t	*recipient;
+	const uint8_t	*author;
+	const uint8_t	*msg_id;
+	uint64_t	 expires;
+	const u_char	*sealed;
+	size_t		 sealed_len;
+	const uint8_t	*sig;
+};
+struct rec_relay_ack {
+	const uint8_t	*author;
+	const uint8_t	*recipient;
+	const uint8_t	*msg_id;
+	uint64_t	 expires;
+	const uint8_t	*sig;
+};
 struct record {
 	uint8_t		 type;
+	const u_char	*raw;		/* the whole record */
+	size_t		 rawlen;
 	union {
 		struct rec_hello hello;
 		uint64_t	 token;
@@ -458,10 +512,11 @@ struct record {
 		uint8_t		 ack[MSGID_LEN];
 		uint8_t		 typing;
 		struct rec_pex	 pex;
-		void		*mesh;
+		struct rec_room	 room;
+		struct rec_room_sync sync;
+		struct rec_relay relay;
+		struct rec_relay_ack relay_ack;
 	} u;
-	uint8_t		 mesh_body[RECORD_MAX];
-	size_t		 mesh_len;
 };
 
 /* wire.c */
@@ -482,6 +537,8 @@ void		 session_free_all(void);
 void		 session_accept(evutil_socket_t, struct sockaddr *, int);
 struct session	*session_dial(struct sockaddr *, int, const char *, char **);
 void		 session_counts(u_int *, u_int *);
+void		 session_ref(struct session *);
+void		 session_unref(struct session *);
 
 /* node.c */
 extern struct event_base *node_base;
@@ -516,6 +573,7 @@ const char	*peer_trust_name(struct peer *);
 u_int		 peer_number(struct peer *);
 struct peer	*peer_resolve(const char *, char **);
 int		 peer_online(struct peer *);
+struct peer	*peer_learn(const uint8_t *, char **);
 u_int		 peer_count_online(void);
 
 /* conv.c */
@@ -532,18 +590,54 @@ void		 chat_committed(int);
 int		 chat_record(struct session *, struct record *);
 int		 chat_send(struct peer *, const char *, size_t, char **);
 int		 chat_typing(struct peer *, int, char **);
+void		 chat_post_message(struct conv *, const struct msg *);
+void		 chat_post_state(struct conv *, const struct msg *);
+void		 chat_post_relay_ack(struct session *, const uint8_t *,
+		     const uint8_t *);
 
 /* room.c */
-struct room;
+#define ROOM_HOPS	8
+#define ROOM_NAME_MAX	64
+struct room {
+	char		*name;
+	char		*secret;
+	uint8_t		 id[32];
+	uint8_t		 key[32];
+	int		 joined;
+	struct conv	*conv;
+};
+struct mesh_stats {
+	u_long		 room_received;
+	u_long		 room_duplicates;
+	u_long		 room_forwarded;
+	u_long		 room_bad;
+	u_long		 relay_held;
+	u_long		 relay_delivered;
+};
+extern struct mesh_stats mesh_stats;
+void		 room_keys(const char *, const char *, uint8_t *, uint8_t *);
 void		 room_loaded(struct conv *, const char *, const char *, int);
 const char	*room_name(struct room *);
 struct conv	*room_conv(const char *, char **);
 int		 room_send(struct room *, const char *, size_t, char **);
-int		 mesh_parse(uint8_t, struct buf *, struct record *);
+int		 room_record(struct session *, struct record *);
+void		 room_session_open(struct session *);
+void		 room_shutdown(void);
+int		 cmd_join(struct cmd_ctx *, int, char **, char **);
+int		 cmd_part(struct cmd_ctx *, int, char **, char **);
+int		 cmd_rooms(struct cmd_ctx *, int, char **, char **);
+int		 cmd_stats(struct cmd_ctx *, int, char **, char **);
 int		 mesh_record(struct session *, struct record *);
 void		 mesh_session_open(struct session *);
 void		 mesh_session_gone(struct session *);
 void		 mesh_shutdown(void);
+
+/* relay.c */
+int		 relay_record(struct session *, struct record *);
+void		 relay_session_open(struct session *);
+void		 relay_offline_send(struct peer *);
+void		 relay_ack_after_commit(struct session *, const uint8_t *,
+		     const uint8_t *);
 
 /* pex.c */
 #define ADDR_BAD		0

@@ -273,3 +273,24 @@ peer_trust_name(struct peer *p)
 		return ("verified");
 	return ("unverified");
 }
+
+/*
+ * A peer known only by id (a relayed message's author, or an id typed in
+ * /msg): find it, or add it with no nick until it connects.
+ */
+struct peer *
+peer_learn(const uint8_t *id, char **cause)
+{
+	struct peer	*p;
+	int64_t		 dbid, conv;
+
+	if ((p = peer_find(id)) != NULL)
+		return (p);
+	if (store_begin(cause) != 0 ||
+	    store_peer_add(id, "", 0, &dbid, &conv, cause) != 0)
+		return (NULL);
+	p = peer_create(id, dbid, "");
+	p->conv = conv_add(conv, 0, 0);
+	p->conv->peer = p;
+	return (p);
+}

@@ -78,7 +78,22 @@ session_new(struct bufferevent *bev, int initiator, const char *host,
 	return (s);
 }
 
-/* Free a session. */
+/* Hold a session across a loop turn (it is freed when the last goes). */
+void
+session_ref(struct session *s)
+{
+	s->refs++;
+}
+
+/* Drop a hold; free a closed session nobody holds. */
+void
+session_unref(struct session *s)
+{
+	if (--s->refs == 0 && s->state == SESSION_CLOSING && s->bev == NULL)
+		free(s);
+}
+
+/* Free a session (the struct itself waits while it is held). */
 static void
 session_free(struct session *s)
 {
@@ -91,10 +106,14 @@ session_free(struct session *s)
 	noise_cipher_wipe(&s->rx);
 	if (s->bev != NULL)
 		bufferevent_free(s->bev);
+	s->bev = NULL;
 	event_free(s->timer);
 	free(s->host);
 	free(s->dial);
-	free(s);
+	s->host = s->dial = NULL;
+	s->state = SESSION_CLOSING;
+	if (s->refs == 0)
+		free(s);
 }
 
 /* Free every session (at exit). */

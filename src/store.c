@@ -53,6 +53,16 @@ enum store_stmt {
 	S_ADDR_PRUNE,
 	S_ADDR_LEARN,
 	S_ADDR_TRIM,
+	S_ROOM_ADD,
+	S_ROOM_JOINED,
+	S_ROOM_LOG_ADD,
+	S_ROOM_LOG_SINCE,
+	S_ROOM_LOG_LAST,
+	S_RELAY_PUT,
+	S_RELAY_COUNT,
+	S_RELAY_FOR,
+	S_RELAY_DEL,
+	S_RELAY_EXPIRE,
 	S_CONV_FOR_PEER,
 	S_CONV_NEW_PEER,
 	S_CONV_ALL,
@@ -122,6 +132,31 @@ static const char *store_sql[S__COUNT] = {
 	[S_ADDR_PRUNE] =
 	    "DELETE FROM addresses WHERE source != 0 AND failures >= ? "
 	    "AND last_ok < ?",
+	[S_ROOM_ADD] =
+	    "INSERT INTO conversations (room, room_secret, joined) "
+	    "VALUES (?1, ?2, 1) ON CONFLICT (room) DO UPDATE SET "
+	    "room_secret = ?2, joined = 1 RETURNING id",
+	[S_ROOM_JOINED] = "UPDATE conversations SET joined = ? WHERE id = ?",
+	[S_ROOM_LOG_ADD] =
+	    "INSERT OR IGNORE INTO room_log (room_id, msgid, ts, record) "
+	    "VALUES (?, ?, ?, ?)",
+	[S_ROOM_LOG_SINCE] =
+	    "SELECT record FROM room_log WHERE room_id = ? AND ts > ? "
+	    "ORDER BY ts, id LIMIT ?",
+	[S_ROOM_LOG_LAST] =
+	    "SELECT coalesce(max(ts), 0) FROM room_log WHERE room_id = ?",
+	[S_RELAY_PUT] =
+	    "INSERT OR IGNORE INTO relay (recipient, author, msgid, kind, "
+	    "expires, record) VALUES (?, ?, ?, ?, ?, ?)",
+	[S_RELAY_COUNT] =
+	    "SELECT (SELECT count(*) FROM relay WHERE author = ?), "
+	    "(SELECT count(*) FROM relay)",
+	[S_RELAY_FOR] =
+	    "SELECT kind, record FROM relay WHERE recipient = ? AND "
+	    "expires > ? ORDER BY id",
+	[S_RELAY_DEL] =
+	    "DELETE FROM relay WHERE recipient = ? AND msgid = ? AND kind = ?",
+	[S_RELAY_EXPIRE] = "DELETE FROM relay WHERE expires <= ?",
 	[S_CONV_FOR_PEER] = "SELECT id FROM conversations WHERE peer = ?",
 	[S_CONV_NEW_PEER] = "INSERT INTO conversations (peer) VALUES (?)",
 	[S_CONV_ALL] =
@@ -868,4 +903,165 @@ store_addr_trim(u_int max, u_int failures, int64_t older_than, char **cause)
 	sqlite3_bind_int(st, 2, failures);
 	sqlite3_bind_int64(st, 3, older_than);
 	return (store_exec(S_ADDR_TRIM, cause));
+}
+
+/* Join (or rejoin) a room; returns its conversation id. */
+int
+store_room_add(const char *name, const char *secret, int64_t *conv,
+    char **cause)
+{
+	sqlite3_stmt	*st = store_stmt(S_ROOM_ADD);
+	int		 rc;
+
+	sqlite3_bind_text(st, 1, name, -1, SQLITE_STATIC);
+	sqlite3_bind_text(st, 2, secret, -1, SQLITE_STATIC);
+	if ((rc = sqlite3_step(st)) == SQLITE_ROW)
+		*conv = sqlite3_column_int64(st, 0);
+	while (rc == SQLITE_ROW)
+		rc = sqlite3_step(st);
+	sqlite3_reset(st);
+	if (rc != SQLITE_DONE) {
+		*cause = store_error("joining a room");
+		return (-1);
+	}
+	return (0);
+}
+
+/* Mark a room joined or left. */
+int
+store_room_joined(int64_t conv, int joined, char **cause)
+{
+	sqlite3_stmt	*st = store_stmt(S_ROOM_JOINED);
+
+	sqlite3_bind_int(st, 1, joined);
+	sqlite3_bind_int64(st, 2, conv);
+	return (store_exec(S_ROOM_JOINED, cause));
+}
+
+/* Keep a room message record to answer ROOM_SYNC later. */
+int
+store_room_log_add(const uint8_t *room_id, const uint8_t *msgid, int64_t ts,
+    const u_char *rec, size_t len, char **cause)
+{
+	sqlite3_stmt	*st = store_stmt(S_ROOM_LOG_ADD);
+
+	sqlite3_bind_blob(st, 1, room_id, 32, SQLITE_STATIC);
+	sqlite3_bind_blob(st, 2, msgid, MSGID_LEN, SQLITE_STATIC);
+	sqlite3_bind_int64(st, 3, ts);
+	sqlite3_bind_blob(st, 4, rec, (int)len, SQLITE_STATIC);
+	return (store_exec(S_ROOM_LOG_ADD, cause));
+}
+
+/* Call fn for each logged record of a room after since, oldest first. */
+int
+store_room_log_since(const uint8_t *room_id, int64_t since, u_int limit,
+    void (*fn)(const u_char *, size_t, void *), void *arg, char **cause)
+{
+	sqlite3_stmt	*st = store_stmt(S_ROOM_LOG_SINCE);
+	int		 rc;
+
+	sqlite3_bind_blob(st, 1, room_id, 32, SQLITE_STATIC);
+	sqlite3_bind_int64(st, 2, since);
+	sqlite3_bind_int(st, 3, limit);
+	while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
+		fn(sqlite3_column_blob(st, 0), sqlite3_column_bytes(st, 0),
+		    arg);
+	}
+	sqlite3_reset(st);
+	if (rc != SQLITE_DONE) {
+		*cause = store_error("reading the room log");
+		return (-1);
+	}
+	return (0);
+}
+
+/* The newest timestamp logged for a room (0 if none). */
+int64_t
+store_room_log_last(const uint8_t *room_id)
+{
+	sqlite3_stmt	*st = store_stmt(S_ROOM_LOG_LAST);
+	int64_t		 ts = 0;
+
+	sqlite3_bind_blob(st, 1, room_id, 32, SQLITE_STATIC);
+	if (sqlite3_step(st) == SQLITE_ROW)
+		ts = sqlite3_column_int64(st, 0);
+	sqlite3_reset(st);
+	return (ts);
+}
+
+/*
+ * Hold a relay record for a recipient. Returns 1 if stored, 0 if it was
+ * there already or a bound (per author, in total) refuses it.
+ */
+int
+store_relay_put(const uint8_t *recipient, const uint8_t *author,
+    const uint8_t *msgid, int kind, int64_t expires, const u_char *rec,
+    size_t len, u_int per_author, u_int total, char **cause)
+{
+	sqlite3_stmt	*st = store_stmt(S_RELAY_COUNT);
+	u_int		 na = 0, nt = 0;
+
+	sqlite3_bind_blob(st, 1, author, PEER_ID_LEN, SQLITE_STATIC);
+	if (sqlite3_step(st) == SQLITE_ROW) {
+		na = sqlite3_column_int(st, 0);
+		nt = sqlite3_column_int(st, 1);
+	}
+	sqlite3_reset(st);
+	if (na >= per_author || nt >= total)
+		return (0);
+	st = store_stmt(S_RELAY_PUT);
+	sqlite3_bind_blob(st, 1, recipient, PEER_ID_LEN, SQLITE_STATIC);
+	sqlite3_bind_blob(st, 2, author, PEER_ID_LEN, SQLITE_STATIC);
+	sqlite3_bind_blob(st, 3, msgid, MSGID_LEN, SQLITE_STATIC);
+	sqlite3_bind_int(st, 4, kind);
+	sqlite3_bind_int64(st, 5, expires);
+	sqlite3_bind_blob(st, 6, rec, (int)len, SQLITE_STATIC);
+	if (store_exec(S_RELAY_PUT, cause) != 0)
+		return (-1);
+	return (sqlite3_changes(store_db) > 0);
+}
+
+/* Call fn for each unexpired relay record held for a recipient. */
+int
+store_relay_for(const uint8_t *recipient,
+    void (*fn)(int, const u_char *, size_t, void *), void *arg, char **cause)
+{
+	sqlite3_stmt	*st = store_stmt(S_RELAY_FOR);
+	int		 rc;
+
+	sqlite3_bind_blob(st, 1, recipient, PEER_ID_LEN, SQLITE_STATIC);
+	sqlite3_bind_int64(st, 2, now_ms());
+	while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
+		fn(sqlite3_column_int(st, 0), sqlite3_column_blob(st, 1),
+		    sqlite3_column_bytes(st, 1), arg);
+	}
+	sqlite3_reset(st);
+	if (rc != SQLITE_DONE) {
+		*cause = store_error("reading relayed messages");
+		return (-1);
+	}
+	return (0);
+}
+
+/* Forget a relay record. */
+int
+store_relay_del(const uint8_t *recipient, const uint8_t *msgid, int kind,
+    char **cause)
+{
+	sqlite3_stmt	*st = store_stmt(S_RELAY_DEL);
+
+	sqlite3_bind_blob(st, 1, recipient, PEER_ID_LEN, SQLITE_STATIC);
+	sqlite3_bind_blob(st, 2, msgid, MSGID_LEN, SQLITE_STATIC);
+	sqlite3_bind_int(st, 3, kind);
+	return (store_exec(S_RELAY_DEL, cause));
+}
+
+/* Drop expired relay records. */
+int
+store_relay_expire(char **cause)
+{
+	sqlite3_stmt	*st = store_stmt(S_RELAY_EXPIRE);
+
+	sqlite3_bind_int64(st, 1, now_ms());
+	return (store_exec(S_RELAY_EXPIRE, cause));
 }

@@ -110,6 +110,59 @@ wire_parse_pex(struct buf *b, struct rec_pex *x)
 	return (0);
 }
 
+/* Parse a ROOM_MSG body; pointers point into the record. */
+static int
+wire_parse_room(struct buf *b, struct rec_room *m)
+{
+	uint16_t	n;
+
+	if (buf_get_ptr(b, &m->room_id, 32) != 0 ||
+	    buf_get_ptr(b, &m->msg_id, MSGID_LEN) != 0 ||
+	    buf_get_ptr(b, &m->author, PEER_ID_LEN) != 0 ||
+	    buf_get_u64(b, &m->sent_at) != 0 ||
+	    buf_get_u8(b, &m->hops) != 0 ||
+	    buf_get_ptr(b, &m->nonce, 24) != 0 ||
+	    buf_get_u16(b, &n) != 0 || n < 17 || n > TEXT_MAX + 16 ||
+	    buf_get_ptr(b, &m->ct, n) != 0 ||
+	    buf_get_ptr(b, &m->sig, 64) != 0)
+		return (-1);
+	m->ctlen = n;
+	return (0);
+}
+
+/* Parse a RELAY body. */
+static int
+wire_parse_relay(struct buf *b, struct rec_relay *m)
+{
+	uint16_t	n;
+
+	if (buf_get_ptr(b, &m->recipient, PEER_ID_LEN) != 0 ||
+	    buf_get_ptr(b, &m->author, PEER_ID_LEN) != 0 ||
+	    buf_get_ptr(b, &m->msg_id, MSGID_LEN) != 0 ||
+	    buf_get_u64(b, &m->expires) != 0 ||
+	    buf_get_u16(b, &n) != 0 ||
+	    n < crypto_box_SEALBYTES + 9 ||
+	    n > crypto_box_SEALBYTES + 8 + TEXT_MAX ||
+	    buf_get_ptr(b, &m->sealed, n) != 0 ||
+	    buf_get_ptr(b, &m->sig, 64) != 0)
+		return (-1);
+	m->sealed_len = n;
+	return (0);
+}
+
+/* Parse a RELAY_ACK body. */
+static int
+wire_parse_relay_ack(struct buf *b, struct rec_relay_ack *m)
+{
+	if (buf_get_ptr(b, &m->author, PEER_ID_LEN) != 0 ||
+	    buf_get_ptr(b, &m->recipient, PEER_ID_LEN) != 0 ||
+	    buf_get_ptr(b, &m->msg_id, MSGID_LEN) != 0 ||
+	    buf_get_u64(b, &m->expires) != 0 ||
+	    buf_get_ptr(b, &m->sig, 64) != 0)
+		return (-1);
+	return (0);
+}
+
 /*
  * Parse one record (type byte then body). Returns 0 for a good known record,
  * 1 for an unknown type (to be ignored), -1 for a malformed known record.
@@ -124,6 +177,8 @@ wire_parse(const u_char *p, size_t len, struct record *r)
 	if (len < 1)
 		return (-1);
 	r->type = p[0];
+	r->raw = p;
+	r->rawlen = len;
 	buf_from(&b, p + 1, len - 1);
 	switch (r->type) {
 	case REC_HELLO:
@@ -154,9 +209,21 @@ wire_parse(const u_char *p, size_t len, struct record *r)
 	case REC_PEX:
 		rc = wire_parse_pex(&b, &r->u.pex);
 		break;
+	case REC_ROOM_MSG:
+		rc = wire_parse_room(&b, &r->u.room);
+		break;
+	case REC_ROOM_SYNC:
+		rc = buf_get_ptr(&b, &r->u.sync.room_id, 32);
+		if (rc == 0)
+			rc = buf_get_u64(&b, &r->u.sync.since);
+		break;
+	case REC_RELAY:
+		rc = wire_parse_relay(&b, &r->u.relay);
+		break;
+	case REC_RELAY_ACK:
+		rc = wire_parse_relay_ack(&b, &r->u.relay_ack);
+		break;
 	default:
-		if (r->type >= REC_ROOM_MSG && r->type <= 0x4f)
-			return (mesh_parse(r->type, &b, r));
 		return (1);
 	}
 	if (rc != 0 || buf_left(&b) != 0)

@@ -289,6 +289,57 @@ evil_flood(struct evil *e, int n)
 	return (0);
 }
 
+/*
+ * Send room messages for a room (its name after "room-forge:") signed by a
+ * key that is not the author's. The node must drop each, and end the
+ * session with BYE 1 after the third.
+ */
+static int
+evil_room_forge(struct evil *e, const char *room)
+{
+	struct buf	 b;
+	uint8_t		 id[32], key[32], msgid[16], nonce[24], ad[88];
+	uint8_t		 fake_pk[32], fake_sk[64];
+	u_char		 ct[64];
+	unsigned long long ctlen;
+	uint64_t	 ts = (uint64_t)now_ms();
+	int		 i;
+
+	if (evil_handshake(e, IDENTITY_PAYLOAD_LEN, 0) != 0 ||
+	    evil_hello(e, "forger") != 0)
+		return (1);
+	room_keys(room, "", id, key);
+	crypto_sign_keypair(fake_pk, fake_sk);
+	for (i = 0; i < 3; i++) {
+		randombytes_buf(msgid, sizeof msgid);
+		randombytes_buf(nonce, sizeof nonce);
+		memcpy(ad, id, 32);
+		memcpy(ad + 32, msgid, 16);
+		memcpy(ad + 48, e->ed_pk, 32);	/* claims to be us */
+		for (int j = 0; j < 8; j++)
+			ad[80 + j] = (uint8_t)(ts >> (56 - 8 * j));
+		crypto_aead_xchacha20poly1305_ietf_encrypt(ct, &ctlen,
+		    (const u_char *)"forged text", 11, ad, sizeof ad, NULL,
+		    nonce, key);
+		buf_init(&b);
+		buf_put_u8(&b, REC_ROOM_MSG);
+		buf_put(&b, id, 32);
+		buf_put(&b, msgid, 16);
+		buf_put(&b, e->ed_pk, 32);
+		buf_put_u64(&b, ts);
+		buf_put_u8(&b, 8);
+		buf_put(&b, nonce, 24);
+		buf_put_u16(&b, (uint16_t)ctlen);
+		buf_put(&b, ct, ctlen);
+		/* Signed over the wrong bytes by the wrong key. */
+		crypto_sign_detached(buf_reserve(&b, 64), NULL, b.d, b.size - 64,
+		    fake_sk);
+		evil_send(e, b.d, b.size, NULL, NULL);
+		buf_free(&b);
+	}
+	return (evil_expect_bye(e, BYE_PROTOCOL));
+}
+
 /* Run one mode. */
 static int
 evil_run(struct evil *e, const char *mode)
@@ -371,6 +422,8 @@ evil_run(struct evil *e, const char *mode)
 	}
 	if (strncmp(mode, "flood-", 6) == 0)
 		return (evil_flood(e, atoi(mode + 6)));
+	if (strncmp(mode, "room-forge:", 11) == 0)
+		return (evil_room_forge(e, mode + 11));
 	if (strcmp(mode, "good") == 0) {
 		/* A well-behaved peer that then says BYE: must work. */
 		if (evil_handshake(e, IDENTITY_PAYLOAD_LEN, 0) != 0 ||

@@ -1,0 +1,368 @@
+/*
+ * relay.c: sealed delivery through other peers.
+ *
+ * A direct message to a peer with no session is also handed, sealed to the
+ * recipient (crypto_box_seal to the X25519 form of its Ed25519 id) and
+ * signed by the author, to the peers the author has sessions with. They
+ * hold it (bounded per author and in total, until it expires) and hand it
+ * to the recipient when it connects. The recipient stores it like a direct
+ * message and answers with a RELAY_ACK signed by itself, which travels back
+ * the same way; the author then marks the message delivered. A relaying
+ * node learns who wrote to whom, when, and the size; not the text.
+ */
+
+#include "p2pchat.h"
+
+#define RELAY_PER_AUTHOR	256
+#define RELAY_TOTAL		20000
+#define RELAY_TTL_MS		(7LL * 24 * 3600 * 1000)
+#define RELAY_SIG_CTX		"p2pchat/1 relay"
+#define RELAY_ACK_CTX		"p2pchat/1 relay ack"
+#define RELAY_KIND_MSG		0
+#define RELAY_KIND_ACK		1
+
+/* The bytes the author of a RELAY signs. */
+static void
+relay_signed_part(struct buf *b, const struct rec_relay *m)
+{
+	buf_put(b, RELAY_SIG_CTX, sizeof RELAY_SIG_CTX - 1);
+	buf_put(b, m->recipient, PEER_ID_LEN);
+	buf_put(b, m->author, PEER_ID_LEN);
+	buf_put(b, m->msg_id, MSGID_LEN);
+	buf_put_u64(b, m->expires);
+	buf_put_u16(b, (uint16_t)m->sealed_len);
+	buf_put(b, m->sealed, m->sealed_len);
+}
+
+/* The bytes the recipient of a message signs in its RELAY_ACK. */
+static void
+relay_ack_signed_part(struct buf *b, const struct rec_relay_ack *a)
+{
+	buf_put(b, RELAY_ACK_CTX, sizeof RELAY_ACK_CTX - 1);
+	buf_put(b, a->author, PEER_ID_LEN);
+	buf_put(b, a->recipient, PEER_ID_LEN);
+	buf_put(b, a->msg_id, MSGID_LEN);
+	buf_put_u64(b, a->expires);
+}
+
+/* Build the sealed, signed RELAY record for one stored message. */
+static int
+relay_build(struct buf *b, struct peer *to, const struct msg *m)
+{
+	struct rec_relay	 r;
+	struct buf		 plain, sig;
+	uint8_t			 xpk[32];
+	u_char			*sealed;
+	size_t			 slen;
+
+	if (crypto_sign_ed25519_pk_to_curve25519(xpk, to->id) != 0)
+		return (-1);
+	buf_init(&plain);
+	buf_put_u64(&plain, (uint64_t)m->ts);
+	buf_put(&plain, m->text, m->len);
+	slen = plain.size + crypto_box_SEALBYTES;
+	sealed = xmalloc(slen);
+	crypto_box_seal(sealed, plain.d, plain.size, xpk);
+	buf_free(&plain);
+	memset(&r, 0, sizeof r);
+	r.recipient = to->id;
+	r.author = identity->ed_pk;
+	r.msg_id = m->id;
+	r.expires = (uint64_t)(now_ms() + RELAY_TTL_MS);
+	r.sealed = sealed;
+	r.sealed_len = slen;
+	buf_put_u8(b, REC_RELAY);
+	buf_put(b, r.recipient, PEER_ID_LEN);
+	buf_put(b, r.author, PEER_ID_LEN);
+	buf_put(b, r.msg_id, MSGID_LEN);
+	buf_put_u64(b, r.expires);
+	buf_put_u16(b, (uint16_t)slen);
+	buf_put(b, sealed, slen);
+	buf_init(&sig);
+	relay_signed_part(&sig, &r);
+	crypto_sign_detached(buf_reserve(b, 64), NULL, sig.d, sig.size,
+	    identity->ed_sk);
+	buf_free(&sig);
+	free(sealed);
+	return (0);
+}
+
+/* Hand our undelivered messages for offline peers to one session. */
+static void
+relay_hand_over(struct session *s, struct peer *only)
+{
+	struct peer	*p;
+	struct msg_list	 ml;
+	struct buf	 b;
+	char		*cause;
+	u_int		 i;
+
+	TAILQ_FOREACH(p, &peer_list, list) {
+		if ((only != NULL && p != only) || p->session != NULL ||
+		    p->conv == NULL || p == s->peer)
+			continue;
+		if (store_msg_outbox(p->conv->id, 0, &ml, &cause) != 0) {
+			log_warnx("%s: %s", __func__, cause);
+			free(cause);
+			continue;
+		}
+		for (i = 0; i < ml.n && i < RELAY_PER_AUTHOR; i++) {
+			buf_init(&b);
+			if (relay_build(&b, p, &ml.v[i]) == 0)
+				session_send_buf(s, &b);
+			buf_free(&b);
+		}
+		msg_list_free(&ml);
+	}
+}
+
+/* A message to an offline peer was stored: give it to connected peers. */
+void
+relay_offline_send(struct peer *p)
+{
+	struct session	*s;
+
+	TAILQ_FOREACH(s, &sessions, entry) {
+		if (s->state == SESSION_OPEN && s->peer != p)
+			relay_hand_over(s, p);
+	}
+}
+
+/* Hand one held record to the session of its recipient. */
+static void
+relay_send_held(int kind, const u_char *rec, size_t len, void *arg)
+{
+	struct session	*s = arg;
+
+	session_send(s, rec, len);
+}
+
+/* A session opened: hand over what we hold for it, and our own mail. */
+void
+relay_session_open(struct session *s)
+{
+	char	*cause;
+
+	if (store_relay_for(s->remote_id, relay_send_held, s, &cause) != 0) {
+		log_warnx("%s: %s", __func__, cause);
+		free(cause);
+	}
+	relay_hand_over(s, NULL);
+}
+
+/* Send a RELAY_ACK for a message we received through a relay. */
+static void
+relay_ack_send(struct session *s, const uint8_t *author,
+    const uint8_t *msg_id)
+{
+	struct rec_relay_ack	a;
+	struct buf		b, sig;
+
+	a.author = author;
+	a.recipient = identity->ed_pk;
+	a.msg_id = msg_id;
+	a.expires = (uint64_t)(now_ms() + RELAY_TTL_MS);
+	buf_init(&b);
+	buf_put_u8(&b, REC_RELAY_ACK);
+	buf_put(&b, author, PEER_ID_LEN);
+	buf_put(&b, identity->ed_pk, PEER_ID_LEN);
+	buf_put(&b, msg_id, MSGID_LEN);
+	buf_put_u64(&b, a.expires);
+	buf_init(&sig);
+	relay_ack_signed_part(&sig, &a);
+	crypto_sign_detached(buf_reserve(&b, 64), NULL, sig.d, sig.size,
+	    identity->ed_sk);
+	buf_free(&sig);
+	session_send_buf(s, &b);
+	buf_free(&b);
+}
+
+/* A sealed message for us: open it, store it, ACK it end to end. */
+static int
+relay_deliver(struct session *s, struct rec_relay *r)
+{
+	struct peer	*author;
+	struct msg	 m;
+	u_char		*plain, xpk[32], xsk[32];
+	size_t		 plen;
+	uint64_t	 sent_at;
+	char		*cause = NULL;
+	int		 dup, rc;
+
+	if ((author = peer_learn(r->author, &cause)) == NULL) {
+		log_warnx("%s: %s", __func__, cause);
+		free(cause);
+		return (0);
+	}
+	if (author->trust == TRUST_BLOCKED)
+		return (0);
+	plen = r->sealed_len - crypto_box_SEALBYTES;
+	plain = xmalloc(plen);
+	if (crypto_sign_ed25519_pk_to_curve25519(xpk, identity->ed_pk) != 0 ||
+	    crypto_sign_ed25519_sk_to_curve25519(xsk, identity->ed_sk) != 0)
+		rc = -1;
+	else
+		rc = crypto_box_seal_open(plain, r->sealed, r->sealed_len, xpk,
+		    xsk);
+	sodium_memzero(xsk, sizeof xsk);
+	if (rc != 0 || plen < 9 || plen - 8 > TEXT_MAX ||
+	    !utf8_valid((char *)plain + 8, plen - 8, 0)) {
+		log_info("%s: a relayed message did not open", __func__);
+		free(plain);
+		return (0);
+	}
+	sent_at = ((uint64_t)plain[0] << 56) | ((uint64_t)plain[1] << 48) |
+	    ((uint64_t)plain[2] << 40) | ((uint64_t)plain[3] << 32) |
+	    ((uint64_t)plain[4] << 24) | ((uint64_t)plain[5] << 16) |
+	    ((uint64_t)plain[6] << 8) | plain[7];
+	memset(&m, 0, sizeof m);
+	m.conv = author->conv->id;
+	memcpy(m.id, r->msg_id, MSGID_LEN);
+	memcpy(m.author, r->author, PEER_ID_LEN);
+	m.state = MSG_RECEIVED;
+	m.ts = sent_at > INT64_MAX ? INT64_MAX : (int64_t)sent_at;
+	m.stored = now_ms();
+	m.text = (char *)plain + 8;
+	m.len = plen - 8;
+	rc = store_begin(&cause);
+	if (rc == 0)
+		rc = store_msg_add(&m, &dup, &cause);
+	if (rc != 0) {
+		fe_errorf("database: %s", cause);
+		free(cause);
+		free(plain);
+		return (0);
+	}
+	if (!dup) {
+		author->conv->unread++;
+		mesh_stats.relay_delivered++;
+		chat_post_message(author->conv, &m);
+	}
+	chat_post_relay_ack(s, r->author, r->msg_id);
+	free(plain);
+	return (0);
+}
+
+/* A RELAY arrived: for us, deliver; from its author, hold or pass on. */
+static int
+relay_recv(struct session *s, struct record *rec)
+{
+	struct rec_relay	*r = &rec->u.relay;
+	struct peer		*to;
+	struct buf		 b;
+	char			*cause = NULL;
+	int64_t			 expires;
+	int			 ok, rc;
+
+	buf_init(&b);
+	relay_signed_part(&b, r);
+	ok = crypto_sign_verify_detached(r->sig, b.d, b.size, r->author) == 0;
+	buf_free(&b);
+	if (!ok) {
+		if (++s->bad_sigs >= 3)
+			session_close(s, BYE_PROTOCOL, "bad signatures");
+		return (0);
+	}
+	if (memcmp(r->recipient, identity->ed_pk, PEER_ID_LEN) == 0)
+		return (relay_deliver(s, r));
+	/* We relay only for the peers we have a session with. */
+	if (memcmp(r->author, s->remote_id, PEER_ID_LEN) != 0)
+		return (0);
+	if ((to = peer_find(r->recipient)) != NULL && peer_online(to)) {
+		session_send(to->session, rec->raw, rec->rawlen);
+		return (0);
+	}
+	expires = now_ms() + RELAY_TTL_MS;
+	if (r->expires < (uint64_t)expires)
+		expires = (int64_t)r->expires;
+	rc = store_begin(&cause);
+	if (rc == 0)
+		rc = store_relay_put(r->recipient, r->author, r->msg_id,
+		    RELAY_KIND_MSG, expires, rec->raw, rec->rawlen,
+		    RELAY_PER_AUTHOR, RELAY_TOTAL, &cause);
+	if (rc < 0) {
+		log_warnx("%s: %s", __func__, cause);
+		free(cause);
+	} else if (rc == 1)
+		mesh_stats.relay_held++;
+	return (0);
+}
+
+/* A RELAY_ACK arrived: ours means delivered; else pass it on or hold it. */
+static int
+relay_ack_recv(struct session *s, struct record *rec)
+{
+	struct rec_relay_ack	*a = &rec->u.relay_ack;
+	struct peer		*p;
+	struct msg		 m;
+	struct buf		 b;
+	char			*cause = NULL;
+	int			 ok, rc;
+
+	buf_init(&b);
+	relay_ack_signed_part(&b, a);
+	ok = crypto_sign_verify_detached(a->sig, b.d, b.size,
+	    a->recipient) == 0;
+	buf_free(&b);
+	if (!ok) {
+		if (++s->bad_sigs >= 3)
+			session_close(s, BYE_PROTOCOL, "bad signatures");
+		return (0);
+	}
+	if (memcmp(a->author, identity->ed_pk, PEER_ID_LEN) == 0) {
+		if ((p = peer_find(a->recipient)) == NULL || p->conv == NULL)
+			return (0);
+		rc = store_begin(&cause);
+		if (rc == 0)
+			rc = store_msg_state(p->conv->id, a->msg_id,
+			    MSG_DELIVERED, &cause);
+		if (rc < 0) {
+			fe_errorf("database: %s", cause);
+			free(cause);
+		} else if (rc == 1) {
+			memset(&m, 0, sizeof m);
+			m.conv = p->conv->id;
+			memcpy(m.id, a->msg_id, MSGID_LEN);
+			memcpy(m.author, identity->ed_pk, PEER_ID_LEN);
+			m.outgoing = 1;
+			m.state = MSG_DELIVERED;
+			chat_post_state(p->conv, &m);
+		}
+		return (0);
+	}
+	rc = store_begin(&cause);
+	if (rc == 0)
+		rc = store_relay_del(a->recipient, a->msg_id, RELAY_KIND_MSG,
+		    &cause);
+	if (rc == 0 && (p = peer_find(a->author)) != NULL && peer_online(p)) {
+		session_send(p->session, rec->raw, rec->rawlen);
+		return (0);
+	}
+	if (rc == 0)
+		rc = store_relay_put(a->author, a->recipient, a->msg_id,
+		    RELAY_KIND_ACK, now_ms() + RELAY_TTL_MS, rec->raw,
+		    rec->rawlen, RELAY_PER_AUTHOR, RELAY_TOTAL, &cause) < 0;
+	if (rc != 0) {
+		log_warnx("%s: %s", __func__, cause ? cause : "?");
+		free(cause);
+	}
+	return (0);
+}
+
+/* Handle RELAY and RELAY_ACK. */
+int
+relay_record(struct session *s, struct record *r)
+{
+	if (r->type == REC_RELAY)
+		return (relay_recv(s, r));
+	return (relay_ack_recv(s, r));
+}
+
+/* Send an end-to-end ACK after the commit (called from chat.c). */
+void
+relay_ack_after_commit(struct session *s, const uint8_t *author,
+    const uint8_t *msg_id)
+{
+	if (s != NULL && s->state == SESSION_OPEN)
+		relay_ack_send(s, author, msg_id);
+}
