@@ -259,9 +259,12 @@ ui_screen_draw_status(void)
 	a = ui_screen_attr(UI_C_BAR, &pair);
 	werase(w);
 	wmove(w, 0, 0);
-	xasprintf(&s, " %s %.8s | %u/%u online | %s |", node_nick(),
-	    identity->hex, peer_count_online(), ui.nviews - 1,
-	    node_listen_address());
+	if (ui.notice != NULL)
+		xasprintf(&s, " %s %.8s |", node_nick(), identity->hex);
+	else
+		xasprintf(&s, " %s %.8s | %u/%u online | %s |", node_nick(),
+		    identity->hex, peer_count_online(), ui.nviews - 1,
+		    node_listen_address());
 	left -= ui_screen_status_add(w, s, left, a, pair);
 	free(s);
 	if (ui.notice != NULL) {

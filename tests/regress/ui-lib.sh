@@ -45,7 +45,7 @@ start_peer() {
 }
 
 # Start a screen; extra arguments go to p2pchat. UI_ENV adds variables,
-# UI_INI lines to the profile's p2pchat.ini.
+# UI_INI lines to the profile's p2pchat.ini; UI_AFTER runs after it.
 start_screen() {
 	_n=$1
 	shift
@@ -53,7 +53,8 @@ start_screen() {
 	$TM new-session -d -s "$_n" -x 80 -y 24 \
 	    "env LANG=$UI_LANG LC_ALL=$UI_LANG TERM=screen $UI_ENV \
 	    $P2PCHAT_WRAPPER $P2PCHAT -d $T/$_n -n $_n -l 127.0.0.1:0 $* \
-	    2> $T/$_n.err; echo \"[exited \$?]\"; sleep 600" || \
+	    2> $T/$_n.err; echo \"[exited \$?]\"; ${UI_AFTER:-sleep 600}" \
+	    || \
 	    fail "tmux new-session failed"
 	$TM set-option -t "$_n" -g remain-on-exit on > /dev/null 2>&1
 	wait_screen "$_n" '127\.0\.0\.1:[0-9]+ \|' 10

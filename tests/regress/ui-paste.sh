@@ -1,0 +1,36 @@
+#!/bin/sh
+# ui-paste: a bracketed paste of more lines than [ui] paste_lines asks
+# before anything is sent: y sends it as one message, n drops it; a short
+# paste goes into the input line to be edited and sent with Enter.
+
+. "$TESTS_DIR/lib.sh"
+. "$TESTS_DIR/regress/ui-lib.sh"
+
+start_peer bob
+start_screen alice -c "127.0.0.1:$bob_port"
+wait_screen alice '^ +2 \* bob '
+keys alice M-2
+wait_screen alice 'bob \([0-9a-f]{8}\) -- unverified -- online'
+
+$TM set-buffer -b five "$(printf 'one\ntwo\nthree\nfour\nfive')"
+$TM paste-buffer -p -b five -t alice
+wait_screen alice '^Paste of 5 lines: y sends it, e edits it, n drops it\?'
+[ "$(count bob '"event":"message"')" -eq 0 ] || fail "sent before asking"
+keys alice y
+wait_for bob '"text":"one\\ntwo\\nthree\\nfour\\nfive"' 10
+wait_screen alice '^> *$'
+
+$TM paste-buffer -p -b five -t alice
+wait_screen alice '^Paste of 5 lines'
+keys alice n
+wait_screen alice '^> *$'
+
+$TM set-buffer -b two "$(printf 'first\nsecond')"
+$TM paste-buffer -p -b two -t alice
+wait_screen alice '^> first.second$'
+keys alice Enter
+wait_for bob '"text":"first\\nsecond"' 10
+sleep 0.3
+[ "$(count bob '"event":"message"')" -eq 2 ] || fail "the dropped paste was sent"
+stop_screen alice
+pass
