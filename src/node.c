@@ -331,6 +331,7 @@ node_init(char **cause)
 	if (node_listen(cause) != 0)
 		return (-1);
 	pex_init();
+	lan_init();
 	return (0);
 }
 
@@ -402,6 +403,7 @@ node_shutdown(void)
 	node_commit_ev = NULL;
 	mesh_shutdown();
 	pex_shutdown();
+	lan_shutdown();
 	peer_free_all();
 	event_base_free(node_base);
 	node_base = NULL;

@@ -639,6 +639,11 @@ void		 relay_offline_send(struct peer *);
 void		 relay_ack_after_commit(struct session *, const uint8_t *,
 		     const uint8_t *);
 
+/* lan.c */
+int		 lan_parse(const u_char *, size_t, uint8_t *, u_short *);
+void		 lan_init(void);
+void		 lan_shutdown(void);
+
 /* pex.c */
 #define ADDR_BAD		0
 #define ADDR_LOOPBACK		1

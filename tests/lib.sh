@@ -86,7 +86,11 @@ json_get_all() {
 start_node() {
 	_n=$1
 	shift
-	:
+	# Tests never announce on a LAN unless they ask to.
+	if [ ! -e "$T/$_n" ]; then
+		mkdir -m 700 "$T/$_n"
+		printf '[node]\nlan_discovery = no\n' > "$T/$_n/p2pchat.ini"
+	fi
 	[ -p "$T/$_n.in" ] || mkfifo "$T/$_n.in"
 	# A sleeping writer keeps the fifo open, so the node never sees EOF.
 	_before=$(count "$_n" '"event":"ready"')

@@ -1,5 +1,6 @@
 /*
- * fuzz-record.c: libFuzzer target for the record decoder. A record that
+ * fuzz-record.c: libFuzzer target for the record decoder (and the LAN
+ * announcement parser). A record that
  * parses is also escaped as JSON, as the headless frontend would print it.
  */
 
@@ -14,8 +15,14 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	struct buf		 b;
 	int			 rc;
 
+	uint8_t			 id[PEER_ID_LEN];
+	u_short			 port;
+
 	if (size > RECORD_MAX)
 		return (0);
+	/* LAN announcements are parsed from untrusted datagrams too. */
+	if (lan_parse(data, size, id, &port) == 0 && port == 0)
+		abort();
 	rc = wire_parse(data, size, &r);
 	if (rc == 0 && r.type == REC_CHAT) {
 		if (r.u.chat.len == 0 || r.u.chat.len > TEXT_MAX ||
