@@ -37,12 +37,15 @@ else
 	TIMEOUT=""
 fi
 
+# A configuration that keeps the test's nodes off the LAN.
+printf '[node]\nlan_discovery = no\n' > "$T/nolan.ini"
+
 # Run a headless node on a private profile with commands on stdin.
 headless() {
 	_dir=$1
 	shift
 	printf '%s\n' "$@" /quit | $TIMEOUT "$P2PCHAT" --headless \
-	    -d "$T/$_dir" -l 127.0.0.1:0 2> "$T/$_dir.err"
+	    -f "$T/nolan.ini" -d "$T/$_dir" -l 127.0.0.1:0 2> "$T/$_dir.err"
 }
 
 # --- The config table: section, name, type, default, min, max, choices.
@@ -240,9 +243,13 @@ END {
 			    where[k]
 }' "$T/keys.tsv" "$EXAMPLE" >> "$ERRS"
 
-# The example starts a node as it is, and with every key uncommented.
-sed 's/^[;#]\([a-z_][a-z_]* *=\)/\1/' "$EXAMPLE" > "$T/uncommented.ini"
-for ini in "$EXAMPLE" "$T/uncommented.ini"; do
+# The example starts a node as it is, and with every key uncommented; LAN
+# discovery is switched off after it, so that the test announces nothing.
+sed -e 's/^[;#]\([a-z_][a-z_]* *=\)/\1/' \
+    -e 's/^lan_discovery *=.*/lan_discovery = no/' \
+    "$EXAMPLE" > "$T/uncommented.ini"
+cat "$EXAMPLE" "$T/nolan.ini" > "$T/as-is.ini"
+for ini in "$T/as-is.ini" "$T/uncommented.ini"; do
 	printf '/quit\n' | $TIMEOUT "$P2PCHAT" --headless -f "$ini" \
 	    -d "$T/ex" -l 127.0.0.1:0 > "$T/ex.out" 2> "$T/ex.err"
 	rc=$?
