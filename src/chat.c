@@ -42,7 +42,11 @@ chat_post(enum chat_post_type type, struct peer *p, struct conv *c,
 	cp->conv = c;
 	if (m != NULL) {
 		cp->m = *m;
-		cp->m.text = m->text != NULL ? xstrndup(m->text, m->len) : NULL;
+		if (m->text != NULL) {
+			cp->m.text = xmalloc(m->len + 1);
+			memcpy(cp->m.text, m->text, m->len);
+			cp->m.text[m->len] = '\0';
+		}
 	}
 	TAILQ_INSERT_TAIL(&chat_posts, cp, entry);
 	node_schedule_commit();
@@ -73,50 +77,64 @@ chat_send_ack(struct session *s, const uint8_t *id)
 	session_send(s, rec, sizeof rec);
 }
 
-/* Send one stored message on a session and mark it sent. */
-static void
+/* Send one stored message on a session. */
+static int
 chat_send_one(struct session *s, struct msg *m)
 {
 	struct buf	 b;
-	char		*cause = NULL;
 	int		 rc;
 
 	buf_init(&b);
 	wire_build_chat(&b, m->id, (uint64_t)m->ts, m->text, m->len);
 	rc = session_send_buf(s, &b);
 	buf_free(&b);
-	if (rc != 0)
-		return;
-	s->outbox_sent = m->rowid;
-	if (m->state != MSG_PENDING)
-		return;
-	rc = store_begin(&cause);
 	if (rc == 0)
-		rc = store_msg_state(m->conv, m->id, MSG_SENT, &cause) < 0;
-	if (chat_store_failed(rc, cause))
-		return;
-	m->state = MSG_SENT;
-	fe->state(s->peer->conv, m);
+		s->outbox_sent = m->rowid;
+	return (rc);
 }
 
-/* Send a peer every outbox message its session has not had yet. */
+/*
+ * Send a peer every outbox message its session has not had yet, then mark
+ * the pending ones sent in one statement (committed soon: nothing waits).
+ */
 void
 chat_flush(struct peer *p)
 {
 	struct session	*s = p->session;
 	struct msg_list	 ml;
 	char		*cause = NULL;
-	u_int		 i;
+	int64_t		 first;
+	u_int		 i, n = 0;
+	int		 rc;
 
+	p->flush_queued = 0;
 	if (s == NULL || s->state != SESSION_OPEN || p->conv == NULL)
 		return;
+	first = s->outbox_sent;
 	if (chat_store_failed(store_msg_outbox(p->conv->id, s->outbox_sent,
 	    &ml, &cause), cause))
 		return;
-	for (i = 0; i < ml.n && s->state == SESSION_OPEN; i++)
-		chat_send_one(s, &ml.v[i]);
+	for (i = 0; i < ml.n && s->state == SESSION_OPEN; i++) {
+		if (chat_send_one(s, &ml.v[i]) != 0)
+			break;
+		n++;
+	}
+	if (n != 0) {
+		rc = store_begin(&cause);
+		if (rc == 0)
+			rc = store_msg_sent(p->conv->id, first, s->outbox_sent,
+			    &cause) < 0;
+		if (!chat_store_failed(rc, cause)) {
+			for (i = 0; i < n; i++) {
+				if (ml.v[i].state != MSG_PENDING)
+					continue;
+				ml.v[i].state = MSG_SENT;
+				fe->state(p->conv, &ml.v[i]);
+			}
+		}
+		node_commit_soon();
+	}
 	msg_list_free(&ml);
-	node_schedule_commit();
 }
 
 /* A session opened: send what waited in the outbox. */
@@ -149,6 +167,7 @@ chat_committed(int ok)
 				fe->state(cp->conv, &cp->m);
 				break;
 			case POST_FLUSH:
+				cp->peer->flush_queued = 0;
 				if (peer_online(cp->peer))
 					chat_flush(cp->peer);
 				else
@@ -160,6 +179,8 @@ chat_committed(int ok)
 				break;
 			}
 		}
+		if (cp->type == POST_FLUSH)
+			cp->peer->flush_queued = 0;
 		if (cp->session != NULL)
 			session_unref(cp->session);
 		free(cp->m.text);
@@ -314,7 +335,10 @@ chat_send(struct peer *p, const char *text, size_t len, char **cause)
 		text += cut;
 		len -= cut;
 	}
-	chat_post(POST_FLUSH, p, p->conv, NULL);
+	if (!p->flush_queued) {
+		p->flush_queued = 1;
+		chat_post(POST_FLUSH, p, p->conv, NULL);
+	}
 	return (0);
 }
 

@@ -118,7 +118,11 @@ cmd_trust(struct cmd_ctx *ctx, int argc, char **argv, char **cause)
 	if ((p = peer_resolve(argv[0], cause)) == NULL)
 		return (-1);
 	p->conflict = 0;
-	return (cmd_set_trust(p, TRUST_UNVERIFIED, cause));
+	if (cmd_set_trust(p, p->trust == TRUST_VERIFIED ? TRUST_VERIFIED :
+	    TRUST_UNVERIFIED, cause) != 0)
+		return (-1);
+	node_redial(p);
+	return (0);
 }
 
 /* /block PEER */

@@ -70,6 +70,9 @@ static struct cfg_value	 cfg_values[CFG__COUNT];
 
 struct cfg_parse {
 	const char	*path;
+	FILE		*f;
+	int		 line;		/* lines read so far */
+	int		 error_line;
 	char		*error;
 };
 
@@ -245,6 +248,7 @@ cfg_handler(void *arg, const char *section, const char *name,
 
 	if (cp->error != NULL)
 		return (0);
+	cp->error_line = cp->line;
 	if ((ce = cfg_find(section, name)) == NULL) {
 		if (*section == '\0')
 			xasprintf(&cp->error, "%s: key outside a section",
@@ -262,25 +266,41 @@ cfg_handler(void *arg, const char *section, const char *name,
 	return (1);
 }
 
+/* inih reader: one line, counted, so errors name the key's own line. */
+static char *
+cfg_reader(char *str, int num, void *arg)
+{
+	struct cfg_parse	*cp = arg;
+	char			*p;
+
+	if ((p = fgets(str, num, cp->f)) != NULL &&
+	    strchr(str, '\n') != NULL)
+		cp->line++;
+	else if (p != NULL && feof(cp->f))
+		cp->line++;
+	return (p);
+}
+
 /*
  * Read an INI file. A missing file is an error only when must_exist. Errors
- * are "FILE:LINE: KEY: what is wrong".
+ * are "FILE:LINE: KEY: what is wrong"; the first error in the file wins.
  */
 int
 cfg_load(const char *path, int must_exist, char **cause)
 {
-	struct cfg_parse	 cp = { path, NULL };
-	FILE			*f;
+	struct cfg_parse	 cp;
 	int			 line;
 
-	if ((f = fopen(path, "r")) == NULL) {
+	memset(&cp, 0, sizeof cp);
+	cp.path = path;
+	if ((cp.f = fopen(path, "r")) == NULL) {
 		if (errno == ENOENT && !must_exist)
 			return (0);
 		xasprintf(cause, "%s: %s", path, strerror(errno));
 		return (-1);
 	}
-	line = ini_parse_file(f, cfg_handler, &cp);
-	fclose(f);
+	line = ini_parse_stream(cfg_reader, &cp, cfg_handler, &cp);
+	fclose(cp.f);
 	if (line == 0)
 		return (0);
 	if (line < 0) {
@@ -288,8 +308,13 @@ cfg_load(const char *path, int must_exist, char **cause)
 		free(cp.error);
 		return (-1);
 	}
-	if (cp.error != NULL) {
-		xasprintf(cause, "%s:%d: %s", path, line, cp.error);
+	if (cp.error != NULL && cp.error_line <= line) {
+		xasprintf(cause, "%s:%d: %s", path, cp.error_line, cp.error);
+		free(cp.error);
+	} else if (cp.error != NULL) {
+		/* A syntax error came first. */
+		xasprintf(cause, "%s:%d: syntax error (expected KEY = VALUE "
+		    "or [SECTION])", path, line);
 		free(cp.error);
 	} else
 		xasprintf(cause, "%s:%d: syntax error (expected KEY = VALUE "

@@ -10,8 +10,16 @@
 
 static struct bufferevent	*headless_in;
 static struct cmd_ctx		 headless_ctx;
+static struct event		*headless_flush_ev;
 
-/* Print a finished JSON object as one line. */
+/* End of a loop turn: write out the events of the turn at once. */
+static void
+headless_flush_cb(evutil_socket_t fd, short what, void *arg)
+{
+	fflush(stdout);
+}
+
+/* Print a finished JSON object as one line (flushed at the turn's end). */
 static void
 headless_emit(struct json *j)
 {
@@ -20,8 +28,11 @@ headless_emit(struct json *j)
 
 	line = json_end(j, &len);
 	fwrite(line, 1, len, stdout);
-	fflush(stdout);
 	buf_free(&j->b);
+	if (headless_flush_ev == NULL)
+		fflush(stdout);
+	else if (!event_pending(headless_flush_ev, EV_TIMEOUT, NULL))
+		event_active(headless_flush_ev, EV_TIMEOUT, 0);
 }
 
 /* The text name of a message state. */
@@ -245,16 +256,52 @@ headless_event_cb(struct bufferevent *bev, short what, void *arg)
 	log_info("%s: end of standard input", __func__);
 }
 
+/*
+ * Standard input that epoll cannot watch (a regular file, /dev/null): run
+ * its lines now, then carry on as after end of input.
+ */
+static int
+headless_read_file(void)
+{
+	struct stat	 sb;
+	char		*line = NULL;
+	size_t		 size = 0;
+	ssize_t		 n;
+
+	if (fstat(STDIN_FILENO, &sb) != 0)
+		return (1);
+	if (!S_ISREG(sb.st_mode) && !(S_ISCHR(sb.st_mode) &&
+	    !isatty(STDIN_FILENO)))
+		return (0);
+	while (!node_is_quitting() &&
+	    (n = getline(&line, &size, stdin)) != -1) {
+		while (n > 0 && (line[n - 1] == '\n' || line[n - 1] == '\r'))
+			line[--n] = '\0';
+		if (n != 0)
+			cmd_run(&headless_ctx, line);
+	}
+	free(line);
+	return (1);
+}
+
 /* Start reading commands. */
 void
 headless_start(void)
 {
+	static char	outbuf[65536];
+
+	setvbuf(stdout, outbuf, _IOFBF, sizeof outbuf);
+	headless_flush_ev = event_new(node_base, -1, 0, headless_flush_cb,
+	    NULL);
+	event_priority_set(headless_flush_ev, 2);
+	headless_ready(node_listen_address());
+	if (headless_read_file())
+		return;
 	evutil_make_socket_nonblocking(STDIN_FILENO);
 	headless_in = bufferevent_socket_new(node_base, STDIN_FILENO, 0);
 	bufferevent_setcb(headless_in, headless_read_cb, NULL,
 	    headless_event_cb, NULL);
 	bufferevent_enable(headless_in, EV_READ);
-	headless_ready(node_listen_address());
 }
 
 /* Stop reading commands. */
@@ -264,4 +311,8 @@ headless_stop(void)
 	if (headless_in != NULL)
 		bufferevent_free(headless_in);
 	headless_in = NULL;
+	if (headless_flush_ev != NULL)
+		event_free(headless_flush_ev);
+	headless_flush_ev = NULL;
+	fflush(stdout);
 }

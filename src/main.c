@@ -248,14 +248,15 @@ main(int argc, char **argv)
 	if (config != NULL && cfg_load(config, must_exist, &cause) != 0)
 		main_fail(cause);
 	if (listen != NULL && cfg_set(CFG_LISTEN, listen, &cause) != 0)
-		main_fail(cause);
-	if (nick != NULL && cfg_set(CFG_NICK, nick, &cause) != 0) {
-		fprintf(stderr, "p2pchat: --nick: %s (try p2pchat --help)\n",
+		main_usage_error("--listen: ", cause);
+	if (nick != NULL && (*nick == '\0' ||
+	    cfg_set(CFG_NICK, nick, &cause) != 0))
+		main_usage_error("--nick: ", *nick == '\0' ? "empty nick" :
 		    cause);
-		exit(2);
+	for (i = 0; i < nconnects; i++) {
+		if (cfg_set(CFG_BOOTSTRAP, connects[i], &cause) != 0)
+			main_usage_error("--connect: ", cause);
 	}
-	for (i = 0; i < nconnects; i++)
-		cfg_list_add(CFG_BOOTSTRAP, connects[i]);
 
 	if (home == NULL)
 		home = home_alloc = main_default_home();

@@ -13,6 +13,7 @@
 
 struct event_base	*node_base;
 static struct event	*node_commit_ev;
+static struct event	*node_soon_ev;
 static struct event	*node_signals[5];
 static struct evconnlistener *node_listeners[2];
 static u_short		 node_port;
@@ -133,6 +134,26 @@ node_schedule_commit(void)
 	if (node_commit_ev != NULL && !event_pending(node_commit_ev,
 	    EV_TIMEOUT, NULL))
 		event_active(node_commit_ev, EV_TIMEOUT, 0);
+}
+
+/* The commit-soon timer fired. */
+static void
+node_soon_cb(evutil_socket_t fd, short what, void *arg)
+{
+	node_schedule_commit();
+}
+
+/*
+ * Ask for a commit within a moment, for writes that nothing waits for
+ * (a message marked sent), so they do not cost an fsync of their own.
+ */
+void
+node_commit_soon(void)
+{
+	struct timeval	tv = { 0, 200000 };
+
+	if (node_soon_ev != NULL && !evtimer_pending(node_soon_ev, NULL))
+		evtimer_add(node_soon_ev, &tv);
 }
 
 /* End of a loop turn: commit, then send what waited for the commit. */
@@ -310,6 +331,14 @@ node_signal_cb(evutil_socket_t sig, short what, void *arg)
 
 void	(*node_winch_hook)(void);
 
+/* libevent's own warnings go to the log, never onto the screen. */
+static void
+node_event_log(int severity, const char *msg)
+{
+	log_write(severity >= EVENT_LOG_WARN ? LOG_WARN : LOG_DEBUG,
+	    "libevent: %s", msg);
+}
+
 /* Make the event base, signal events and listeners. */
 int
 node_init(char **cause)
@@ -318,11 +347,13 @@ node_init(char **cause)
 	u_int			 i;
 
 	signal(SIGPIPE, SIG_IGN);
+	event_set_log_callback(node_event_log);
 	if ((node_base = event_base_new()) == NULL)
 		fatalx("event_base_new");
 	event_base_priority_init(node_base, 3);
 	node_commit_ev = event_new(node_base, -1, 0, node_commit_cb, NULL);
 	event_priority_set(node_commit_ev, 2);
+	node_soon_ev = evtimer_new(node_base, node_soon_cb, NULL);
 	for (i = 0; i < nitems(sigs); i++) {
 		node_signals[i] = evsignal_new(node_base, sigs[i],
 		    node_signal_cb, NULL);
@@ -383,8 +414,9 @@ node_shutdown(void)
 	if (store_commit(&cause) != 0) {
 		log_warnx("%s: %s", __func__, cause);
 		free(cause);
-	}
-	chat_committed(0);
+		chat_committed(0);
+	} else
+		chat_committed(1);
 	while ((t = TAILQ_FIRST(&node_targets)) != NULL) {
 		TAILQ_REMOVE(&node_targets, t, entry);
 		event_free(t->ev);
@@ -400,7 +432,8 @@ node_shutdown(void)
 			event_free(node_signals[i]);
 	}
 	event_free(node_commit_ev);
-	node_commit_ev = NULL;
+	event_free(node_soon_ev);
+	node_commit_ev = node_soon_ev = NULL;
 	mesh_shutdown();
 	pex_shutdown();
 	lan_shutdown();
@@ -746,4 +779,26 @@ node_dial_candidate(const char *host, u_short port)
 		return (0);
 	}
 	return (t->session != NULL);
+}
+
+/* Dial a peer's known addresses again now (after /trust unblocks it). */
+void
+node_redial(struct peer *p)
+{
+	struct target	*t;
+	char		*cause;
+
+	if (p->session != NULL)
+		return;
+	TAILQ_FOREACH(t, &node_targets, entry) {
+		if (t->peer != p)
+			continue;
+		t->backoff = 0;
+		evtimer_del(t->ev);
+		if (node_target_dial(t, &cause) != 0) {
+			log_info("%s: %s", __func__, cause);
+			free(cause);
+			node_target_retry(t);
+		}
+	}
 }

@@ -132,6 +132,8 @@ void		 buf_put_u64(struct buf *, uint64_t);
 void		 buf_poke_u16(u_char *, uint16_t);
 
 /* utf8.c */
+#define UTF8_NO_CONTROL	1
+#define UTF8_ALLOW_NUL	2
 int		 utf8_valid(const char *, size_t, int);
 size_t		 utf8_cut(const char *, size_t, size_t);
 int		 utf8_decode(const u_char *, size_t, uint32_t *);
@@ -307,6 +309,7 @@ struct peer {
 	struct session	*session;	/* established session or NULL */
 	char		*addr;		/* remote address of the last session */
 	int		 typing;
+	int		 flush_queued;	/* a POST_FLUSH waits in chat.c */
 
 	/* Redialling. */
 	char		*dial_host;
@@ -402,11 +405,13 @@ int		 store_peer_add(const uint8_t *, const char *, int, int64_t *,
 		     int64_t *, char **);
 int		 store_peer_seen(int64_t, const char *, char **);
 int		 store_peer_trust(int64_t, int, char **);
+int		 store_peer_conflict(int64_t, char **);
 int		 store_conv_load(void (*)(const struct conv_row *, void *),
 		     void *, char **);
 int		 store_conv_read(int64_t, int64_t, char **);
 int		 store_msg_add(struct msg *, int *, char **);
 int		 store_msg_state(int64_t, const uint8_t *, int, char **);
+int		 store_msg_sent(int64_t, int64_t, int64_t, char **);
 int		 store_msg_outbox(int64_t, int64_t, struct msg_list *, char **);
 int		 store_msg_page(int64_t, int, int64_t, int64_t, u_int,
 		     struct msg_list *, char **);
@@ -550,6 +555,7 @@ const char	*node_listen_address(void);
 void		 node_sockaddr_host(const struct sockaddr *, char *, size_t,
 		     u_short *);
 void		 node_schedule_commit(void);
+void		 node_commit_soon(void);
 int		 node_init(char **);
 void		 node_quit(void);
 int		 node_is_quitting(void);
@@ -561,6 +567,7 @@ void		 node_dial_failed(struct session *, const char *);
 void		 node_session_open(struct session *);
 void		 node_session_gone(struct session *);
 void		 node_start_dialling(void);
+void		 node_redial(struct peer *);
 int		 node_dial_candidate(const char *, u_short);
 
 /* peer.c */
@@ -574,6 +581,7 @@ u_int		 peer_number(struct peer *);
 struct peer	*peer_resolve(const char *, char **);
 int		 peer_online(struct peer *);
 struct peer	*peer_learn(const uint8_t *, char **);
+void		 peer_set_nick(struct peer *, const char *);
 u_int		 peer_count_online(void);
 
 /* conv.c */

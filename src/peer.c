@@ -130,10 +130,7 @@ peer_authenticated(const uint8_t *id, const char *nick, char **cause)
 	char		*msg;
 
 	if ((p = peer_find(id)) != NULL) {
-		if (strcmp(p->nick, nick) != 0) {
-			free(p->nick);
-			p->nick = xstrdup(nick);
-		}
+		peer_set_nick(p, nick);
 		p->last_seen = now_ms();
 		if (store_begin(cause) != 0 ||
 		    store_peer_seen(p->dbid, nick, cause) != 0)
@@ -160,6 +157,36 @@ peer_authenticated(const uint8_t *id, const char *nick, char **cause)
 		free(msg);
 	}
 	return (p);
+}
+
+/*
+ * A known peer now calls itself nick. Taking a nick that is pinned to
+ * another key puts this peer in conflict, loudly; it is never merged.
+ */
+void
+peer_set_nick(struct peer *p, const char *nick)
+{
+	struct peer	*other;
+	char		*msg, *cause;
+
+	if (strcmp(p->nick, nick) == 0)
+		return;
+	free(p->nick);
+	p->nick = xstrdup(nick);
+	if (p->conflict || (other = peer_find_nick(nick, p)) == NULL)
+		return;
+	p->conflict = 1;
+	if (store_begin(&cause) != 0 ||
+	    store_peer_conflict(p->dbid, &cause) != 0) {
+		log_warnx("%s: %s", __func__, cause);
+		free(cause);
+	}
+	xasprintf(&msg, "KEY CHANGED? peer %.16s now calls itself \"%s\", a "
+	    "nick pinned to key %.16s. Kept apart: verify both safety "
+	    "numbers", p->hex, nick, other->hex);
+	fe->warning(msg, p);
+	log_warnx("%s: %s", __func__, msg);
+	free(msg);
 }
 
 /* The name a user sees for a peer: its nick, or a short id. */
@@ -211,8 +238,7 @@ peer_resolve(const char *name, char **cause)
 			if (i++ == n)
 				return (p);
 		}
-		xasprintf(cause, "no peer number %s", name);
-		return (NULL);
+		/* Not a number in /peers: it may be a nick or an id prefix. */
 	}
 	if ((p = peer_find_nick(name, NULL)) != NULL)
 		return (p);

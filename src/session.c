@@ -386,8 +386,8 @@ session_record(struct session *s, const u_char *p, size_t len)
 	switch (r.type) {
 	case REC_HELLO:
 		if (strcmp(r.u.hello.nick, s->peer->nick) != 0) {
-			free(s->peer->nick);
-			s->peer->nick = xstrdup(r.u.hello.nick);
+			peer_set_nick(s->peer, r.u.hello.nick);
+			store_peer_seen(s->peer->dbid, s->peer->nick, NULL);
 			fe->peer(s->peer);
 		}
 		s->listen_port = r.u.hello.listen_port;

@@ -31,7 +31,8 @@ static const char	*store_migrations[] = {
 	"16), kind INTEGER NOT NULL, expires INTEGER NOT NULL, record BLOB "
 	"NOT NULL, UNIQUE (recipient, msgid, kind));"
 	"CREATE INDEX relay_recipient ON relay (recipient, id);"
-	"CREATE INDEX relay_author ON relay (author);",
+	"CREATE INDEX relay_author ON relay (author);"
+	"DROP TRIGGER IF EXISTS messages_fts_insert;",
 };
 #define STORE_VERSION	((int)nitems(store_migrations))
 
@@ -45,6 +46,7 @@ enum store_stmt {
 	S_PEER_INSERT,
 	S_PEER_UPDATE,
 	S_PEER_TRUST,
+	S_PEER_CONFLICT,
 	S_ADDR_ADD,
 	S_ADDR_OK,
 	S_ADDR_FAIL,
@@ -71,12 +73,15 @@ enum store_stmt {
 	S_MSG_INSERT,
 	S_MSG_FIND,
 	S_MSG_STATE,
+	S_MSG_SENT,
 	S_MSG_OUTBOX,
 	S_MSG_LAST,
 	S_MSG_BEFORE,
 	S_MSG_AFTER,
 	S_MSG_SEARCH,
 	S_MSG_GET,
+	S_FTS_INDEX,
+	S_MSG_MAX,
 	S__COUNT
 };
 
@@ -99,6 +104,7 @@ static const char *store_sql[S__COUNT] = {
 	[S_PEER_TRUST] =
 	    "UPDATE peers SET trust = ?1, conflict = CASE WHEN ?1 = 2 "
 	    "THEN conflict ELSE 0 END WHERE id = ?2",
+	[S_PEER_CONFLICT] = "UPDATE peers SET conflict = 1 WHERE id = ?",
 	[S_ADDR_ADD] =
 	    "INSERT INTO addresses (host, port, source, added, peer) "
 	    "VALUES (?1, ?2, ?3, ?4, ?5) ON CONFLICT (host, port) DO UPDATE "
@@ -175,6 +181,9 @@ static const char *store_sql[S__COUNT] = {
 	[S_MSG_STATE] =
 	    "UPDATE messages SET state = ?3 WHERE conv = ?1 AND msgid = ?2 "
 	    "AND outgoing = 1 AND state < ?3",
+	[S_MSG_SENT] =
+	    "UPDATE messages SET state = 1 WHERE conv = ?1 AND id > ?2 "
+	    "AND id <= ?3 AND state = 0 AND outgoing = 1",
 	[S_MSG_OUTBOX] =
 	    "SELECT id, conv, msgid, author, outgoing, state, ts, stored, body"
 	    " FROM messages WHERE conv = ?1 AND state < 2 AND outgoing = 1 "
@@ -194,7 +203,11 @@ static const char *store_sql[S__COUNT] = {
 	    "SELECT m.id, m.conv, m.msgid, m.author, m.outgoing, m.state, "
 	    "m.ts, m.stored, m.body FROM messages_fts f JOIN messages m "
 	    "ON m.id = f.rowid WHERE messages_fts MATCH ? "
-	    "ORDER BY m.ts DESC, m.id DESC LIMIT ?",
+	    "ORDER BY f.rowid DESC LIMIT ?",
+	[S_FTS_INDEX] =
+	    "INSERT INTO messages_fts (rowid, body) SELECT id, body "
+	    "FROM messages WHERE id > ?",
+	[S_MSG_MAX] = "SELECT coalesce(max(id), 0) FROM messages",
 	[S_MSG_GET] =
 	    "SELECT id, conv, msgid, author, outgoing, state, ts, stored, body"
 	    " FROM messages WHERE id = ?",
@@ -203,6 +216,8 @@ static const char *store_sql[S__COUNT] = {
 static sqlite3		*store_db;
 static sqlite3_stmt	*store_stmts[S__COUNT];
 static int		 store_in_tx;
+static int64_t		 store_indexed;	/* messages.id indexed so far */
+static int		 store_added;	/* messages added in this tx */
 static char		*store_path;
 
 /* Describe the last SQLite error. */
@@ -363,6 +378,10 @@ store_open(const char *path, char **cause)
 			goto fail;
 		}
 	}
+	/* Every committed message is indexed: see store_commit. */
+	if (sqlite3_step(store_stmts[S_MSG_MAX]) == SQLITE_ROW)
+		store_indexed = sqlite3_column_int64(store_stmts[S_MSG_MAX], 0);
+	sqlite3_reset(store_stmts[S_MSG_MAX]);
 	return (0);
 fail:
 	store_close();
@@ -401,19 +420,40 @@ store_begin(char **cause)
 	return (0);
 }
 
-/* Commit the open transaction, if any. */
+/*
+ * Commit the open transaction, if any. Messages added in it are put in the
+ * full-text index first, in one statement, in the same transaction.
+ */
 int
 store_commit(char **cause)
 {
+	sqlite3_stmt	*st;
+	int64_t		 last = store_indexed;
+
 	if (!store_in_tx)
 		return (0);
-	if (store_exec(S_COMMIT, cause) != 0) {
-		store_exec(S_ROLLBACK, NULL);
-		store_in_tx = 0;
-		return (-1);
+	if (store_added) {
+		st = store_stmt(S_MSG_MAX);
+		last = sqlite3_step(st) == SQLITE_ROW ?
+		    sqlite3_column_int64(st, 0) : store_indexed;
+		sqlite3_reset(st);
+		st = store_stmt(S_FTS_INDEX);
+		sqlite3_bind_int64(st, 1, store_indexed);
+		if (store_exec(S_FTS_INDEX, cause) != 0)
+			goto fail;
 	}
+	if (store_exec(S_COMMIT, cause) != 0)
+		goto fail;
+	if (store_added)
+		store_indexed = last;
 	store_in_tx = 0;
+	store_added = 0;
 	return (0);
+fail:
+	store_exec(S_ROLLBACK, NULL);
+	store_in_tx = 0;
+	store_added = 0;
+	return (-1);
 }
 
 /* Is a transaction open? */
@@ -549,6 +589,16 @@ store_peer_trust(int64_t dbid, int trust, char **cause)
 	return (store_exec(S_PEER_TRUST, cause));
 }
 
+/* Mark a peer in conflict (its nick is pinned to another key). */
+int
+store_peer_conflict(int64_t dbid, char **cause)
+{
+	sqlite3_stmt	*st = store_stmt(S_PEER_CONFLICT);
+
+	sqlite3_bind_int64(st, 1, dbid);
+	return (store_exec(S_PEER_CONFLICT, cause));
+}
+
 /* Load every conversation, calling fn for each. */
 int
 store_conv_load(void (*fn)(const struct conv_row *, void *), void *arg,
@@ -615,6 +665,7 @@ store_msg_add(struct msg *m, int *dup, char **cause)
 	if (sqlite3_changes(store_db) == 1) {
 		*dup = 0;
 		m->rowid = sqlite3_last_insert_rowid(store_db);
+		store_added = 1;
 		return (0);
 	}
 	*dup = 1;
@@ -643,6 +694,20 @@ store_msg_state(int64_t conv, const uint8_t *msgid, int state, char **cause)
 	return (sqlite3_changes(store_db) > 0);
 }
 
+/* Mark pending messages with row ids in (after, upto] sent. */
+int
+store_msg_sent(int64_t conv, int64_t after, int64_t upto, char **cause)
+{
+	sqlite3_stmt	*st = store_stmt(S_MSG_SENT);
+
+	sqlite3_bind_int64(st, 1, conv);
+	sqlite3_bind_int64(st, 2, after);
+	sqlite3_bind_int64(st, 3, upto);
+	if (store_exec(S_MSG_SENT, cause) != 0)
+		return (-1);
+	return (sqlite3_changes(store_db));
+}
+
 /* Fill a message from a row of the common message columns. */
 static void
 store_msg_row(sqlite3_stmt *st, struct msg *m)
@@ -660,7 +725,10 @@ store_msg_row(sqlite3_stmt *st, struct msg *m)
 	m->stored = sqlite3_column_int64(st, 7);
 	text = (const char *)sqlite3_column_text(st, 8);
 	m->len = sqlite3_column_bytes(st, 8);
-	m->text = xstrndup(text ? text : "", m->len);
+	m->text = xmalloc(m->len + 1);
+	if (m->len != 0)
+		memcpy(m->text, text, m->len);
+	m->text[m->len] = '\0';
 }
 
 /* Run a message query, collecting rows into a list. */

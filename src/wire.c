@@ -33,9 +33,12 @@ wire_frame(const u_char *p, size_t len, const u_char **body, size_t *blen,
 	return (1);
 }
 
-/* Read a u8 length and that many bytes of printable UTF-8. */
+/*
+ * Read a u8 length and that many bytes: printable UTF-8 with check 1,
+ * any UTF-8 with 0, any bytes with -1 (kept only up to a NUL).
+ */
 static int
-wire_get_str8(struct buf *b, char *dst, size_t max, int nocontrol,
+wire_get_str8(struct buf *b, char *dst, size_t max, int check,
     int allow_empty)
 {
 	const u_char	*p;
@@ -45,7 +48,7 @@ wire_get_str8(struct buf *b, char *dst, size_t max, int nocontrol,
 		return (-1);
 	if (buf_get_ptr(b, &p, n) != 0)
 		return (-1);
-	if (!utf8_valid((const char *)p, n, nocontrol))
+	if (check >= 0 && !utf8_valid((const char *)p, n, check))
 		return (-1);
 	memcpy(dst, p, n);
 	dst[n] = '\0';
@@ -63,7 +66,10 @@ wire_parse_hello(struct buf *b, struct rec_hello *h)
 	if (buf_get_u16(b, &h->listen_port) != 0 ||
 	    buf_get_u32(b, &h->features) != 0)
 		return (-1);
-	if (wire_get_str8(b, h->agent, 255, 1, 1) != 0)
+	/* The agent is informative only: any bytes are accepted. */
+	if (wire_get_str8(b, h->agent, 255, -1, 1) != 0)
+		return (-1);
+	if (h->version == 0)
 		return (-1);
 	return (0);
 }
@@ -80,7 +86,7 @@ wire_parse_chat(struct buf *b, struct rec_chat *c)
 	    buf_get_u16(b, &n) != 0 || n == 0 || n > TEXT_MAX ||
 	    buf_get_ptr(b, &p, n) != 0)
 		return (-1);
-	if (!utf8_valid((const char *)p, n, 0))
+	if (!utf8_valid((const char *)p, n, UTF8_ALLOW_NUL))
 		return (-1);
 	c->text = (const char *)p;
 	c->len = n;

@@ -26,7 +26,7 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	rc = wire_parse(data, size, &r);
 	if (rc == 0 && r.type == REC_CHAT) {
 		if (r.u.chat.len == 0 || r.u.chat.len > TEXT_MAX ||
-		    !utf8_valid(r.u.chat.text, r.u.chat.len, 0))
+		    !utf8_valid(r.u.chat.text, r.u.chat.len, UTF8_ALLOW_NUL))
 			abort();
 		buf_init(&b);
 		json_escape(&b, r.u.chat.text, r.u.chat.len);
