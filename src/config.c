@@ -38,6 +38,11 @@ const struct cfg_entry cfg_table[] = {
 	{ CFG_PEX_INTERVAL, "node", "pex_interval", CFG_NUMBER, "60", 1,
 	  86400, NULL, "Seconds between peer exchange requests to a "
 	  "connected peer." },
+	{ CFG_SYNC, "store", "sync", CFG_CHOICE, "full", 0, 0, "full|normal",
+	  "full: every commit is flushed to disk before messages are "
+	  "acknowledged, and survives a power failure; normal: a commit "
+	  "survives the process being killed, but the last ones may be lost "
+	  "if the machine loses power (much faster on slow disks)." },
 	{ CFG_LOG_LEVEL, "log", "level", CFG_CHOICE, "info", 0, 0,
 	  "warn|info|debug", "How much goes into the log file." },
 	{ CFG_TIME_FORMAT, "ui", "time_format", CFG_STRING, "%H:%M", 0, 64,

@@ -108,6 +108,8 @@ headless_message(struct conv *c, const struct msg *m)
 	json_strn(&j, "text", m->text, m->len);
 	if (m->outgoing)
 		json_str(&j, "state", msg_state_name(m->state));
+	else
+		json_int(&j, "stored", m->stored);
 	headless_emit(&j);
 }
 

@@ -2,8 +2,8 @@
  * store.c: the SQLite database: identity, peers, addresses, conversations and
  * messages, in one file per profile.
  *
- * WAL mode, foreign keys on, synchronous FULL so that a committed message
- * survives a crash or power loss. The schema (data/schema.sql) is embedded at
+ * WAL mode, foreign keys on, synchronous FULL by default so that a
+ * committed message survives a crash or power loss ([store] sync). The schema (data/schema.sql) is embedded at
  * build time; PRAGMA user_version says which version a file holds and older
  * files are migrated forward. A file that is not a database, or is from a
  * newer p2pchat, is refused and left untouched. Statements are prepared once.
@@ -362,8 +362,11 @@ store_open(const char *path, char **cause)
 		goto fail;
 	}
 	if (sqlite3_exec(store_db, "PRAGMA journal_mode = WAL; "
-	    "PRAGMA synchronous = FULL; PRAGMA foreign_keys = ON; "
-	    "PRAGMA secure_delete = ON", NULL, NULL, &err) != SQLITE_OK) {
+	    "PRAGMA foreign_keys = ON; PRAGMA secure_delete = ON", NULL, NULL,
+	    &err) != SQLITE_OK ||
+	    sqlite3_exec(store_db, strcmp(cfg_str(CFG_SYNC), "normal") == 0 ?
+	    "PRAGMA synchronous = NORMAL" : "PRAGMA synchronous = FULL", NULL,
+	    NULL, &err) != SQLITE_OK) {
 		xasprintf(cause, "%s: %s", path, err);
 		sqlite3_free(err);
 		goto fail;
