@@ -228,8 +228,9 @@ ui_view_make_room(struct ui_view *v, u_int at, u_int count)
 		v->alloc = v->n + count + 64;
 		v->lines = xreallocarray(v->lines, v->alloc, sizeof *v->lines);
 	}
-	memmove(v->lines + at + count, v->lines + at,
-	    (v->n - at) * sizeof *v->lines);
+	if (v->n > at)
+		memmove(v->lines + at + count, v->lines + at,
+		    (v->n - at) * sizeof *v->lines);
 	v->n += count;
 	return (v->lines + at);
 }

@@ -558,6 +558,7 @@ ui_stats_write(void)
 	fprintf(f, "first_draw_ms %lld\n", (long long)ui.st_first_draw);
 	fprintf(f, "start_to_draw_ms %lld\n", (long long)(ui.st_first_draw -
 	    ui.st_start));
+	fprintf(f, "stop_ms %lld\n", (long long)now_ms());
 	fclose(f);
 }
 

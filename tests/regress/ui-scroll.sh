@@ -20,7 +20,7 @@ while [ $i -le 10000 ]; do
 	i=$((i + 1))
 done > "$T/flood"
 cat "$T/flood" > "$T/bob.in"
-wait_screen alice 'bob line 10000 of the flood$' 30
+wait_screen alice 'bob line 10000 of the flood$' ${UI_FLOOD_SECS:-30}
 
 # A page up: older lines, the newest gone from the screen.
 keys alice PageUp
