@@ -296,6 +296,21 @@ chat_record(struct session *s, struct record *r)
 	return (0);
 }
 
+/* Check text a user typed: not empty, valid UTF-8 (rooms use it too). */
+int
+chat_check_text(const char *text, size_t len, char **cause)
+{
+	if (len == 0 || strspn(text, " \t\n") == len) {
+		xasprintf(cause, "empty message not sent");
+		return (-1);
+	}
+	if (!utf8_valid(text, len, 0)) {
+		xasprintf(cause, "message is not valid UTF-8");
+		return (-1);
+	}
+	return (0);
+}
+
 /*
  * Send text to a peer: stored as pending now, sent after the commit. Text
  * longer than the 16384-byte limit of one CHAT is split at UTF-8
@@ -308,14 +323,8 @@ chat_send(struct peer *p, const char *text, size_t len, char **cause)
 	size_t		 cut;
 	int		 dup;
 
-	if (len == 0 || strspn(text, " \t\n") == len) {
-		xasprintf(cause, "empty message not sent");
+	if (chat_check_text(text, len, cause) != 0)
 		return (-1);
-	}
-	if (!utf8_valid(text, len, 0)) {
-		xasprintf(cause, "message is not valid UTF-8");
-		return (-1);
-	}
 	if (store_begin(cause) != 0)
 		return (-1);
 	while (len > 0) {

@@ -597,6 +597,7 @@ void		 chat_flush(struct peer *);
 void		 chat_session_open(struct session *);
 void		 chat_committed(int);
 int		 chat_record(struct session *, struct record *);
+int		 chat_check_text(const char *, size_t, char **);
 int		 chat_send(struct peer *, const char *, size_t, char **);
 int		 chat_typing(struct peer *, int, char **);
 void		 chat_post_message(struct conv *, const struct msg *);

@@ -360,14 +360,8 @@ room_send(struct room *r, const char *text, size_t len, char **cause)
 {
 	size_t	cut;
 
-	if (len == 0 || strspn(text, " \t\n") == len) {
-		xasprintf(cause, "empty message not sent");
+	if (chat_check_text(text, len, cause) != 0)
 		return (-1);
-	}
-	if (!utf8_valid(text, len, 0)) {
-		xasprintf(cause, "message is not valid UTF-8");
-		return (-1);
-	}
 	while (len > 0) {
 		cut = utf8_cut(text, len, TEXT_MAX);
 		if (room_send_one(r, text, cut, cause) != 0)
