@@ -170,6 +170,59 @@ test_pex(void)
 	free(r);
 }
 
+/* The address rules of PROTOCOL.md for peer exchange. */
+static void
+test_addr_class(void)
+{
+	static const struct {
+		const char	*host;
+		int		 class;
+	} cases[] = {
+		{ "127.0.0.1", ADDR_LOOPBACK }, { "127.9.9.9", ADDR_LOOPBACK },
+		{ "10.1.2.3", ADDR_PRIVATE }, { "172.16.0.1", ADDR_PRIVATE },
+		{ "172.31.255.255", ADDR_PRIVATE }, { "172.32.0.1", ADDR_PUBLIC },
+		{ "192.168.1.1", ADDR_PRIVATE }, { "169.254.3.4", ADDR_PRIVATE },
+		{ "100.64.0.1", ADDR_PRIVATE }, { "8.8.8.8", ADDR_PUBLIC },
+		{ "0.0.0.0", ADDR_BAD }, { "0.1.2.3", ADDR_BAD },
+		{ "224.0.0.1", ADDR_BAD }, { "239.255.77.77", ADDR_BAD },
+		{ "255.255.255.255", ADDR_BAD }, { "::1", ADDR_LOOPBACK },
+		{ "::", ADDR_BAD }, { "ff02::1", ADDR_BAD },
+		{ "fe80::1", ADDR_PRIVATE }, { "fd00::5", ADDR_PRIVATE },
+		{ "2001:db8::1", ADDR_PUBLIC }, { "::ffff:10.0.0.1", ADDR_PRIVATE },
+		{ "::ffff:224.0.0.1", ADDR_BAD }, { "not an address", ADDR_BAD },
+	};
+	u_int	i;
+
+	for (i = 0; i < nitems(cases); i++) {
+		if (pex_host_class(cases[i].host) != cases[i].class)
+			TEST_FAIL("%s: class %d, want %d", cases[i].host,
+			    pex_host_class(cases[i].host), cases[i].class);
+	}
+}
+
+/* LAN announcements: exactly 43 bytes, the magic, a port. */
+static void
+test_lan(void)
+{
+	u_char	pkt[43];
+	uint8_t	id[PEER_ID_LEN];
+	u_short	port;
+
+	memcpy(pkt, "P2PCHAT1", 8);
+	memset(pkt + 8, 0xab, 32);
+	pkt[40] = 0x1c;
+	pkt[41] = 0x84;
+	pkt[42] = 0;
+	ASSERT_INT_EQ(lan_parse(pkt, 43, id, &port), 0);
+	ASSERT_INT_EQ(port, 7300);
+	ASSERT_INT_EQ(id[31], 0xab);
+	ASSERT_INT_EQ(lan_parse(pkt, 42, id, &port), -1);
+	pkt[41] = pkt[40] = 0;
+	ASSERT_INT_EQ(lan_parse(pkt, 43, id, &port), -1);
+	pkt[0] = 'X';
+	ASSERT_INT_EQ(lan_parse(pkt, 43, id, &port), -1);
+}
+
 int
 main(void)
 {
@@ -178,5 +231,7 @@ main(void)
 	TEST_RUN(test_chat);
 	TEST_RUN(test_small_records);
 	TEST_RUN(test_pex);
+	TEST_RUN(test_addr_class);
+	TEST_RUN(test_lan);
 	return (test_done("test-wire"));
 }
