@@ -144,6 +144,7 @@ pty_cmp(const void *a, const void *b)
 	return (x < y ? -1 : x > y);
 }
 
+/* Run the screen on a pty, measure, and print the figures. */
 int
 main(int argc, char **argv)
 {
