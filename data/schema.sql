@@ -74,6 +74,8 @@ CREATE TABLE messages (
 );
 CREATE INDEX messages_page ON messages (conv, ts, id);
 CREATE INDEX messages_outbox ON messages (conv, id) WHERE state < 2;
+-- Unread counts: messages after the last read one (schema 2).
+CREATE INDEX messages_conv_id ON messages (conv, id);
 
 -- Full-text index of message bodies. New rows are indexed in one statement
 -- at each commit (store_commit), which is far cheaper than a trigger per

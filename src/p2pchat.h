@@ -311,6 +311,7 @@ struct peer {
 	char		*addr;		/* remote address of the last session */
 	int		 typing;
 	int		 flush_queued;	/* a POST_FLUSH waits in chat.c */
+	int64_t		 relayed;	/* messages.id handed to relays */
 
 	/* Redialling. */
 	char		*dial_host;
@@ -356,6 +357,7 @@ struct session {
 	int			 bye_reason;	/* reason we closed, or -1 */
 	u_int			 pex_asked;
 	u_int			 bad_sigs;
+	u_int			 syncs;		/* ROOM_SYNC answered */
 	u_int			 refs;		/* deferred free */
 	TAILQ_ENTRY(session)	 entry;
 	RB_ENTRY(session)	 id_entry;
@@ -643,6 +645,7 @@ void		 mesh_session_gone(struct session *);
 void		 mesh_shutdown(void);
 
 /* relay.c */
+#define RELAY_SEALED_MIN	(PEER_ID_LEN + MSGID_LEN + 8 + 1)
 int		 relay_record(struct session *, struct record *);
 void		 relay_session_open(struct session *);
 void		 relay_offline_send(struct peer *);

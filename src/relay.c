@@ -20,6 +20,8 @@
 #define RELAY_ACK_CTX		"p2pchat/1 relay ack"
 #define RELAY_KIND_MSG		0
 #define RELAY_KIND_ACK		1
+#define RELAY_INNER		(PEER_ID_LEN + MSGID_LEN + 8)
+#define RELAY_EXPIRE_EVERY	60000	/* ms between sweeps of old records */
 
 /* The bytes the author of a RELAY signs. */
 static void
@@ -57,7 +59,11 @@ relay_build(struct buf *b, struct peer *to, const struct msg *m)
 
 	if (crypto_sign_ed25519_pk_to_curve25519(xpk, to->id) != 0)
 		return (-1);
+	/* The author and id inside the seal: re-signing the envelope under
+	 * another id makes it fail to deliver. */
 	buf_init(&plain);
+	buf_put(&plain, identity->ed_pk, PEER_ID_LEN);
+	buf_put(&plain, m->id, MSGID_LEN);
 	buf_put_u64(&plain, (uint64_t)m->ts);
 	buf_put(&plain, m->text, m->len);
 	slen = plain.size + crypto_box_SEALBYTES;
@@ -87,9 +93,12 @@ relay_build(struct buf *b, struct peer *to, const struct msg *m)
 	return (0);
 }
 
-/* Hand our undelivered messages for offline peers to one session. */
+/*
+ * Hand our undelivered messages for offline peers to one session: all of
+ * them, or for one peer only those after row id after.
+ */
 static void
-relay_hand_over(struct session *s, struct peer *only)
+relay_hand_over(struct session *s, struct peer *only, int64_t after)
 {
 	struct peer	*p;
 	struct msg_list	 ml;
@@ -101,7 +110,8 @@ relay_hand_over(struct session *s, struct peer *only)
 		if ((only != NULL && p != only) || p->session != NULL ||
 		    p->conv == NULL || p == s->peer)
 			continue;
-		if (store_msg_outbox(p->conv->id, 0, &ml, &cause) != 0) {
+		if (store_msg_outbox(p->conv->id, only != NULL ? after : 0, &ml,
+		    &cause) != 0) {
 			log_warnx("%s: %s", __func__, cause);
 			free(cause);
 			continue;
@@ -116,38 +126,72 @@ relay_hand_over(struct session *s, struct peer *only)
 	}
 }
 
-/* A message to an offline peer was stored: give it to connected peers. */
+/* Messages to an offline peer were stored: give the new ones to relays. */
 void
 relay_offline_send(struct peer *p)
 {
 	struct session	*s;
+	struct msg_list	 ml;
+	char		*cause;
+	int64_t		 after = p->relayed;
 
 	TAILQ_FOREACH(s, &sessions, entry) {
 		if (s->state == SESSION_OPEN && s->peer != p)
-			relay_hand_over(s, p);
+			relay_hand_over(s, p, after);
 	}
+	if (store_msg_outbox(p->conv->id, after, &ml, &cause) != 0) {
+		log_warnx("%s: %s", __func__, cause);
+		free(cause);
+		return;
+	}
+	if (ml.n != 0)
+		p->relayed = ml.v[ml.n - 1].rowid;
+	msg_list_free(&ml);
 }
 
-/* Hand one held record to the session of its recipient. */
+/*
+ * Hand one held record to the session of its recipient. A held ACK is done
+ * with once handed over (its author sends the message again otherwise); a
+ * held message waits for its recipient's ACK.
+ */
 static void
 relay_send_held(int kind, const u_char *rec, size_t len, void *arg)
 {
 	struct session	*s = arg;
+	struct record	 r;
+	char		*cause;
 
-	session_send(s, rec, len);
+	if (session_send(s, rec, len) != 0 || kind != RELAY_KIND_ACK)
+		return;
+	if (wire_parse(rec, len, &r) != 0 || r.type != REC_RELAY_ACK)
+		return;
+	if (store_begin(&cause) != 0 || store_relay_del(s->remote_id,
+	    r.u.relay_ack.msg_id, RELAY_KIND_ACK, &cause) != 0) {
+		log_warnx("%s: %s", __func__, cause);
+		free(cause);
+	}
 }
 
 /* A session opened: hand over what we hold for it, and our own mail. */
 void
 relay_session_open(struct session *s)
 {
-	char	*cause;
+	static int64_t	 last_sweep;
+	char		*cause;
 
+	if (now_ms() - last_sweep > RELAY_EXPIRE_EVERY) {
+		last_sweep = now_ms();
+		if (store_begin(&cause) != 0 ||
+		    store_relay_expire(&cause) != 0) {
+			log_warnx("%s: %s", __func__, cause);
+			free(cause);
+		}
+	}
 	if (store_relay_for(s->remote_id, relay_send_held, s, &cause) != 0) {
 		log_warnx("%s: %s", __func__, cause);
 		free(cause);
 	}
-	relay_hand_over(s, NULL);
+	relay_hand_over(s, NULL, 0);
 }
 
 /* Send a RELAY_ACK for a message we received through a relay. */
@@ -183,6 +227,7 @@ relay_deliver(struct session *s, struct rec_relay *r)
 {
 	struct peer	*author;
 	struct msg	 m;
+	struct buf	 b;
 	u_char		*plain, xpk[32], xsk[32];
 	size_t		 plen;
 	uint64_t	 sent_at;
@@ -205,16 +250,18 @@ relay_deliver(struct session *s, struct rec_relay *r)
 		rc = crypto_box_seal_open(plain, r->sealed, r->sealed_len, xpk,
 		    xsk);
 	sodium_memzero(xsk, sizeof xsk);
-	if (rc != 0 || plen < 9 || plen - 8 > TEXT_MAX ||
-	    !utf8_valid((char *)plain + 8, plen - 8, 0)) {
+	if (rc != 0 || plen < RELAY_INNER + 1 ||
+	    plen - RELAY_INNER > TEXT_MAX ||
+	    memcmp(plain, r->author, PEER_ID_LEN) != 0 ||
+	    memcmp(plain + PEER_ID_LEN, r->msg_id, MSGID_LEN) != 0 ||
+	    !utf8_valid((char *)plain + RELAY_INNER, plen - RELAY_INNER,
+	    UTF8_ALLOW_NUL)) {
 		log_info("%s: a relayed message did not open", __func__);
 		free(plain);
 		return (0);
 	}
-	sent_at = ((uint64_t)plain[0] << 56) | ((uint64_t)plain[1] << 48) |
-	    ((uint64_t)plain[2] << 40) | ((uint64_t)plain[3] << 32) |
-	    ((uint64_t)plain[4] << 24) | ((uint64_t)plain[5] << 16) |
-	    ((uint64_t)plain[6] << 8) | plain[7];
+	buf_from(&b, plain + PEER_ID_LEN + MSGID_LEN, 8);
+	buf_get_u64(&b, &sent_at);
 	memset(&m, 0, sizeof m);
 	m.conv = author->conv->id;
 	memcpy(m.id, r->msg_id, MSGID_LEN);
@@ -222,8 +269,8 @@ relay_deliver(struct session *s, struct rec_relay *r)
 	m.state = MSG_RECEIVED;
 	m.ts = sent_at > INT64_MAX ? INT64_MAX : (int64_t)sent_at;
 	m.stored = now_ms();
-	m.text = (char *)plain + 8;
-	m.len = plen - 8;
+	m.text = (char *)plain + RELAY_INNER;
+	m.len = plen - RELAY_INNER;
 	rc = store_begin(&cause);
 	if (rc == 0)
 		rc = store_msg_add(&m, &dup, &cause);
@@ -297,6 +344,7 @@ relay_ack_recv(struct session *s, struct record *rec)
 	struct msg		 m;
 	struct buf		 b;
 	char			*cause = NULL;
+	int64_t			 expires;
 	int			 ok, rc;
 
 	buf_init(&b);
@@ -338,9 +386,12 @@ relay_ack_recv(struct session *s, struct record *rec)
 		session_send(p->session, rec->raw, rec->rawlen);
 		return (0);
 	}
+	expires = now_ms() + RELAY_TTL_MS;
+	if (a->expires < (uint64_t)expires)
+		expires = (int64_t)a->expires;
 	if (rc == 0)
 		rc = store_relay_put(a->author, a->recipient, a->msg_id,
-		    RELAY_KIND_ACK, now_ms() + RELAY_TTL_MS, rec->raw,
+		    RELAY_KIND_ACK, expires, rec->raw,
 		    rec->rawlen, RELAY_PER_AUTHOR, RELAY_TOTAL, &cause) < 0;
 	if (rc != 0) {
 		log_warnx("%s: %s", __func__, cause ? cause : "?");

@@ -17,6 +17,8 @@
 #define ROOM_SEEN_MAX	32768
 #define ROOM_SYNC_MAX	1000
 #define ROOM_BAD_MAX	3
+#define ROOM_SYNC_MARGIN (10 * 60 * 1000)	/* ms */
+#define ROOM_SYNC_PER_SESSION 256
 #define ROOM_SIG_CTX	"p2pchat/1 room"
 #define ROOM_ID_KEY	"p2pchat/1 room id"
 #define ROOM_KEY_KEY	"p2pchat/1 room key"
@@ -41,14 +43,27 @@ static TAILQ_HEAD(, room_seen)	room_seen_age =
     TAILQ_HEAD_INITIALIZER(room_seen_age);
 static u_int			room_nseen;
 
-/* Has this message id been seen? Mark it seen if not. */
+/* Has this message id been seen? */
+static int
+room_seen_has(const uint8_t *id)
+{
+	struct room_seen	find;
+
+	memcpy(find.id, id, MSGID_LEN);
+	return (RB_FIND(room_seen_tree, &room_seen, &find) != NULL);
+}
+
+/*
+ * Has this message id been seen? Mark it seen if not. Only ids of messages
+ * whose signature checked are marked, so a forged copy cannot shadow the
+ * real message.
+ */
 static int
 room_seen_check(const uint8_t *id)
 {
-	struct room_seen	find, *rs;
+	struct room_seen	*rs;
 
-	memcpy(find.id, id, MSGID_LEN);
-	if (RB_FIND(room_seen_tree, &room_seen, &find) != NULL)
+	if (room_seen_has(id))
 		return (1);
 	if (room_nseen >= ROOM_SEEN_MAX) {
 		rs = TAILQ_FIRST(&room_seen_age);
@@ -272,7 +287,7 @@ room_recv(struct session *s, struct record *rec)
 	int		 ok;
 
 	mesh_stats.room_received++;
-	if (room_seen_check(m->msg_id)) {
+	if (room_seen_has(m->msg_id)) {
 		mesh_stats.room_duplicates++;
 		return (0);
 	}
@@ -288,6 +303,7 @@ room_recv(struct session *s, struct record *rec)
 			session_close(s, BYE_PROTOCOL, "bad signatures");
 		return (0);
 	}
+	room_seen_check(m->msg_id);
 	if ((r = room_find_id(m->room_id)) != NULL) {
 		room_ad(ad, m->room_id, m->msg_id, m->author, m->sent_at);
 		plain = xmalloc(m->ctlen);
@@ -378,10 +394,20 @@ room_sync_ask(struct session *s, struct room *r)
 {
 	struct buf	b;
 
+	int64_t		since, now = now_ms();
+
+	/*
+	 * Times are the authors' clocks: ask from a margin before the newest
+	 * (duplicates are dropped), and never from the future.
+	 */
+	since = store_room_log_last(r->id);
+	if (since > now)
+		since = now;
+	since = since > ROOM_SYNC_MARGIN ? since - ROOM_SYNC_MARGIN : 0;
 	buf_init(&b);
 	buf_put_u8(&b, REC_ROOM_SYNC);
 	buf_put(&b, r->id, 32);
-	buf_put_u64(&b, (uint64_t)store_room_log_last(r->id));
+	buf_put_u64(&b, (uint64_t)since);
 	session_send_buf(s, &b);
 	buf_free(&b);
 }
@@ -410,6 +436,10 @@ room_sync(struct session *s, struct rec_room_sync *q)
 
 	if (room_find_id(q->room_id) == NULL)
 		return (0);
+	if (++s->syncs > ROOM_SYNC_PER_SESSION) {
+		log_info("%s: %s asks too often", __func__, peer_name(s->peer));
+		return (0);
+	}
 	if (store_room_log_since(q->room_id, q->since > INT64_MAX ?
 	    INT64_MAX : (int64_t)q->since, ROOM_SYNC_MAX, room_sync_one, s,
 	    &cause) != 0) {

@@ -22,6 +22,7 @@ static u_char		 session_plain[FRAME_MAX];
 #define SESSION_TICK_MS		10000
 #define SESSION_OUT_MAX		(16 * 1024 * 1024)
 #define SESSION_IN_MAX		(4 * (FRAME_MAX + 2))
+#define SESSION_FRAMES_PER_TURN	256
 
 static void	session_read_cb(struct bufferevent *, void *);
 static void	session_event_cb(struct bufferevent *, short, void *);
@@ -444,10 +445,17 @@ session_read_cb(struct bufferevent *bev, void *arg)
 	struct evbuffer	*in = bufferevent_get_input(bev);
 	const u_char	*p, *body;
 	size_t		 have, blen, used;
+	u_int		 frames = 0;
 	int		 rc;
 
 	s->last_rx = now_ms();
 	while (s->state != SESSION_CLOSING) {
+		/* Take turns with other sessions and the terminal. */
+		if (frames++ == SESSION_FRAMES_PER_TURN) {
+			bufferevent_trigger(bev, EV_READ,
+			    BEV_TRIG_DEFER_CALLBACKS);
+			break;
+		}
 		have = evbuffer_get_length(in);
 		if (have < 2)
 			break;

@@ -32,7 +32,8 @@ static const char	*store_migrations[] = {
 	"NOT NULL, UNIQUE (recipient, msgid, kind));"
 	"CREATE INDEX relay_recipient ON relay (recipient, id);"
 	"CREATE INDEX relay_author ON relay (author);"
-	"DROP TRIGGER IF EXISTS messages_fts_insert;",
+	"DROP TRIGGER IF EXISTS messages_fts_insert;"
+	"CREATE INDEX messages_conv_id ON messages (conv, id);",
 };
 #define STORE_VERSION	((int)nitems(store_migrations))
 
@@ -170,8 +171,8 @@ static const char *store_sql[S__COUNT] = {
 	    "FROM conversations ORDER BY id",
 	[S_CONV_READ] = "UPDATE conversations SET last_read = ? WHERE id = ?",
 	[S_CONV_UNREAD] =
-	    "SELECT count(*) FROM messages WHERE conv = ? AND id > ? "
-	    "AND outgoing = 0",
+	    "SELECT count(*) FROM messages INDEXED BY messages_conv_id "
+	    "WHERE conv = ? AND id > ? AND outgoing = 0",
 	[S_MSG_INSERT] =
 	    "INSERT INTO messages (conv, msgid, author, outgoing, state, ts, "
 	    "stored, body) VALUES (?, ?, ?, ?, ?, ?, ?, ?) "

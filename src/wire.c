@@ -147,8 +147,8 @@ wire_parse_relay(struct buf *b, struct rec_relay *m)
 	    buf_get_ptr(b, &m->msg_id, MSGID_LEN) != 0 ||
 	    buf_get_u64(b, &m->expires) != 0 ||
 	    buf_get_u16(b, &n) != 0 ||
-	    n < crypto_box_SEALBYTES + 9 ||
-	    n > crypto_box_SEALBYTES + 8 + TEXT_MAX ||
+	    n < crypto_box_SEALBYTES + RELAY_SEALED_MIN ||
+	    n > crypto_box_SEALBYTES + RELAY_SEALED_MIN - 1 + TEXT_MAX ||
 	    buf_get_ptr(b, &m->sealed, n) != 0 ||
 	    buf_get_ptr(b, &m->sig, 64) != 0)
 		return (-1);
