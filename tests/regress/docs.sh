@@ -366,6 +366,17 @@ for m in KEYS-TABLE-BEGIN KEYS-TABLE-END; do
 	    echo "p2pchat.1: no \".\\\" $m\" line in KEYS" >> "$ERRS"
 done
 
+# The KEYS table is the key table: what tests/keys-man.sh makes from
+# --list-keys must stand between the markers, line for line.
+sh "$srcdir/tests/keys-man.sh" "$P2PCHAT" > "$T/keys.want" 2>> "$ERRS"
+sed -n '/^\.\\" KEYS-TABLE-BEGIN$/,/^\.\\" KEYS-TABLE-END$/p' "$MAN1" | \
+    sed '1d;$d' > "$T/keys.have"
+if ! cmp -s "$T/keys.want" "$T/keys.have"; then
+	echo "p2pchat.1: KEYS differs from --list-keys" \
+	    "(regenerate with tests/keys-man.sh):" >> "$ERRS"
+	diff "$T/keys.want" "$T/keys.have" | head -n 20 >> "$ERRS"
+fi
+
 # --- mandoc -Tlint.
 
 if command -v mandoc >/dev/null 2>&1; then
