@@ -46,6 +46,36 @@ static u_int		  ui_input_goto_sel;
 
 static const char	 *ui_input_local[] = { "goto", "clear" };
 
+static struct peer	 *ui_input_typing_peer;	/* told we are typing */
+
+/*
+ * Tell the open conversation's peer whether we are typing: while the input
+ * line holds text that is not a command. Sent only when the state changes
+ * (no timer: it stops when the line is sent, cleared or left).
+ */
+void
+ui_input_typing(void)
+{
+	struct ui_edit	*e = &ui_input_line;
+	struct peer	*p = NULL;
+	char		*cause = NULL;
+
+	if (ui.cur != NULL && ui.cur->conv != NULL &&
+	    ui.cur->conv->peer != NULL && ui.mode == UI_MODE_EDIT &&
+	    e->len != 0 && e->buf[0] != L'/')
+		p = ui.cur->conv->peer;
+	if (p == ui_input_typing_peer)
+		return;
+	if (ui_input_typing_peer != NULL && peer_online(ui_input_typing_peer))
+		chat_typing(ui_input_typing_peer, 0, &cause);
+	free(cause);
+	cause = NULL;
+	ui_input_typing_peer = NULL;
+	if (p != NULL && peer_online(p) && chat_typing(p, 1, &cause) == 0)
+		ui_input_typing_peer = p;
+	free(cause);
+}
+
 /* Replace characters [from, to) of a line with n new ones. */
 static void
 ui_input_splice(struct ui_edit *e, size_t from, size_t to, const wchar_t *w,
@@ -69,6 +99,8 @@ ui_input_splice(struct ui_edit *e, size_t from, size_t to, const wchar_t *w,
 		e->cur = e->cur - (to - from) + n;
 	else if (e->cur > from)
 		e->cur = from;
+	if (e == &ui_input_line)
+		ui_input_typing();
 }
 
 /* Set a line to a UTF-8 string. */
@@ -455,6 +487,7 @@ ui_input_accept(void)
 	s = ui_input_text(e);
 	ui_input_history_add(s);
 	e->len = e->cur = e->off = 0;
+	ui_input_typing();
 	ui_input_run(s);
 	free(s);
 }

@@ -224,11 +224,13 @@ ui_screen_draw_title(void)
 		xasprintf(&s, " p2pchat %s console -- /help lists commands, "
 		    "/help keys the keys", PACKAGE_VERSION);
 	else if ((p = v->conv->peer) != NULL) {
+		/* Typing first: the address is what a narrow title loses. */
 		xasprintf(&s, " %s (%.8s) -- %s -- %s%s%s%s", peer_name(p),
-		    p->hex, peer_trust_name(p), peer_online(p) ? "online" :
-		    "offline", peer_online(p) && p->addr != NULL ? " " : "",
-		    peer_online(p) && p->addr != NULL ? p->addr : "",
-		    p->typing ? " -- typing..." : "");
+		    p->hex, peer_trust_name(p),
+		    p->typing ? "typing... -- " : "",
+		    peer_online(p) ? "online" : "offline",
+		    peer_online(p) && p->addr != NULL ? " " : "",
+		    peer_online(p) && p->addr != NULL ? p->addr : "");
 	} else
 		xasprintf(&s, " %s", conv_name(v->conv));
 	used = ui_text_put(w, s, strlen(s), getmaxx(w), a, pair);

@@ -945,6 +945,7 @@ ui_view_open(struct ui_view *v)
 	if (v->conv != NULL && (!v->loaded || v->conv->unread != 0))
 		ui_view_load(v);
 	v->activity = 0;
+	ui_input_typing();
 	ui_dirty(UI_D_ALL & ~UI_D_LAYOUT & ~UI_D_CLEAR);
 }
 

@@ -242,6 +242,7 @@ enum ui_edit_op {
 	UI_EDIT_CANCEL,
 };
 void		 ui_input_edit(int);
+void		 ui_input_typing(void);
 void		 ui_input_paste_key(int);
 void		 ui_input_key(int);
 void		 ui_input_insert(const wchar_t *, size_t);
