@@ -331,7 +331,7 @@ chat_send(struct peer *p, const char *text, size_t len, char **cause)
 		cut = utf8_cut(text, len, TEXT_MAX);
 		memset(&m, 0, sizeof m);
 		m.conv = p->conv->id;
-		randombytes_buf(m.id, MSGID_LEN);
+		random_id(m.id, MSGID_LEN);
 		memcpy(m.author, identity->ed_pk, PEER_ID_LEN);
 		m.outgoing = 1;
 		m.state = MSG_PENDING;

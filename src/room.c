@@ -330,7 +330,7 @@ room_send_one(struct room *r, const char *text, size_t len, char **cause)
 	u_char		 ad[88], *ct;
 	unsigned long long ctlen;
 
-	randombytes_buf(msg_id, sizeof msg_id);
+	random_id(msg_id, sizeof msg_id);
 	randombytes_buf(nonce, sizeof nonce);
 	memset(&m, 0, sizeof m);
 	m.room_id = r->id;

@@ -362,9 +362,15 @@ store_open(const char *path, char **cause)
 		    STORE_VERSION);
 		goto fail;
 	}
+	/*
+	 * A larger page cache and a memory map: reads of hot pages cost no
+	 * system call (measured: pread was the top syscall on the message
+	 * path).
+	 */
 	if (sqlite3_exec(store_db, "PRAGMA journal_mode = WAL; "
-	    "PRAGMA foreign_keys = ON; PRAGMA secure_delete = ON", NULL, NULL,
-	    &err) != SQLITE_OK ||
+	    "PRAGMA foreign_keys = ON; PRAGMA secure_delete = ON; "
+	    "PRAGMA cache_size = -16384; PRAGMA mmap_size = 268435456",
+	    NULL, NULL, &err) != SQLITE_OK ||
 	    sqlite3_exec(store_db, strcmp(cfg_str(CFG_SYNC), "normal") == 0 ?
 	    "PRAGMA synchronous = NORMAL" : "PRAGMA synchronous = FULL", NULL,
 	    NULL, &err) != SQLITE_OK) {

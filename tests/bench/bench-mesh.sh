@@ -1,11 +1,13 @@
 #!/bin/sh
 # bench-mesh.sh: 50 nodes on loopback (issue 6). Prints the time for the
 # mesh to form from one bootstrap address, then for a room carried by all of
-# them: the delivery ratio, p50/p99 delivery latency (author's sent_at to
-# the receiver's stored time, one clock), and copies received per message
+# them: the delivery ratio and p50/p99 delivery latency (author's sent_at to
+# the receiver's stored time, one clock), first with one message at a time
+# and then with every node sending at once, and copies received per message
 # against each node's number of room peers.
 #
-#   BENCH_MESH_NODES (50), BENCH_MESH_MESSAGES (4 a node), P2PCHAT
+#   BENCH_MESH_NODES (50), BENCH_MESH_MESSAGES (4 a node), BENCH_MESH_SYNC
+#   (full or normal, [store] sync), P2PCHAT
 
 : "${P2PCHAT:=./p2pchat}"
 export P2PCHAT
@@ -24,8 +26,10 @@ cat > "$T/mesh.ini" <<INI
 peers_target = $TARGET
 pex_interval = 2
 lan_discovery = no
+[store]
+sync = ${BENCH_MESH_SYNC:-full}
 INI
-echo "== issue 6: $N nodes on loopback, peers_target $TARGET, $M room messages a node"
+echo "== issue 6: $N nodes on loopback, peers_target $TARGET, $M room messages a node, sync ${BENCH_MESH_SYNC:-full}"
 t0=$(now_ms)
 start_node m1 -l 127.0.0.1:0 -f "$T/mesh.ini"
 i=2
@@ -70,48 +74,70 @@ while [ $i -le $N ]; do
 	i=$((i + 1))
 done
 sleep 1
+
+# latency_of TAG: p50 and p99 of (stored - ts) over every member's message
+# events whose text starts with TAG, and the delivery ratio.
+measure() {
+	_tag=$1
+	_want=$2
+	_deadline=$(( $(date +%s) + 60 ))
+	i=1
+	while [ $i -le $N ]; do
+		while [ "$(count m$i "\"text\":\"$_tag ")" -lt $_want ]; do
+			[ "$(date +%s)" -gt $_deadline ] && break 2
+			sleep 0.1
+		done
+		i=$((i + 1))
+	done
+	sleep 1
+	got=0
+	: > "$T/lat"
+	i=1
+	while [ $i -le $N ]; do
+		c=$(grep "\"event\":\"message\".*\"text\":\"$_tag " "$T/m$i.out" | \
+		    json_get_all id | sort -u | wc -l)
+		got=$((got + c))
+		grep "\"event\":\"message\".*\"text\":\"$_tag " "$T/m$i.out" | \
+		    sed 's/.*"ts":\([0-9]*\),.*"stored":\([0-9]*\).*/\1 \2/' | \
+		    awk '{ print $2 - $1 }' >> "$T/lat"
+		i=$((i + 1))
+	done
+	total=$((N * _want))
+	sort -n "$T/lat" > "$T/lat.sorted"
+	n=$(wc -l < "$T/lat.sorted")
+	p50=$(sed -n "$(( (n + 1) / 2 ))p" "$T/lat.sorted")
+	p99=$(sed -n "$(( (n * 99 + 99) / 100 ))p" "$T/lat.sorted")
+	echo "$3 delivery ratio: $got / $total ($(awk -v a=$got -v b=$total \
+	    'BEGIN { printf "%.4f", a / b }')) (target 1)"
+	echo "$3 delivery latency p50: $p50 ms"
+	echo "$3 delivery latency p99: $p99 ms (target < 50)"
+}
+
+# One message at a time, from each node in turn: propagation latency.
 k=1
 while [ $k -le $M ]; do
 	i=1
 	while [ $i -le $N ]; do
-		send m$i "/msg #bench b $i $k"
+		send m$i "/msg #bench one $i $k"
+		sleep 0.05
+		i=$((i + 1))
+	done
+	k=$((k + 1))
+done
+measure one $(( (N - 1) * M )) "one at a time:"
+
+# Every node at once, M rounds: the mesh under load.
+k=1
+while [ $k -le $M ]; do
+	i=1
+	while [ $i -le $N ]; do
+		send m$i "/msg #bench burst $i $k"
 		i=$((i + 1))
 	done
 	sleep 0.2
 	k=$((k + 1))
 done
-want=$(( (N - 1) * M ))
-deadline=$(( $(date +%s) + 60 ))
-i=1
-while [ $i -le $N ]; do
-	while [ "$(count m$i '"event":"message".*"room":"#bench"')" -lt $want ]; do
-		[ "$(date +%s)" -gt $deadline ] && break 2
-		sleep 0.1
-	done
-	i=$((i + 1))
-done
-sleep 1
-
-got=0
-: > "$T/lat"
-i=1
-while [ $i -le $N ]; do
-	c=$(grep '"event":"message".*"room":"#bench"' "$T/m$i.out" | \
-	    json_get_all id | sort -u | wc -l)
-	got=$((got + c))
-	grep '"event":"message".*"room":"#bench"' "$T/m$i.out" | \
-	    sed 's/.*"ts":\([0-9]*\),.*"stored":\([0-9]*\).*/\1 \2/' | \
-	    awk '{ print $2 - $1 }' >> "$T/lat"
-	i=$((i + 1))
-done
-total=$((N * want))
-echo "room delivery ratio: $got / $total ($(awk -v a=$got -v b=$total 'BEGIN { printf "%.4f", a / b }')) (target 1)"
-sort -n "$T/lat" > "$T/lat.sorted"
-n=$(wc -l < "$T/lat.sorted")
-p50=$(sed -n "$(( (n + 1) / 2 ))p" "$T/lat.sorted")
-p99=$(sed -n "$(( (n * 99 + 99) / 100 ))p" "$T/lat.sorted")
-echo "room delivery latency p50: $p50 ms"
-echo "room delivery latency p99: $p99 ms (target < 50)"
+measure burst $(( (N - 1) * M )) "all $N at once:"
 
 # Copies received per message, against each node's room peers.
 worst=0
@@ -126,7 +152,7 @@ while [ $i -le $N ]; do
 	recv=$(echo "$line" | sed 's/.*"room_received":\([0-9]*\).*/\1/')
 	peers=$(echo "$line" | sed 's/.*"sessions":\([0-9]*\).*/\1/')
 	# Copies of each message this node received (its own come back too).
-	echo "$recv $peers $((N * M))" >> "$T/copies"
+	echo "$recv $peers $((2 * N * M))" >> "$T/copies"
 	i=$((i + 1))
 done
 awk '{ c = $1 / $3; r = c / $2; s += c; p += $2; if (r > w) w = r;
