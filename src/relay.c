@@ -21,6 +21,7 @@
 #define RELAY_KIND_MSG		0
 #define RELAY_KIND_ACK		1
 #define RELAY_INNER		(PEER_ID_LEN + MSGID_LEN + 8)
+#define RELAY_STRANGERS		32	/* new authors an hour */
 #define RELAY_EXPIRE_EVERY	60000	/* ms between sweeps of old records */
 
 /* The bytes the author of a RELAY signs. */
@@ -221,6 +222,30 @@ relay_ack_send(struct session *s, const uint8_t *author,
 	buf_free(&b);
 }
 
+/*
+ * May a relayed message from a peer never met create it? At most
+ * RELAY_STRANGERS an hour; the rest are not ACKed, so their authors
+ * hand them over again later.
+ */
+static int
+relay_stranger_ok(void)
+{
+	static int64_t	window;
+	static u_int	count;
+	int64_t		now = now_ms();
+
+	if (now - window > 3600000) {
+		window = now;
+		count = 0;
+	}
+	if (count >= RELAY_STRANGERS) {
+		log_info("%s: too many new authors this hour", __func__);
+		return (0);
+	}
+	count++;
+	return (1);
+}
+
 /* A sealed message for us: open it, store it, ACK it end to end. */
 static int
 relay_deliver(struct session *s, struct rec_relay *r)
@@ -234,12 +259,8 @@ relay_deliver(struct session *s, struct rec_relay *r)
 	char		*cause = NULL;
 	int		 dup, rc;
 
-	if ((author = peer_learn(r->author, &cause)) == NULL) {
-		log_warnx("%s: %s", __func__, cause);
-		free(cause);
-		return (0);
-	}
-	if (author->trust == TRUST_BLOCKED)
+	if ((author = peer_find(r->author)) != NULL &&
+	    author->trust == TRUST_BLOCKED)
 		return (0);
 	plen = r->sealed_len - crypto_box_SEALBYTES;
 	plain = xmalloc(plen);
@@ -262,6 +283,21 @@ relay_deliver(struct session *s, struct rec_relay *r)
 	}
 	buf_from(&b, plain + PEER_ID_LEN + MSGID_LEN, 8);
 	buf_get_u64(&b, &sent_at);
+	/*
+	 * Strangers cost a peer and a conversation: only so many an hour,
+	 * counted once their message has opened.
+	 */
+	if (author == NULL && !relay_stranger_ok()) {
+		free(plain);
+		return (0);
+	}
+	if (author == NULL &&
+	    (author = peer_learn(r->author, &cause)) == NULL) {
+		log_warnx("%s: %s", __func__, cause);
+		free(cause);
+		free(plain);
+		return (0);
+	}
 	memset(&m, 0, sizeof m);
 	m.conv = author->conv->id;
 	memcpy(m.id, r->msg_id, MSGID_LEN);
