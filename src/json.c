@@ -19,6 +19,16 @@ json_escape(struct buf *b, const char *s, size_t len)
 	int		 n;
 
 	while (i < len) {
+		/* Copy a run of plain printable ASCII in one go. */
+		n = 0;
+		while (i + n < len && p[i + n] >= 0x20 && p[i + n] < 0x7f &&
+		    p[i + n] != '"' && p[i + n] != '\\')
+			n++;
+		if (n != 0) {
+			buf_put(b, p + i, n);
+			i += n;
+			continue;
+		}
 		n = utf8_decode(p + i, len - i, &cp);
 		if (n == -1) {
 			cp = 0xfffd;
