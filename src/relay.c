@@ -342,8 +342,7 @@ relay_recv(struct session *s, struct record *rec)
 	ok = crypto_sign_verify_detached(r->sig, b.d, b.size, r->author) == 0;
 	buf_free(&b);
 	if (!ok) {
-		if (++s->bad_sigs >= 3)
-			session_close(s, BYE_PROTOCOL, "bad signatures");
+		session_bad_signature(s, "relay");
 		return (0);
 	}
 	if (memcmp(r->recipient, identity->ed_pk, PEER_ID_LEN) == 0)
@@ -389,8 +388,7 @@ relay_ack_recv(struct session *s, struct record *rec)
 	    a->recipient) == 0;
 	buf_free(&b);
 	if (!ok) {
-		if (++s->bad_sigs >= 3)
-			session_close(s, BYE_PROTOCOL, "bad signatures");
+		session_bad_signature(s, "relay ack");
 		return (0);
 	}
 	if (memcmp(a->author, identity->ed_pk, PEER_ID_LEN) == 0) {

@@ -16,7 +16,6 @@
 
 #define ROOM_SEEN_MAX	32768
 #define ROOM_SYNC_MAX	1000
-#define ROOM_BAD_MAX	3
 #define ROOM_SYNC_MARGIN (10 * 60 * 1000)	/* ms */
 #define ROOM_SYNC_PER_SESSION 256
 #define ROOM_SIG_CTX	"p2pchat/1 room"
@@ -297,10 +296,7 @@ room_recv(struct session *s, struct record *rec)
 	buf_free(&b);
 	if (!ok) {
 		mesh_stats.room_bad++;
-		log_info("%s: bad room signature from %s", __func__,
-		    peer_name(s->peer));
-		if (++s->bad_sigs >= ROOM_BAD_MAX)
-			session_close(s, BYE_PROTOCOL, "bad signatures");
+		session_bad_signature(s, "room");
 		return (0);
 	}
 	room_seen_check(m->msg_id);

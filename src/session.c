@@ -23,6 +23,7 @@ static u_char		 session_plain[FRAME_MAX];
 #define SESSION_OUT_MAX		(16 * 1024 * 1024)
 #define SESSION_IN_MAX		(4 * (FRAME_MAX + 2))
 #define SESSION_FRAMES_PER_TURN	256
+#define SESSION_BAD_SIGS	3
 
 static void	session_read_cb(struct bufferevent *, void *);
 static void	session_event_cb(struct bufferevent *, short, void *);
@@ -575,6 +576,19 @@ session_dial(struct sockaddr *sa, int salen, const char *dial, char **cause)
 		return (NULL);
 	}
 	return (s);
+}
+
+/*
+ * A signed mesh record from this session failed its check: the third ends
+ * the session with BYE reason 1 (room and relay records count together).
+ */
+void
+session_bad_signature(struct session *s, const char *what)
+{
+	log_info("%s: bad %s signature from %s", __func__, what,
+	    s->peer != NULL ? peer_name(s->peer) : s->host);
+	if (++s->bad_sigs >= SESSION_BAD_SIGS)
+		session_close(s, BYE_PROTOCOL, "bad signatures");
 }
 
 /* Count open sessions and those in the handshake. */
