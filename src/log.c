@@ -3,6 +3,7 @@
 #include "p2pchat.h"
 
 static FILE	*log_file;
+static char	*log_path;
 static int	 log_level = LOG_INFO;
 static void	(*log_fatal_hook)(void);
 
@@ -18,6 +19,10 @@ log_open(const char *path, int level, char **cause)
 	log_level = level;
 	if (path == NULL)
 		return (0);
+	if (path != log_path) {
+		free(log_path);
+		log_path = xstrdup(path);
+	}
 	fd = open(path, O_WRONLY|O_CREAT|O_APPEND|O_CLOEXEC, 0600);
 	if (fd == -1 || (log_file = fdopen(fd, "a")) == NULL) {
 		xasprintf(cause, "%s: %s", path, strerror(errno));
@@ -27,6 +32,20 @@ log_open(const char *path, int level, char **cause)
 	}
 	setvbuf(log_file, NULL, _IOLBF, 0);
 	return (0);
+}
+
+/* Open the log file again (after it was rotated): SIGHUP does this. */
+void
+log_reopen(void)
+{
+	char	*cause;
+
+	if (log_path == NULL)
+		return;
+	if (log_open(log_path, log_level, &cause) != 0)
+		free(cause);
+	else
+		log_write(LOG_INFO, "log_reopen: log file opened again");
 }
 
 /* Close the log file. */

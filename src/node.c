@@ -320,7 +320,7 @@ node_signal_cb(evutil_socket_t sig, short what, void *arg)
 		node_quit();
 		break;
 	case SIGHUP:
-		log_info("%s: SIGHUP", __func__);
+		log_reopen();
 		break;
 	case SIGWINCH:
 		if (node_winch_hook != NULL)

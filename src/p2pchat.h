@@ -85,6 +85,7 @@
 #define LOG_DEBUG	3
 int		 log_open(const char *, int, char **);
 void		 log_close(void);
+void		 log_reopen(void);
 void		 log_set_fatal_hook(void (*)(void));
 void		 log_write(int, const char *, ...) printflike(2, 3);
 __dead void	 fatal(const char *, ...) printflike(1, 2);

@@ -82,8 +82,16 @@ if command -v jq > /dev/null; then
 	[ "$got" = "$text" ] || fail "text did not round-trip through JSON"
 fi
 
-# End of input does not stop the node; /quit does, cleanly.
-printf '' > /dev/null
+# SIGHUP opens the log again: a rotated log gets new lines.
+mv "$T/alice/p2pchat.log" "$T/alice/p2pchat.log.1"
+kill -HUP "$alice_pid"
+i=0
+while ! grep -q "opened again" "$T/alice/p2pchat.log" 2>/dev/null; do
+	i=$((i + 1))
+	[ $i -gt 100 ] && fail "no new log after SIGHUP"
+	sleep 0.05
+done
+kill -0 "$alice_pid" || fail "SIGHUP stopped the node"
 stop_node bob
 stop_node alice
 pass
