@@ -77,16 +77,25 @@ CREATE INDEX messages_outbox ON messages (conv, id) WHERE state < 2;
 -- Unread counts: messages after the last read one (schema 2).
 CREATE INDEX messages_conv_id ON messages (conv, id);
 
--- Full-text index of message bodies. New rows are indexed in one statement
--- at each commit (store_commit), which is far cheaper than a trigger per
--- row; deletes and edits are kept in step by triggers.
+-- Full-text index of message bodies. New rows are indexed in batches, in
+-- the background soon after they are stored and before every search
+-- (store_index); fts_state.indexed is the last messages.id indexed, moved
+-- in the same transaction. Deletes and edits of indexed rows are kept in
+-- step by triggers (schema 2).
 CREATE VIRTUAL TABLE messages_fts USING fts5 (body, content = 'messages',
     content_rowid = 'id');
-CREATE TRIGGER messages_fts_delete AFTER DELETE ON messages BEGIN
+CREATE TABLE fts_state (
+	id		INTEGER PRIMARY KEY CHECK (id = 1),
+	indexed		INTEGER NOT NULL
+);
+INSERT INTO fts_state (id, indexed) VALUES (1, 0);
+CREATE TRIGGER messages_fts_delete AFTER DELETE ON messages
+    WHEN old.id <= (SELECT indexed FROM fts_state) BEGIN
 	INSERT INTO messages_fts (messages_fts, rowid, body)
 	    VALUES ('delete', old.id, old.body);
 END;
-CREATE TRIGGER messages_fts_update AFTER UPDATE OF body ON messages BEGIN
+CREATE TRIGGER messages_fts_update AFTER UPDATE OF body ON messages
+    WHEN old.id <= (SELECT indexed FROM fts_state) BEGIN
 	INSERT INTO messages_fts (messages_fts, rowid, body)
 	    VALUES ('delete', old.id, old.body);
 	INSERT INTO messages_fts (rowid, body) VALUES (new.id, new.body);

@@ -14,6 +14,10 @@
 struct event_base	*node_base;
 static struct event	*node_commit_ev;
 static struct event	*node_soon_ev;
+static struct event	*node_index_ev;
+
+#define NODE_INDEX_DELAY_MS	1000	/* index new messages after a pause */
+#define NODE_INDEX_BATCH	2000	/* messages indexed per loop turn */
 static struct event	*node_signals[5];
 static struct evconnlistener *node_listeners[2];
 static u_short		 node_port;
@@ -156,6 +160,41 @@ node_commit_soon(void)
 		evtimer_add(node_soon_ev, &tv);
 }
 
+/* Index stored messages in a moment (unless that is already due). */
+static void
+node_index_later(int ms)
+{
+	struct timeval	tv;
+
+	if (node_index_ev == NULL || evtimer_pending(node_index_ev, NULL))
+		return;
+	tv.tv_sec = ms / 1000;
+	tv.tv_usec = (ms % 1000) * 1000;
+	evtimer_add(node_index_ev, &tv);
+}
+
+/*
+ * Put a batch of new messages into the full-text index, off the message
+ * path; more batches follow until it is done. A search indexes the rest
+ * itself first.
+ */
+static void
+node_index_cb(evutil_socket_t fd, short what, void *arg)
+{
+	char	*cause;
+	int	 more;
+
+	if (store_begin(&cause) != 0 ||
+	    store_index(NODE_INDEX_BATCH, &more, &cause) != 0) {
+		log_warnx("%s: %s", __func__, cause);
+		free(cause);
+		return;
+	}
+	node_schedule_commit();
+	if (more)
+		node_index_later(10);
+}
+
 /* End of a loop turn: commit, then send what waited for the commit. */
 static void
 node_commit_cb(evutil_socket_t fd, short what, void *arg)
@@ -170,6 +209,8 @@ node_commit_cb(evutil_socket_t fd, short what, void *arg)
 		ok = 0;
 	}
 	chat_committed(ok);
+	if (ok && store_take_added())
+		node_index_later(NODE_INDEX_DELAY_MS);
 }
 
 /* New connection on a listening socket. */
@@ -354,6 +395,9 @@ node_init(char **cause)
 	node_commit_ev = event_new(node_base, -1, 0, node_commit_cb, NULL);
 	event_priority_set(node_commit_ev, 2);
 	node_soon_ev = evtimer_new(node_base, node_soon_cb, NULL);
+	node_index_ev = evtimer_new(node_base, node_index_cb, NULL);
+	if (store_take_added())
+		node_index_later(NODE_INDEX_DELAY_MS);
 	for (i = 0; i < nitems(sigs); i++) {
 		node_signals[i] = evsignal_new(node_base, sigs[i],
 		    node_signal_cb, NULL);
@@ -433,7 +477,8 @@ node_shutdown(void)
 	}
 	event_free(node_commit_ev);
 	event_free(node_soon_ev);
-	node_commit_ev = node_soon_ev = NULL;
+	event_free(node_index_ev);
+	node_commit_ev = node_soon_ev = node_index_ev = NULL;
 	mesh_shutdown();
 	pex_shutdown();
 	lan_shutdown();

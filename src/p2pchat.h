@@ -402,6 +402,9 @@ void		 store_close(void);
 int		 store_begin(char **);
 int		 store_commit(char **);
 int		 store_pending(void);
+int		 store_take_added(void);
+int		 store_index(u_int, int *, char **);
+int		 store_index_all(char **);
 int		 store_identity_get(struct identity *, char **);
 int		 store_identity_put(const struct identity *, char **);
 int		 store_peer_load(void (*)(const struct peer_row *, void *),

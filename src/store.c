@@ -33,7 +33,22 @@ static const char	*store_migrations[] = {
 	"CREATE INDEX relay_recipient ON relay (recipient, id);"
 	"CREATE INDEX relay_author ON relay (author);"
 	"DROP TRIGGER IF EXISTS messages_fts_insert;"
-	"CREATE INDEX messages_conv_id ON messages (conv, id);",
+	"CREATE INDEX messages_conv_id ON messages (conv, id);"
+	"CREATE TABLE fts_state (id INTEGER PRIMARY KEY CHECK (id = 1), "
+	"indexed INTEGER NOT NULL);"
+	"INSERT INTO fts_state SELECT 1, coalesce(max(id), 0) FROM messages;"
+	"DROP TRIGGER IF EXISTS messages_fts_delete;"
+	"DROP TRIGGER IF EXISTS messages_fts_update;"
+	"CREATE TRIGGER messages_fts_delete AFTER DELETE ON messages "
+	"WHEN old.id <= (SELECT indexed FROM fts_state) BEGIN "
+	"INSERT INTO messages_fts (messages_fts, rowid, body) "
+	"VALUES ('delete', old.id, old.body); END;"
+	"CREATE TRIGGER messages_fts_update AFTER UPDATE OF body ON messages "
+	"WHEN old.id <= (SELECT indexed FROM fts_state) BEGIN "
+	"INSERT INTO messages_fts (messages_fts, rowid, body) "
+	"VALUES ('delete', old.id, old.body); "
+	"INSERT INTO messages_fts (rowid, body) VALUES (new.id, new.body); "
+	"END;",
 };
 #define STORE_VERSION	((int)nitems(store_migrations))
 
@@ -82,6 +97,8 @@ enum store_stmt {
 	S_MSG_SEARCH,
 	S_MSG_GET,
 	S_FTS_INDEX,
+	S_FTS_UPTO,
+	S_FTS_DONE,
 	S_MSG_MAX,
 	S__COUNT
 };
@@ -207,7 +224,13 @@ static const char *store_sql[S__COUNT] = {
 	    "ORDER BY f.rowid DESC LIMIT ?",
 	[S_FTS_INDEX] =
 	    "INSERT INTO messages_fts (rowid, body) SELECT id, body "
-	    "FROM messages WHERE id > ?",
+	    "FROM messages WHERE id > ?1 AND id <= ?2",
+	[S_FTS_UPTO] =
+	    "SELECT (SELECT indexed FROM fts_state), coalesce((SELECT max(id) "
+	    "FROM (SELECT id FROM messages WHERE id > (SELECT indexed FROM "
+	    "fts_state) ORDER BY id LIMIT ?)), 0), (SELECT coalesce(max(id), "
+	    "0) FROM messages)",
+	[S_FTS_DONE] = "UPDATE fts_state SET indexed = ? WHERE id = 1",
 	[S_MSG_MAX] = "SELECT coalesce(max(id), 0) FROM messages",
 	[S_MSG_GET] =
 	    "SELECT id, conv, msgid, author, outgoing, state, ts, stored, body"
@@ -217,8 +240,7 @@ static const char *store_sql[S__COUNT] = {
 static sqlite3		*store_db;
 static sqlite3_stmt	*store_stmts[S__COUNT];
 static int		 store_in_tx;
-static int64_t		 store_indexed;	/* messages.id indexed so far */
-static int		 store_added;	/* messages added in this tx */
+static int		 store_added;	/* messages added since asked */
 static char		*store_path;
 
 /* Describe the last SQLite error. */
@@ -388,10 +410,7 @@ store_open(const char *path, char **cause)
 			goto fail;
 		}
 	}
-	/* Every committed message is indexed: see store_commit. */
-	if (sqlite3_step(store_stmts[S_MSG_MAX]) == SQLITE_ROW)
-		store_indexed = sqlite3_column_int64(store_stmts[S_MSG_MAX], 0);
-	sqlite3_reset(store_stmts[S_MSG_MAX]);
+	store_added = 1;	/* there may be rows left to index */
 	return (0);
 fail:
 	store_close();
@@ -430,40 +449,77 @@ store_begin(char **cause)
 	return (0);
 }
 
-/*
- * Commit the open transaction, if any. Messages added in it are put in the
- * full-text index first, in one statement, in the same transaction.
- */
+/* Commit the open transaction, if any. */
 int
 store_commit(char **cause)
 {
-	sqlite3_stmt	*st;
-	int64_t		 last = store_indexed;
-
 	if (!store_in_tx)
 		return (0);
-	if (store_added) {
-		st = store_stmt(S_MSG_MAX);
-		last = sqlite3_step(st) == SQLITE_ROW ?
-		    sqlite3_column_int64(st, 0) : store_indexed;
-		sqlite3_reset(st);
-		st = store_stmt(S_FTS_INDEX);
-		sqlite3_bind_int64(st, 1, store_indexed);
-		if (store_exec(S_FTS_INDEX, cause) != 0)
-			goto fail;
+	if (store_exec(S_COMMIT, cause) != 0) {
+		store_exec(S_ROLLBACK, NULL);
+		store_in_tx = 0;
+		return (-1);
 	}
-	if (store_exec(S_COMMIT, cause) != 0)
-		goto fail;
-	if (store_added)
-		store_indexed = last;
 	store_in_tx = 0;
-	store_added = 0;
 	return (0);
-fail:
-	store_exec(S_ROLLBACK, NULL);
-	store_in_tx = 0;
+}
+
+/* Were messages added since the last call (so indexing is due)? */
+int
+store_take_added(void)
+{
+	int	added = store_added;
+
 	store_added = 0;
-	return (-1);
+	return (added);
+}
+
+/*
+ * Put up to max stored messages that are not yet in the full-text index
+ * into it, in the open transaction. *more is set when some are left.
+ */
+int
+store_index(u_int max, int *more, char **cause)
+{
+	sqlite3_stmt	*st = store_stmt(S_FTS_UPTO);
+	int64_t		 from = 0, upto = 0, last = 0;
+
+	*more = 0;
+	sqlite3_bind_int(st, 1, max);
+	if (sqlite3_step(st) == SQLITE_ROW) {
+		from = sqlite3_column_int64(st, 0);
+		upto = sqlite3_column_int64(st, 1);
+		last = sqlite3_column_int64(st, 2);
+	}
+	sqlite3_reset(st);
+	if (upto <= from)
+		return (0);
+	st = store_stmt(S_FTS_INDEX);
+	sqlite3_bind_int64(st, 1, from);
+	sqlite3_bind_int64(st, 2, upto);
+	if (store_exec(S_FTS_INDEX, cause) != 0)
+		return (-1);
+	st = store_stmt(S_FTS_DONE);
+	sqlite3_bind_int64(st, 1, upto);
+	if (store_exec(S_FTS_DONE, cause) != 0)
+		return (-1);
+	*more = upto < last;
+	return (0);
+}
+
+/* Index everything not yet indexed, committing (before a search). */
+int
+store_index_all(char **cause)
+{
+	int	more;
+
+	if (store_begin(cause) != 0)
+		return (-1);
+	do {
+		if (store_index(50000, &more, cause) != 0)
+			return (-1);
+	} while (more);
+	return (store_commit(cause));
 }
 
 /* Is a transaction open? */
@@ -851,6 +907,11 @@ store_msg_search(const char *text, u_int n, struct msg_list *ml,
 		xasprintf(cause, "nothing to search for");
 		return (-1);
 	}
+	if (store_index_all(cause) != 0) {
+		buf_free(&q);
+		return (-1);
+	}
+	st = store_stmt(S_MSG_SEARCH);
 	sqlite3_bind_text(st, 1, (const char *)q.d, (int)q.size,
 	    SQLITE_TRANSIENT);
 	sqlite3_bind_int(st, 2, n);

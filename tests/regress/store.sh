@@ -57,7 +57,10 @@ if command -v sqlite3 > /dev/null; then
 	cp "$T/good.db.bak" "$T/good/p2pchat.db"
 	rm -f "$T/good/p2pchat.db-wal" "$T/good/p2pchat.db-shm"
 	sqlite3 "$T/good/p2pchat.db" "DROP TABLE room_log; DROP TABLE relay;
-	    DROP INDEX messages_conv_id;
+	    DROP INDEX messages_conv_id; DROP TRIGGER messages_fts_delete;
+	    DROP TRIGGER messages_fts_update; DROP TABLE fts_state;
+	    CREATE TRIGGER messages_fts_insert AFTER INSERT ON messages BEGIN
+	    INSERT INTO messages_fts (rowid, body) VALUES (new.id, new.body); END;
 	    ALTER TABLE addresses DROP COLUMN claimed; PRAGMA user_version = 1" \
 	    || fail "could not make a schema 1 file"
 	start_node good -l 127.0.0.1:0
