@@ -801,11 +801,15 @@ store_msg_row(sqlite3_stmt *st, struct msg *m)
 static int
 store_msg_collect(sqlite3_stmt *st, struct msg_list *ml, char **cause)
 {
+	u_int	size = 0;
 	int	rc;
 
 	memset(ml, 0, sizeof *ml);
 	while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
-		ml->v = xreallocarray(ml->v, ml->n + 1, sizeof *ml->v);
+		if (ml->n == size) {
+			size = size == 0 ? 16 : size * 2;
+			ml->v = xreallocarray(ml->v, size, sizeof *ml->v);
+		}
 		store_msg_row(st, &ml->v[ml->n++]);
 	}
 	sqlite3_reset(st);
