@@ -35,7 +35,7 @@ const struct cfg_entry cfg_table[] = {
 	  NULL, "UDP port of LAN discovery." },
 	{ CFG_LAN_INTERVAL, "node", "lan_interval", CFG_NUMBER, "5", 1, 3600,
 	  NULL, "Seconds between LAN announcements." },
-	{ CFG_PEX_INTERVAL, "node", "pex_interval", CFG_NUMBER, "60", 1,
+	{ CFG_PEX_INTERVAL, "node", "pex_interval", CFG_NUMBER, "300", 1,
 	  86400, NULL, "Seconds between peer exchange requests to a "
 	  "connected peer." },
 	{ CFG_SYNC, "store", "sync", CFG_CHOICE, "full", 0, 0, "full|normal",

@@ -18,6 +18,7 @@
 #define LAN_GROUP	"239.255.77.77"
 #define LAN_MAGIC	"P2PCHAT1"
 #define LAN_LEN		(8 + PEER_ID_LEN + 2 + 1)
+#define LAN_IDLE_CHECK	300	/* seconds, with no LAN interface */
 
 static int		 lan_fd = -1;
 static struct event	*lan_read_ev;
@@ -39,17 +40,21 @@ lan_interface_ok(const struct ifaddrs *ifa)
 	    ADDR_PRIVATE);
 }
 
-/* Send one announcement from every private interface. */
-static void
+/*
+ * Send one announcement from every private interface; returns how many
+ * interfaces there were (none: nothing to announce on, for now).
+ */
+static int
 lan_announce(void)
 {
 	struct ifaddrs		*ifs, *ifa;
 	struct sockaddr_in	 to;
 	struct ip_mreqn		 mr;
 	u_char			 pkt[LAN_LEN];
+	int			 n = 0;
 
 	if (lan_fd == -1 || node_listen_port() == 0 || getifaddrs(&ifs) != 0)
-		return;
+		return (0);
 	memcpy(pkt, LAN_MAGIC, 8);
 	memcpy(pkt + 8, identity->ed_pk, PEER_ID_LEN);
 	buf_poke_u16(pkt + 8 + PEER_ID_LEN, node_listen_port());
@@ -61,6 +66,7 @@ lan_announce(void)
 	for (ifa = ifs; ifa != NULL; ifa = ifa->ifa_next) {
 		if (!lan_interface_ok(ifa))
 			continue;
+		n++;
 		memset(&mr, 0, sizeof mr);
 		mr.imr_address = ((struct sockaddr_in *)ifa->ifa_addr)->sin_addr;
 		mr.imr_ifindex = (int)if_nametoindex(ifa->ifa_name);
@@ -73,6 +79,7 @@ lan_announce(void)
 			    strerror(errno));
 	}
 	freeifaddrs(ifs);
+	return (n);
 }
 
 /* Join the group on every private interface (new ones too). */
@@ -155,15 +162,21 @@ lan_read_cb(evutil_socket_t fd, short what, void *arg)
 	node_dial_candidate(host, port);
 }
 
-/* The announcement timer. */
+/*
+ * The announcement timer. With no private interface there is no LAN to
+ * announce on: look again only every LAN_IDLE_CHECK seconds, so an idle
+ * node off any LAN wakes for nothing else than its sessions.
+ */
 static void
 lan_timer_cb(evutil_socket_t fd, short what, void *arg)
 {
 	struct timeval	tv;
 
 	lan_join();
-	lan_announce();
-	tv.tv_sec = cfg_num(CFG_LAN_INTERVAL);
+	if (lan_announce() == 0)
+		tv.tv_sec = LAN_IDLE_CHECK;
+	else
+		tv.tv_sec = cfg_num(CFG_LAN_INTERVAL);
 	tv.tv_usec = randombytes_uniform(500000);
 	evtimer_add(lan_timer, &tv);
 }
