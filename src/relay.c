@@ -95,34 +95,51 @@ relay_build(struct buf *b, struct peer *to, const struct msg *m)
 }
 
 /*
- * Hand our undelivered messages for offline peers to one session: all of
- * them, or for one peer only those after row id after.
+ * Seal each message of a list to its recipient once, and hand it to one
+ * session, or (s NULL) to every open session but the recipient's.
  */
 static void
-relay_hand_over(struct session *s, struct peer *only, int64_t after)
+relay_send_list(struct session *s, struct peer *to, const struct msg_list *ml)
+{
+	struct session	*t;
+	struct buf	 b;
+	u_int		 i;
+
+	for (i = 0; i < ml->n && i < RELAY_PER_AUTHOR; i++) {
+		buf_init(&b);
+		if (relay_build(&b, to, &ml->v[i]) != 0) {
+			buf_free(&b);
+			continue;
+		}
+		if (s != NULL)
+			session_send_buf(s, &b);
+		else {
+			TAILQ_FOREACH(t, &sessions, entry) {
+				if (t->state == SESSION_OPEN && t->peer != to)
+					session_send_buf(t, &b);
+			}
+		}
+		buf_free(&b);
+	}
+}
+
+/* Hand all our undelivered messages for offline peers to one session. */
+static void
+relay_hand_over(struct session *s)
 {
 	struct peer	*p;
 	struct msg_list	 ml;
-	struct buf	 b;
 	char		*cause;
-	u_int		 i;
 
 	TAILQ_FOREACH(p, &peer_list, list) {
-		if ((only != NULL && p != only) || p->session != NULL ||
-		    p->conv == NULL || p == s->peer)
+		if (p->session != NULL || p->conv == NULL || p == s->peer)
 			continue;
-		if (store_msg_outbox(p->conv->id, only != NULL ? after : 0, &ml,
-		    &cause) != 0) {
+		if (store_msg_outbox(p->conv->id, 0, &ml, &cause) != 0) {
 			log_warnx("%s: %s", __func__, cause);
 			free(cause);
 			continue;
 		}
-		for (i = 0; i < ml.n && i < RELAY_PER_AUTHOR; i++) {
-			buf_init(&b);
-			if (relay_build(&b, p, &ml.v[i]) == 0)
-				session_send_buf(s, &b);
-			buf_free(&b);
-		}
+		relay_send_list(s, p, &ml);
 		msg_list_free(&ml);
 	}
 }
@@ -131,20 +148,15 @@ relay_hand_over(struct session *s, struct peer *only, int64_t after)
 void
 relay_offline_send(struct peer *p)
 {
-	struct session	*s;
 	struct msg_list	 ml;
 	char		*cause;
-	int64_t		 after = p->relayed;
 
-	TAILQ_FOREACH(s, &sessions, entry) {
-		if (s->state == SESSION_OPEN && s->peer != p)
-			relay_hand_over(s, p, after);
-	}
-	if (store_msg_outbox(p->conv->id, after, &ml, &cause) != 0) {
+	if (store_msg_outbox(p->conv->id, p->relayed, &ml, &cause) != 0) {
 		log_warnx("%s: %s", __func__, cause);
 		free(cause);
 		return;
 	}
+	relay_send_list(NULL, p, &ml);
 	if (ml.n != 0)
 		p->relayed = ml.v[ml.n - 1].rowid;
 	msg_list_free(&ml);
@@ -192,7 +204,7 @@ relay_session_open(struct session *s)
 		log_warnx("%s: %s", __func__, cause);
 		free(cause);
 	}
-	relay_hand_over(s, NULL, 0);
+	relay_hand_over(s);
 }
 
 /* Send a RELAY_ACK for a message we received through a relay. */
