@@ -51,13 +51,6 @@ buf_left(const struct buf *b)
 	return (b->size - b->off);
 }
 
-/* Pointer to the next unread byte. */
-const u_char *
-buf_ptr(const struct buf *b)
-{
-	return (b->d + b->off);
-}
-
 /* Read n bytes into dst (may be NULL to skip them). */
 int
 buf_get(struct buf *b, void *dst, size_t n)

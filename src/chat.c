@@ -107,7 +107,6 @@ chat_flush(struct peer *p)
 	u_int		 i, n = 0;
 	int		 rc;
 
-	p->flush_queued = 0;
 	if (s == NULL || s->state != SESSION_OPEN || p->conv == NULL)
 		return;
 	first = s->outbox_sent;
@@ -153,6 +152,8 @@ chat_committed(int ok)
 
 	while ((cp = TAILQ_FIRST(&chat_posts)) != NULL) {
 		TAILQ_REMOVE(&chat_posts, cp, entry);
+		if (cp->type == POST_FLUSH)
+			cp->peer->flush_queued = 0;
 		s = cp->peer != NULL ? cp->peer->session : NULL;
 		if (ok) {
 			switch (cp->type) {
@@ -167,7 +168,6 @@ chat_committed(int ok)
 				fe->state(cp->conv, &cp->m);
 				break;
 			case POST_FLUSH:
-				cp->peer->flush_queued = 0;
 				if (peer_online(cp->peer))
 					chat_flush(cp->peer);
 				else
@@ -179,8 +179,6 @@ chat_committed(int ok)
 				break;
 			}
 		}
-		if (cp->type == POST_FLUSH)
-			cp->peer->flush_queued = 0;
 		if (cp->session != NULL)
 			session_unref(cp->session);
 		free(cp->m.text);

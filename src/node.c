@@ -637,6 +637,17 @@ node_target_of(struct session *s)
 	return (NULL);
 }
 
+/* Is HOST:PORT this node's own listener, as seen from this machine? */
+static int
+node_own_address(const char *host, u_short port)
+{
+	if (port != node_port)
+		return (0);
+	return (pex_host_class(host) == ADDR_LOOPBACK ||
+	    strcmp(host, "localhost") == 0 || strcmp(host, "0.0.0.0") == 0 ||
+	    strcmp(host, "::") == 0);
+}
+
 /*
  * Dial "HOST:PORT" and keep dialling it with backoff until it answers.
  * Dialling our own listening address is refused.
@@ -655,9 +666,7 @@ node_connect(const char *addr, int user, char **cause)
 		free(host);
 		return (-1);
 	}
-	if (port == node_port && (strcmp(host, "127.0.0.1") == 0 ||
-	    strcmp(host, "localhost") == 0 || strcmp(host, "::1") == 0 ||
-	    strcmp(host, "0.0.0.0") == 0)) {
+	if (node_own_address(host, port)) {
 		xasprintf(cause, "%s is this node's own address", addr);
 		free(host);
 		return (-1);
@@ -755,7 +764,6 @@ node_session_gone(struct session *s)
 		if (!evtimer_pending(t->ev, NULL))
 			node_target_retry(t);
 	}
-	mesh_session_gone(s);
 }
 
 /* Loader callback: dial each stored address of a known peer. */
@@ -805,7 +813,7 @@ node_dial_candidate(const char *host, u_short port)
 	struct target	*t;
 	char		*cause;
 
-	if (port == node_port && pex_host_class(host) == ADDR_LOOPBACK)
+	if (node_own_address(host, port))
 		return (0);
 	TAILQ_FOREACH(t, &node_targets, entry) {
 		if (t->port == port && strcmp(t->host, host) == 0)

@@ -117,7 +117,6 @@ void		 buf_init(struct buf *);
 void		 buf_free(struct buf *);
 void		 buf_reset(struct buf *);
 size_t		 buf_left(const struct buf *);
-const u_char	*buf_ptr(const struct buf *);
 int		 buf_get(struct buf *, void *, size_t);
 int		 buf_get_ptr(struct buf *, const u_char **, size_t);
 int		 buf_get_u8(struct buf *, uint8_t *);
@@ -430,7 +429,6 @@ void		 msg_list_free(struct msg_list *);
 int		 store_addr_add(const char *, u_short, int, int64_t, char **);
 int		 store_addr_ok(const char *, u_short, int64_t, char **);
 int		 store_addr_fail(const char *, u_short, char **);
-int		 store_addr_prune(u_int, int64_t, char **);
 int		 store_addr_learn(const char *, u_short, int, const uint8_t *,
 		     char **);
 int		 store_addr_trim(u_int, u_int, int64_t, char **);
@@ -586,7 +584,6 @@ void		 peer_free_all(void);
 struct peer	*peer_authenticated(const uint8_t *, const char *, char **);
 const char	*peer_name(struct peer *);
 const char	*peer_trust_name(struct peer *);
-u_int		 peer_number(struct peer *);
 struct peer	*peer_resolve(const char *, char **);
 int		 peer_online(struct peer *);
 struct peer	*peer_learn(const uint8_t *, char **);
@@ -647,7 +644,6 @@ int		 cmd_rooms(struct cmd_ctx *, int, char **, char **);
 int		 cmd_stats(struct cmd_ctx *, int, char **, char **);
 int		 mesh_record(struct session *, struct record *);
 void		 mesh_session_open(struct session *);
-void		 mesh_session_gone(struct session *);
 void		 mesh_shutdown(void);
 
 /* relay.c */

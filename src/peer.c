@@ -204,21 +204,6 @@ peer_name(struct peer *p)
 	return (name);
 }
 
-/* The number of a peer in /peers, from 1. */
-u_int
-peer_number(struct peer *p)
-{
-	struct peer	*q;
-	u_int		 n = 1;
-
-	TAILQ_FOREACH(q, &peer_list, list) {
-		if (q == p)
-			return (n);
-		n++;
-	}
-	return (0);
-}
-
 /*
  * Find the peer a user named: a number from /peers, a nick, or a unique
  * prefix of at least four hex digits of the peer id.

@@ -621,12 +621,6 @@ mesh_session_open(struct session *s)
 	relay_session_open(s);
 }
 
-/* A session went away. */
-void
-mesh_session_gone(struct session *s)
-{
-}
-
 /* Free mesh state at exit. */
 void
 mesh_shutdown(void)

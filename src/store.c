@@ -66,9 +66,7 @@ enum store_stmt {
 	S_ADDR_ADD,
 	S_ADDR_OK,
 	S_ADDR_FAIL,
-	S_ADDR_FOR_PEER,
 	S_ADDR_ALL,
-	S_ADDR_PRUNE,
 	S_ADDR_LEARN,
 	S_ADDR_TRIM,
 	S_ROOM_ADD,
@@ -81,7 +79,6 @@ enum store_stmt {
 	S_RELAY_FOR,
 	S_RELAY_DEL,
 	S_RELAY_EXPIRE,
-	S_CONV_FOR_PEER,
 	S_CONV_NEW_PEER,
 	S_CONV_ALL,
 	S_CONV_READ,
@@ -99,7 +96,6 @@ enum store_stmt {
 	S_FTS_INDEX,
 	S_FTS_UPTO,
 	S_FTS_DONE,
-	S_MSG_MAX,
 	S__COUNT
 };
 
@@ -135,9 +131,6 @@ static const char *store_sql[S__COUNT] = {
 	[S_ADDR_FAIL] =
 	    "UPDATE addresses SET failures = failures + 1, last_try = ?3 "
 	    "WHERE host = ?1 AND port = ?2",
-	[S_ADDR_FOR_PEER] =
-	    "SELECT host, port FROM addresses WHERE peer = ? "
-	    "ORDER BY last_ok DESC LIMIT 4",
 	[S_ADDR_ALL] =
 	    "SELECT a.host, a.port, a.source, a.failures, a.last_ok, "
 	    "p.peer_id, a.claimed, a.last_try FROM addresses a "
@@ -153,9 +146,6 @@ static const char *store_sql[S__COUNT] = {
 	    "DESC, last_ok ASC, failures DESC LIMIT max(0, (SELECT count(*) "
 	    "FROM addresses) - ?1)) OR (source != 0 AND failures >= ?2 AND "
 	    "last_ok < ?3)",
-	[S_ADDR_PRUNE] =
-	    "DELETE FROM addresses WHERE source != 0 AND failures >= ? "
-	    "AND last_ok < ?",
 	[S_ROOM_ADD] =
 	    "INSERT INTO conversations (room, room_secret, joined) "
 	    "VALUES (?1, ?2, 1) ON CONFLICT (room) DO UPDATE SET "
@@ -181,7 +171,6 @@ static const char *store_sql[S__COUNT] = {
 	[S_RELAY_DEL] =
 	    "DELETE FROM relay WHERE recipient = ? AND msgid = ? AND kind = ?",
 	[S_RELAY_EXPIRE] = "DELETE FROM relay WHERE expires <= ?",
-	[S_CONV_FOR_PEER] = "SELECT id FROM conversations WHERE peer = ?",
 	[S_CONV_NEW_PEER] = "INSERT INTO conversations (peer) VALUES (?)",
 	[S_CONV_ALL] =
 	    "SELECT id, peer, room, room_secret, joined, last_read "
@@ -231,7 +220,6 @@ static const char *store_sql[S__COUNT] = {
 	    "fts_state) ORDER BY id LIMIT ?)), 0), (SELECT coalesce(max(id), "
 	    "0) FROM messages)",
 	[S_FTS_DONE] = "UPDATE fts_state SET indexed = ? WHERE id = 1",
-	[S_MSG_MAX] = "SELECT coalesce(max(id), 0) FROM messages",
 	[S_MSG_GET] =
 	    "SELECT id, conv, msgid, author, outgoing, state, ts, stored, body"
 	    " FROM messages WHERE id = ?",
@@ -975,17 +963,6 @@ store_addr_fail(const char *host, u_short port, char **cause)
 	sqlite3_bind_int(st, 2, port);
 	sqlite3_bind_int64(st, 3, now_ms());
 	return (store_exec(S_ADDR_FAIL, cause));
-}
-
-/* Forget learned addresses that failed often and never worked lately. */
-int
-store_addr_prune(u_int failures, int64_t older_than, char **cause)
-{
-	sqlite3_stmt	*st = store_stmt(S_ADDR_PRUNE);
-
-	sqlite3_bind_int(st, 1, failures);
-	sqlite3_bind_int64(st, 2, older_than);
-	return (store_exec(S_ADDR_PRUNE, cause));
 }
 
 /* Walk the address book, best first. */
