@@ -5,8 +5,14 @@
  * A message the user sends is stored as pending (in the turn's transaction)
  * before any byte goes out; after the commit it is written to the peer's
  * session (state sent) and becomes delivered when the ACK arrives. A CHAT
- * received is stored (deduplicated on its id) and ACKed only after the
- * commit; the frontend hears of it after the commit too.
+ * received is stored (deduplicated on its id and sent_at) and ACKed only
+ * once the commit is durable; the frontend hears of messages then too.
+ *
+ * Work that waits for a commit is queued with the generation of the
+ * transaction it depends on (node_commit_gen). Sending stored messages
+ * waits for the commit only (the message is in the database file and
+ * survives a crash of this process); ACKs and events wait until the sync
+ * thread has made the commit durable (sync.c).
  */
 
 #include "p2pchat.h"
@@ -20,24 +26,33 @@ enum chat_post_type {
 };
 struct chat_post {
 	enum chat_post_type	 type;
+	uint64_t		 gen;		/* of the transaction */
 	struct peer		*peer;
 	struct session		*session;	/* POST_RELAY_ACK */
 	struct conv		*conv;
 	struct msg		 m;
 	TAILQ_ENTRY(chat_post)	 entry;
 };
-static TAILQ_HEAD(chat_posts_head, chat_post) chat_posts =
-    TAILQ_HEAD_INITIALIZER(chat_posts);
+TAILQ_HEAD(chat_posts_head, chat_post);
+/* Run after the commit, and after it is durable. */
+static struct chat_posts_head	chat_after_commit =
+    TAILQ_HEAD_INITIALIZER(chat_after_commit);
+static struct chat_posts_head	chat_after_sync =
+    TAILQ_HEAD_INITIALIZER(chat_after_sync);
 
-/* Queue work for after the commit. The message text is copied. */
-static void
-chat_post(enum chat_post_type type, struct peer *p, struct conv *c,
-    const struct msg *m)
+/*
+ * Queue work for after transaction gen is committed (and durable, for all
+ * but POST_FLUSH). The message text is copied.
+ */
+static struct chat_post *
+chat_post_gen(enum chat_post_type type, struct peer *p, struct conv *c,
+    const struct msg *m, uint64_t gen)
 {
 	struct chat_post	*cp;
 
 	cp = xcalloc(1, sizeof *cp);
 	cp->type = type;
+	cp->gen = gen;
 	cp->peer = p;
 	cp->conv = c;
 	if (m != NULL) {
@@ -48,8 +63,23 @@ chat_post(enum chat_post_type type, struct peer *p, struct conv *c,
 			cp->m.text[m->len] = '\0';
 		}
 	}
-	TAILQ_INSERT_TAIL(&chat_posts, cp, entry);
+	if (type == POST_FLUSH)
+		TAILQ_INSERT_TAIL(&chat_after_commit, cp, entry);
+	else
+		TAILQ_INSERT_TAIL(&chat_after_sync, cp, entry);
+	return (cp);
+}
+
+/* Queue work for after this turn's transaction, and ask for the commit. */
+static struct chat_post *
+chat_post(enum chat_post_type type, struct peer *p, struct conv *c,
+    const struct msg *m)
+{
+	struct chat_post	*cp;
+
+	cp = chat_post_gen(type, p, c, m, node_commit_gen());
 	node_schedule_commit();
+	return (cp);
 }
 
 /* Report a storage error and say whether there was one. */
@@ -128,7 +158,15 @@ chat_flush(struct peer *p)
 				if (ml.v[i].state != MSG_PENDING)
 					continue;
 				ml.v[i].state = MSG_SENT;
-				fe->state(p->conv, &ml.v[i]);
+				free(ml.v[i].text);
+				ml.v[i].text = NULL;
+				/*
+				 * Shown with the last commit's events (the
+				 * message is shown first); the row follows
+				 * in a later commit.
+				 */
+				chat_post_gen(POST_STATE, p, p->conv, &ml.v[i],
+				    node_commit_gen() - 1);
 			}
 		}
 		node_commit_soon();
@@ -143,47 +181,83 @@ chat_session_open(struct session *s)
 	chat_flush(s->peer);
 }
 
-/* The commit at the end of the turn finished (ok 0 if it failed). */
-void
-chat_committed(int ok)
+/* Do one piece of queued work (if ok) and free it. */
+static void
+chat_run(struct chat_post *cp, int ok)
+{
+	struct session	*s;
+
+	if (cp->type == POST_FLUSH)
+		cp->peer->flush_queued = 0;
+	s = cp->peer != NULL ? cp->peer->session : NULL;
+	if (ok) {
+		switch (cp->type) {
+		case POST_ACK:
+			if (s != NULL && s->state == SESSION_OPEN)
+				chat_send_ack(s, cp->m.id);
+			break;
+		case POST_MSG:
+			fe->message(cp->conv, &cp->m);
+			break;
+		case POST_STATE:
+			fe->state(cp->conv, &cp->m);
+			break;
+		case POST_FLUSH:
+			if (peer_online(cp->peer))
+				chat_flush(cp->peer);
+			else
+				relay_offline_send(cp->peer);
+			break;
+		case POST_RELAY_ACK:
+			relay_ack_after_commit(cp->session, cp->m.author,
+			    cp->m.id);
+			break;
+		}
+	}
+	if (cp->session != NULL)
+		session_unref(cp->session);
+	free(cp->m.text);
+	free(cp);
+}
+
+/* Run the work queued on list for transactions up to gen. */
+static void
+chat_run_list(struct chat_posts_head *list, uint64_t gen, int ok)
 {
 	struct chat_post	*cp;
-	struct session		*s;
 
-	while ((cp = TAILQ_FIRST(&chat_posts)) != NULL) {
-		TAILQ_REMOVE(&chat_posts, cp, entry);
-		if (cp->type == POST_FLUSH)
-			cp->peer->flush_queued = 0;
-		s = cp->peer != NULL ? cp->peer->session : NULL;
-		if (ok) {
-			switch (cp->type) {
-			case POST_ACK:
-				if (s != NULL && s->state == SESSION_OPEN)
-					chat_send_ack(s, cp->m.id);
-				break;
-			case POST_MSG:
-				fe->message(cp->conv, &cp->m);
-				break;
-			case POST_STATE:
-				fe->state(cp->conv, &cp->m);
-				break;
-			case POST_FLUSH:
-				if (peer_online(cp->peer))
-					chat_flush(cp->peer);
-				else
-					relay_offline_send(cp->peer);
-				break;
-			case POST_RELAY_ACK:
-				relay_ack_after_commit(cp->session,
-				    cp->m.author, cp->m.id);
-				break;
-			}
-		}
-		if (cp->session != NULL)
-			session_unref(cp->session);
-		free(cp->m.text);
-		free(cp);
+	while ((cp = TAILQ_FIRST(list)) != NULL && cp->gen <= gen) {
+		TAILQ_REMOVE(list, cp, entry);
+		chat_run(cp, ok);
 	}
+}
+
+/*
+ * Transaction gen was committed (ok 0 if it failed and was rolled back):
+ * send what was stored. If it failed, what waited for it to be durable is
+ * dropped as well (an unACKed CHAT comes again).
+ */
+void
+chat_committed(uint64_t gen, int ok)
+{
+	chat_run_list(&chat_after_commit, gen, ok);
+	if (!ok)
+		chat_run_list(&chat_after_sync, gen, 0);
+}
+
+/* Transactions up to gen are durable (ok 0 if the sync failed). */
+void
+chat_synced(uint64_t gen, int ok)
+{
+	chat_run_list(&chat_after_sync, gen, ok);
+}
+
+/* Is work waiting for a commit or a sync? */
+int
+chat_waiting(void)
+{
+	return (!TAILQ_EMPTY(&chat_after_commit) ||
+	    !TAILQ_EMPTY(&chat_after_sync));
 }
 
 /* Show a stored message after the commit (rooms, relayed mail). */
@@ -211,8 +285,7 @@ chat_post_relay_ack(struct session *s, const uint8_t *author,
 	memset(&m, 0, sizeof m);
 	memcpy(m.author, author, PEER_ID_LEN);
 	memcpy(m.id, msg_id, MSGID_LEN);
-	chat_post(POST_RELAY_ACK, NULL, NULL, &m);
-	cp = TAILQ_LAST(&chat_posts, chat_posts_head);
+	cp = chat_post(POST_RELAY_ACK, NULL, NULL, &m);
 	cp->session = s;
 	session_ref(s);
 }

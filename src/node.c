@@ -13,6 +13,9 @@
 
 struct event_base	*node_base;
 static struct event	*node_commit_ev;
+static struct event	*node_sync_ev;
+static uint64_t		 node_gen = 1;	/* of the open transaction */
+static int		 node_commit_wanted;	/* asked for during a sync */
 static struct event	*node_soon_ev;
 static struct event	*node_index_ev;
 
@@ -195,22 +198,67 @@ node_index_cb(evutil_socket_t fd, short what, void *arg)
 		node_index_later(10);
 }
 
-/* End of a loop turn: commit, then send what waited for the commit. */
+/*
+ * End of a loop turn: commit the turn's transaction (generation
+ * node_gen), send what waited for the commit, and start the sync that makes
+ * it durable; what waits for that runs in node_synced_cb. While a sync runs
+ * no commit is made: the next turns add to the open transaction, which is
+ * committed when the sync is over (group commit sized by the disk).
+ */
 static void
 node_commit_cb(evutil_socket_t fd, short what, void *arg)
 {
-	char	*cause;
-	int	 ok = 1;
+	char		*cause;
+	uint64_t	 gen = node_gen;
+	int		 ok = 1, was_open;
 
+	if (sync_busy()) {
+		node_commit_wanted = 1;
+		return;
+	}
+	node_commit_wanted = 0;
+	if (!(was_open = store_pending()) && !chat_waiting())
+		return;
 	if (store_commit(&cause) != 0) {
 		fe_errorf("database: %s", cause);
 		log_warnx("%s: %s", __func__, cause);
 		free(cause);
 		ok = 0;
 	}
-	chat_committed(ok);
+	node_gen++;
+	chat_committed(gen, ok);
+	if (ok && was_open && sync_durable())
+		sync_request();
+	else
+		chat_synced(gen, ok);	/* earlier ones are durable already */
 	if (ok && store_take_added())
 		node_index_later(NODE_INDEX_DELAY_MS);
+}
+
+/* The sync thread finished: what waited for durability can go. */
+static void
+node_synced_cb(evutil_socket_t fd, short what, void *arg)
+{
+	char	*cause = NULL;
+	int	 rc;
+
+	if ((rc = sync_done(&cause)) == 0)
+		return;
+	if (rc < 0) {
+		fe_errorf("database: %s", cause);
+		log_warnx("%s: %s", __func__, cause);
+		free(cause);
+	}
+	chat_synced(node_gen - 1, rc > 0);
+	if (node_commit_wanted)
+		node_schedule_commit();
+}
+
+/* The generation of the transaction open now (or the next one). */
+uint64_t
+node_commit_gen(void)
+{
+	return (node_gen);
 }
 
 /* New connection on a listening socket. */
@@ -394,6 +442,12 @@ node_init(char **cause)
 	event_base_priority_init(node_base, 3);
 	node_commit_ev = event_new(node_base, -1, 0, node_commit_cb, NULL);
 	event_priority_set(node_commit_ev, 2);
+	if (sync_fd() != -1) {
+		node_sync_ev = event_new(node_base, sync_fd(),
+		    EV_READ|EV_PERSIST, node_synced_cb, NULL);
+		event_priority_set(node_sync_ev, 1);
+		event_add(node_sync_ev, NULL);
+	}
 	node_soon_ev = evtimer_new(node_base, node_soon_cb, NULL);
 	node_index_ev = evtimer_new(node_base, node_index_cb, NULL);
 	if (store_take_added())
@@ -455,12 +509,14 @@ node_shutdown(void)
 		event_base_dispatch(node_base);
 	}
 	session_free_all();
-	if (store_commit(&cause) != 0) {
+	if (store_commit(&cause) != 0 || sync_now(&cause) != 0) {
 		log_warnx("%s: %s", __func__, cause);
 		free(cause);
-		chat_committed(0);
-	} else
-		chat_committed(1);
+		chat_committed(node_gen, 0);
+	} else {
+		chat_committed(node_gen, 1);
+		chat_synced(node_gen, 1);
+	}
 	while ((t = TAILQ_FIRST(&node_targets)) != NULL) {
 		TAILQ_REMOVE(&node_targets, t, entry);
 		event_free(t->ev);
@@ -476,6 +532,9 @@ node_shutdown(void)
 			event_free(node_signals[i]);
 	}
 	event_free(node_commit_ev);
+	if (node_sync_ev != NULL)
+		event_free(node_sync_ev);
+	node_sync_ev = NULL;
 	event_free(node_soon_ev);
 	event_free(node_index_ev);
 	node_commit_ev = node_soon_ev = node_index_ev = NULL;

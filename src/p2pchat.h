@@ -552,6 +552,19 @@ void		 session_bad_signature(struct session *, const char *);
 void		 session_ref(struct session *);
 void		 session_unref(struct session *);
 
+/* sync.c */
+int		 sync_start(const char *, int, char **);
+void		 sync_stop(void);
+int		 sync_durable(void);
+int		 sync_fd(void);
+int		 sync_busy(void);
+void		 sync_request(void);
+int		 sync_done(char **);
+int		 sync_now(char **);
+void		 sync_wal_frames(int);
+int		 sync_checkpoints(void);
+void		 sync_stats(u_long *, u_long *);
+
 /* node.c */
 extern struct event_base *node_base;
 extern void	(*node_winch_hook)(void);
@@ -562,6 +575,7 @@ const char	*node_listen_address(void);
 void		 node_sockaddr_host(const struct sockaddr *, char *, size_t,
 		     u_short *);
 void		 node_schedule_commit(void);
+uint64_t	 node_commit_gen(void);
 void		 node_commit_soon(void);
 int		 node_init(char **);
 void		 node_quit(void);
@@ -600,7 +614,9 @@ void		 conv_free_all(void);
 /* chat.c */
 void		 chat_flush(struct peer *);
 void		 chat_session_open(struct session *);
-void		 chat_committed(int);
+void		 chat_committed(uint64_t, int);
+void		 chat_synced(uint64_t, int);
+int		 chat_waiting(void);
 int		 chat_record(struct session *, struct record *);
 int		 chat_check_text(const char *, size_t, char **);
 int		 chat_send(struct peer *, const char *, size_t, char **);

@@ -56,20 +56,50 @@ if command -v sqlite3 > /dev/null; then
 	# A schema 1 database is migrated forward, keeping its identity.
 	cp "$T/good.db.bak" "$T/good/p2pchat.db"
 	rm -f "$T/good/p2pchat.db-wal" "$T/good/p2pchat.db-shm"
+	# Its messages table is the old one (unique on conversation and id),
+	# holding a message that is in the full-text index.
 	sqlite3 "$T/good/p2pchat.db" "DROP TABLE room_log; DROP TABLE relay;
-	    DROP INDEX messages_conv_id; DROP TRIGGER messages_fts_delete;
-	    DROP TRIGGER messages_fts_update; DROP TABLE fts_state;
+	    DROP TRIGGER messages_fts_delete; DROP TRIGGER messages_fts_update;
+	    DROP TABLE messages; DROP TABLE fts_state;
+	    CREATE TABLE messages (id INTEGER PRIMARY KEY, conv INTEGER NOT NULL
+	    REFERENCES conversations (id) ON DELETE CASCADE, msgid BLOB NOT NULL
+	    CHECK (length(msgid) = 16), author BLOB NOT NULL CHECK
+	    (length(author) = 32), outgoing INTEGER NOT NULL, state INTEGER NOT
+	    NULL, ts INTEGER NOT NULL, stored INTEGER NOT NULL, body TEXT NOT
+	    NULL, UNIQUE (conv, msgid));
+	    CREATE INDEX messages_page ON messages (conv, ts, id);
+	    CREATE INDEX messages_outbox ON messages (conv, id) WHERE state < 2;
 	    CREATE TRIGGER messages_fts_insert AFTER INSERT ON messages BEGIN
 	    INSERT INTO messages_fts (rowid, body) VALUES (new.id, new.body); END;
+	    INSERT INTO peers (peer_id, nick, first_seen, last_seen)
+	    VALUES (zeroblob(32), 'old', 1, 1);
+	    INSERT INTO conversations (peer) VALUES (1);
+	    INSERT INTO messages VALUES (7, 1, zeroblob(16), zeroblob(32), 0, 3,
+	    1700000000000, 1700000000000, 'kept across the migration');
 	    ALTER TABLE addresses DROP COLUMN claimed; PRAGMA user_version = 1" \
 	    || fail "could not make a schema 1 file"
 	start_node good -l 127.0.0.1:0
 	[ "$good_id" = "$id1" ] || fail "identity lost in the migration"
+	# The message is there, and found by a search.
+	send good "/search migration"
+	wait_for good '"event":"done","command":"search"'
+	grep '"event":"history"' "$T/good.out" | grep -q "kept across" || \
+	    fail "the message is not found after the migration"
 	stop_node good
 	[ "$(sqlite3 "$T/good/p2pchat.db" "PRAGMA user_version")" = "$v" ] || \
 	    fail "not migrated to schema $v"
-	grep -q "migrating schema 1 to 2" "$T/good/p2pchat.log" || \
-	    fail "the log does not say it migrated"
+	for m in "1 to 2" "2 to 3"; do
+		grep -q "migrating schema $m" "$T/good/p2pchat.log" || \
+		    fail "the log does not say it migrated $m"
+	done
+	sqlite3 "$T/good/p2pchat.db" "SELECT sql FROM sqlite_master WHERE
+	    name = 'messages'" | grep -q "UNIQUE (conv, ts, msgid)" || \
+	    fail "messages not rebuilt with the schema 3 key"
+	[ "$(sqlite3 "$T/good/p2pchat.db" "SELECT id || body FROM messages
+	    WHERE msgid = zeroblob(16)")" = "7kept across the migration" ] || \
+	    fail "the message or its row id changed in the migration"
+	[ "$(sqlite3 "$T/good/p2pchat.db" "PRAGMA integrity_check")" = ok ] || \
+	    fail "integrity check failed after the migration"
 else
 	echo "sqlite3 CLI missing: newer-version case not run" >&2
 fi

@@ -49,8 +49,8 @@ test_store_messages(void)
 	for (i = 0; i < 1000; i++)
 		ASSERT_TRUE(add_msg(conv, i, i % 2, 1000 + i,
 		    i == 500 ? "a rare zebra word" : "common text") > 0);
-	/* A duplicate id is not stored twice. */
-	ASSERT_INT_EQ(add_msg(conv, 5, 1, 99999, "dup"), 0);
+	/* A message again (same id and sent_at) is not stored twice. */
+	ASSERT_INT_EQ(add_msg(conv, 5, 1, 1005, "dup"), 0);
 	ASSERT_INT_EQ(store_commit(&cause), 0);
 
 	/* The last page, then the page before it, by key. */
