@@ -77,10 +77,10 @@ CREATE TABLE messages (
 	UNIQUE (conv, ts, msgid)
 );
 CREATE INDEX messages_page ON messages (conv, ts, id);
--- The outbox: outgoing messages not yet delivered, in order, and by id
--- for the ACK (small: only messages in flight are in them).
+-- The outbox: outgoing messages not yet delivered, in order (small: only
+-- messages in flight are in it). An ACK finds its row through a map in
+-- memory of the outbox rows the node has stored or read.
 CREATE INDEX messages_outbox ON messages (conv, id) WHERE state < 2;
-CREATE INDEX messages_inflight ON messages (conv, msgid) WHERE state < 2;
 -- Unread counts: messages after the last read one (schema 2).
 CREATE INDEX messages_conv_id ON messages (conv, id);
 

@@ -124,8 +124,9 @@ chat_send_one(struct session *s, struct msg *m)
 }
 
 /*
- * Send a peer every outbox message its session has not had yet, then mark
- * the pending ones sent in one statement (committed soon: nothing waits).
+ * Send a peer every outbox message its session has not had yet. They are
+ * shown as sent now; the store marks them so a moment later
+ * (chat_mark_sent), in one statement, by when most are delivered already.
  */
 void
 chat_flush(struct peer *p)
@@ -135,7 +136,6 @@ chat_flush(struct peer *p)
 	char		*cause = NULL;
 	int64_t		 first;
 	u_int		 i, n = 0;
-	int		 rc;
 
 	if (s == NULL || s->state != SESSION_OPEN || p->conv == NULL)
 		return;
@@ -149,29 +149,44 @@ chat_flush(struct peer *p)
 		n++;
 	}
 	if (n != 0) {
-		rc = store_begin(&cause);
-		if (rc == 0)
-			rc = store_msg_sent(p->conv->id, first, s->outbox_sent,
-			    &cause) < 0;
-		if (!chat_store_failed(rc, cause)) {
-			for (i = 0; i < n; i++) {
-				if (ml.v[i].state != MSG_PENDING)
-					continue;
-				ml.v[i].state = MSG_SENT;
-				free(ml.v[i].text);
-				ml.v[i].text = NULL;
-				/*
-				 * Shown with the last commit's events (the
-				 * message is shown first); the row follows
-				 * in a later commit.
-				 */
-				chat_post_gen(POST_STATE, p, p->conv, &ml.v[i],
-				    node_commit_gen() - 1);
-			}
-		}
+		if (p->sent_upto == 0 || first < p->sent_after)
+			p->sent_after = first;
+		if (s->outbox_sent > p->sent_upto)
+			p->sent_upto = s->outbox_sent;
 		node_commit_soon();
 	}
+	for (i = 0; i < n; i++) {
+		if (ml.v[i].state != MSG_PENDING)
+			continue;
+		ml.v[i].state = MSG_SENT;
+		free(ml.v[i].text);
+		ml.v[i].text = NULL;
+		/* Shown with the last commit's events, after the message. */
+		chat_post_gen(POST_STATE, p, p->conv, &ml.v[i],
+		    node_commit_gen() - 1);
+	}
 	msg_list_free(&ml);
+}
+
+/* Mark what was sent as sent in the store (the commit-soon timer). */
+void
+chat_mark_sent(void)
+{
+	struct peer	*p;
+	char		*cause = NULL;
+	int		 rc;
+
+	TAILQ_FOREACH(p, &peer_list, list) {
+		if (p->sent_upto == 0 || p->conv == NULL)
+			continue;
+		rc = store_begin(&cause);
+		if (rc == 0)
+			rc = store_msg_sent(p->conv->id, p->sent_after,
+			    p->sent_upto, &cause) < 0;
+		if (chat_store_failed(rc, cause))
+			return;
+		p->sent_after = p->sent_upto = 0;
+	}
 }
 
 /* A session opened: send what waited in the outbox. */

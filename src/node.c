@@ -147,6 +147,7 @@ node_schedule_commit(void)
 static void
 node_soon_cb(evutil_socket_t fd, short what, void *arg)
 {
+	chat_mark_sent();
 	node_schedule_commit();
 }
 

@@ -313,6 +313,8 @@ struct peer {
 	int		 typing;
 	int		 flush_queued;	/* a POST_FLUSH waits in chat.c */
 	int64_t		 relayed;	/* messages.id handed to relays */
+	int64_t		 sent_after;	/* messages.id (after, upto] sent, */
+	int64_t		 sent_upto;	/* not yet marked so in the store */
 
 	/* Redialling. */
 	char		*dial_host;
@@ -614,6 +616,7 @@ void		 conv_free_all(void);
 /* chat.c */
 void		 chat_flush(struct peer *);
 void		 chat_session_open(struct session *);
+void		 chat_mark_sent(void);
 void		 chat_committed(uint64_t, int);
 void		 chat_synced(uint64_t, int);
 int		 chat_waiting(void);

@@ -57,7 +57,7 @@ static const char	*store_migrations[] = {
 	STORE_FTS_TRIGGERS,
 	/*
 	 * 2 to 3: messages unique on (conv, ts, msgid) instead of (conv,
-	 * msgid), an index of the messages in flight. SQLite cannot change a
+	 * msgid), so that new keys go at the end. SQLite cannot change a
 	 * table's constraint, so the table is built again, keeping row ids
 	 * (the full-text index refers to them).
 	 */
@@ -75,8 +75,6 @@ static const char	*store_migrations[] = {
 	"ALTER TABLE messages_new RENAME TO messages;"
 	"CREATE INDEX messages_page ON messages (conv, ts, id);"
 	"CREATE INDEX messages_outbox ON messages (conv, id) WHERE state < 2;"
-	"CREATE INDEX messages_inflight ON messages (conv, msgid) "
-	"WHERE state < 2;"
 	"CREATE INDEX messages_conv_id ON messages (conv, id);"
 	STORE_FTS_TRIGGERS,
 };
@@ -218,10 +216,11 @@ static const char *store_sql[S__COUNT] = {
 	    "SELECT id, state FROM messages WHERE conv = ?1 AND msgid = ?2 "
 	    "AND ts = ?3",
 	[S_MSG_INFLIGHT] =
-	    "SELECT id FROM messages INDEXED BY messages_inflight "
-	    "WHERE conv = ?1 AND msgid = ?2 AND state < 2 AND outgoing = 1",
+	    "SELECT id FROM messages INDEXED BY messages_outbox "
+	    "WHERE conv = ?1 AND state < 2 AND outgoing = 1 AND msgid = ?2",
 	[S_MSG_STATE] =
-	    "UPDATE messages SET state = ?2 WHERE id = ?1 AND state < ?2",
+	    "UPDATE messages SET state = ?2 WHERE id = ?1 AND state < ?2 "
+	    "AND outgoing = 1 AND conv = ?3 AND msgid = ?4",
 	[S_MSG_SENT] =
 	    "UPDATE messages SET state = 1 WHERE conv = ?1 AND id > ?2 "
 	    "AND id <= ?3 AND state = 0 AND outgoing = 1",
@@ -264,6 +263,81 @@ static sqlite3_stmt	*store_stmts[S__COUNT];
 static int		 store_in_tx;
 static int		 store_added;	/* messages added since asked */
 static char		*store_path;
+
+/*
+ * Outgoing messages not yet delivered, by id: row ids for the ACKs, so an
+ * ACK costs a lookup here and an UPDATE by row id. Filled when an outgoing
+ * message is stored or read from the outbox (every message is, before it
+ * is sent); an ACK for a message not here is looked up in the outbox.
+ */
+struct store_flight {
+	uint8_t			 id[MSGID_LEN];
+	int64_t			 conv;
+	int64_t			 rowid;
+	RB_ENTRY(store_flight)	 entry;
+};
+RB_HEAD(store_flights, store_flight);
+static int	store_flight_cmp(struct store_flight *, struct store_flight *);
+RB_PROTOTYPE_STATIC(store_flights, store_flight, entry, store_flight_cmp);
+RB_GENERATE_STATIC(store_flights, store_flight, entry, store_flight_cmp);
+static struct store_flights	store_flights = RB_INITIALIZER(&store_flights);
+
+static int
+store_flight_cmp(struct store_flight *a, struct store_flight *b)
+{
+	int	c;
+
+	if ((c = memcmp(a->id, b->id, MSGID_LEN)) != 0)
+		return (c);
+	return (a->conv < b->conv ? -1 : a->conv > b->conv);
+}
+
+/* Remember an outgoing message in flight. */
+static void
+store_flight_add(const struct msg *m)
+{
+	struct store_flight	*f, *old;
+
+	f = xcalloc(1, sizeof *f);
+	memcpy(f->id, m->id, MSGID_LEN);
+	f->conv = m->conv;
+	f->rowid = m->rowid;
+	if ((old = RB_INSERT(store_flights, &store_flights, f)) != NULL) {
+		old->rowid = m->rowid;
+		free(f);
+	}
+}
+
+/* Find (and with del, forget) an outgoing message in flight. */
+static int64_t
+store_flight_find(int64_t conv, const uint8_t *id, int del)
+{
+	struct store_flight	 key, *f;
+	int64_t			 rowid;
+
+	memcpy(key.id, id, MSGID_LEN);
+	key.conv = conv;
+	if ((f = RB_FIND(store_flights, &store_flights, &key)) == NULL)
+		return (0);
+	rowid = f->rowid;
+	if (del) {
+		RB_REMOVE(store_flights, &store_flights, f);
+		free(f);
+	}
+	return (rowid);
+}
+
+/* Forget every message in flight (closing). */
+static void
+store_flight_clear(void)
+{
+	struct store_flight	*f;
+
+	while ((f = RB_ROOT(&store_flights)) != NULL) {
+		RB_REMOVE(store_flights, &store_flights, f);
+		free(f);
+	}
+}
 
 /* Describe the last SQLite error. */
 static char *
@@ -421,6 +495,13 @@ store_open(const char *path, char **cause)
 	char	*err = NULL;
 	int	 version, i, flags = SQLITE_OPEN_READWRITE;
 
+	/*
+	 * This connection is used by the loop's thread alone (the checkpoint
+	 * thread has its own): no mutex on every call, and no global memory
+	 * statistics, which take a mutex on every allocation.
+	 */
+	sqlite3_config(SQLITE_CONFIG_MEMSTATUS, 0);
+	flags |= SQLITE_OPEN_NOMUTEX;
 	store_path = xstrdup(path);
 	if (access(path, F_OK) != 0)
 		flags |= SQLITE_OPEN_CREATE;
@@ -482,6 +563,7 @@ store_close(void)
 
 	if (store_db != NULL && store_in_tx)
 		store_commit(NULL);
+	store_flight_clear();
 	if (sync_now(&cause) != 0) {
 		log_warnx("%s: %s", __func__, cause);
 		free(cause);
@@ -794,6 +876,8 @@ store_msg_add(struct msg *m, int *dup, char **cause)
 		*dup = 0;
 		m->rowid = sqlite3_last_insert_rowid(store_db);
 		store_added = 1;
+		if (m->outgoing && m->state < MSG_DELIVERED)
+			store_flight_add(m);
 		return (0);
 	}
 	*dup = 1;
@@ -809,39 +893,63 @@ store_msg_add(struct msg *m, int *dup, char **cause)
 	return (0);
 }
 
+/* Move the outgoing message at row id forward; 1 if it changed. */
+static int
+store_msg_set_state(int64_t id, int64_t conv, const uint8_t *msgid,
+    int state, char **cause)
+{
+	sqlite3_stmt	*st = store_stmt(S_MSG_STATE);
+
+	sqlite3_bind_int64(st, 1, id);
+	sqlite3_bind_int(st, 2, state);
+	sqlite3_bind_int64(st, 3, conv);
+	sqlite3_bind_blob(st, 4, msgid, MSGID_LEN, SQLITE_STATIC);
+	if (store_exec(S_MSG_STATE, cause) != 0)
+		return (-1);
+	if (sqlite3_changes(store_db) == 0)
+		return (0);
+	if (state >= MSG_DELIVERED)
+		store_flight_find(conv, msgid, 1);
+	return (1);
+}
+
 /* Move an outgoing message forward to state; 1 if it changed. */
 int
 store_msg_state(int64_t conv, const uint8_t *msgid, int state, char **cause)
 {
-	sqlite3_stmt	*st = store_stmt(S_MSG_INFLIGHT);
+	sqlite3_stmt	*st;
 	int64_t		 id;
 	int		 rc;
 
 	/*
 	 * Found first, then changed by row id: an UPDATE that looks the row
 	 * up through an index it also changes takes two passes (measured
-	 * ten times slower).
+	 * seven times slower).
 	 */
-	sqlite3_bind_int64(st, 1, conv);
-	sqlite3_bind_blob(st, 2, msgid, MSGID_LEN, SQLITE_STATIC);
-	rc = sqlite3_step(st);
-	if (rc == SQLITE_DONE) {
-		sqlite3_reset(st);
-		return (0);
+	if ((id = store_flight_find(conv, msgid, 0)) != 0) {
+		if ((rc = store_msg_set_state(id, conv, msgid, state,
+		    cause)) != 0)
+			return (rc);
+		/* A row rolled back: the map was wrong, look it up. */
+		store_flight_find(conv, msgid, 1);
+		id = 0;
 	}
-	if (rc != SQLITE_ROW) {
-		*cause = store_error("finding a message");
+	if (id == 0) {
+		st = store_stmt(S_MSG_INFLIGHT);
+		sqlite3_bind_int64(st, 1, conv);
+		sqlite3_bind_blob(st, 2, msgid, MSGID_LEN, SQLITE_STATIC);
+		rc = sqlite3_step(st);
+		if (rc == SQLITE_ROW)
+			id = sqlite3_column_int64(st, 0);
 		sqlite3_reset(st);
-		return (-1);
+		if (rc != SQLITE_ROW && rc != SQLITE_DONE) {
+			*cause = store_error("finding a message");
+			return (-1);
+		}
+		if (id == 0)
+			return (0);
 	}
-	id = sqlite3_column_int64(st, 0);
-	sqlite3_reset(st);
-	st = store_stmt(S_MSG_STATE);
-	sqlite3_bind_int64(st, 1, id);
-	sqlite3_bind_int(st, 2, state);
-	if (store_exec(S_MSG_STATE, cause) != 0)
-		return (-1);
-	return (sqlite3_changes(store_db) > 0);
+	return (store_msg_set_state(id, conv, msgid, state, cause));
 }
 
 /* Mark pending messages with row ids in (after, upto] sent. */
@@ -911,10 +1019,15 @@ store_msg_outbox(int64_t conv, int64_t after, struct msg_list *ml,
     char **cause)
 {
 	sqlite3_stmt	*st = store_stmt(S_MSG_OUTBOX);
+	u_int		 i;
 
 	sqlite3_bind_int64(st, 1, conv);
 	sqlite3_bind_int64(st, 2, after);
-	return (store_msg_collect(st, ml, cause));
+	if (store_msg_collect(st, ml, cause) != 0)
+		return (-1);
+	for (i = 0; i < ml->n; i++)
+		store_flight_add(&ml->v[i]);
+	return (0);
 }
 
 /*
