@@ -70,4 +70,30 @@ n=$(grep '"event":"message"' "$T/bob.out" | grep -c '"text":"pending')
 [ "$n" -eq 50 ] || fail "bob got $n of 50 pending messages"
 stop_node alice
 stop_node bob
+
+# 4. With [store] sync = normal (no fsync) a SIGKILL loses nothing either.
+for n in carol dave; do
+	mkdir -m 700 "$T/$n"
+	printf '[node]\nlan_discovery = no\n[store]\nsync = normal\n' \
+	    > "$T/$n/p2pchat.ini"
+done
+start_node carol -l 127.0.0.1:0
+start_node dave -l 127.0.0.1:0 -c "127.0.0.1:$carol_port"
+wait_for carol "\"id\":\"$dave_id\".*\"state\":\"online\""
+d_port=$dave_port
+i=0
+while [ $i -lt 300 ]; do
+	echo "/msg dave normal $i"
+	i=$((i + 1))
+done > "$T/burst"
+cat "$T/burst" > "$T/carol.in"
+wait_for carol '"event":"delivered"' 60 300
+kill_node dave
+start_node dave -l "127.0.0.1:$d_port"
+send dave "/history carol 1000"
+wait_for dave '"event":"done","command":"history"'
+n=$(grep '"event":"history"' "$T/dave.out" | grep -c '"text":"normal')
+[ "$n" -eq 300 ] || fail "sync = normal: after SIGKILL dave has $n of 300"
+stop_node carol
+stop_node dave
 pass
