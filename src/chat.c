@@ -88,11 +88,7 @@ chat_store_failed(int rc, char *cause)
 {
 	if (rc == 0)
 		return (0);
-	if (cause == NULL)
-		cause = xstrdup("unknown error");
-	fe_errorf("database: %s", cause);
-	log_warnx("%s: %s", __func__, cause);
-	free(cause);
+	fe_store_error(__func__, cause);
 	return (1);
 }
 

@@ -185,6 +185,18 @@ cmd_quit(struct cmd_ctx *ctx, int argc, char **argv, char **cause)
 	return (0);
 }
 
+/*
+ * Report a database error (cause, which is freed; NULL if unknown) to the
+ * frontend and the log, saying where it happened.
+ */
+void
+fe_store_error(const char *where, char *cause)
+{
+	fe_errorf("database: %s", cause != NULL ? cause : "unknown error");
+	log_warnx("%s: %s", where, cause != NULL ? cause : "unknown error");
+	free(cause);
+}
+
 /* Report a formatted error to the frontend. */
 void
 fe_errorf(const char *fmt, ...)

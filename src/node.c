@@ -221,9 +221,7 @@ node_commit_cb(evutil_socket_t fd, short what, void *arg)
 	if (!(was_open = store_pending()) && !chat_waiting())
 		return;
 	if (store_commit(&cause) != 0) {
-		fe_errorf("database: %s", cause);
-		log_warnx("%s: %s", __func__, cause);
-		free(cause);
+		fe_store_error(__func__, cause);
 		ok = 0;
 	}
 	node_gen++;
@@ -245,11 +243,8 @@ node_synced_cb(evutil_socket_t fd, short what, void *arg)
 
 	if ((rc = sync_done(&cause)) == 0)
 		return;
-	if (rc < 0) {
-		fe_errorf("database: %s", cause);
-		log_warnx("%s: %s", __func__, cause);
-		free(cause);
-	}
+	if (rc < 0)
+		fe_store_error(__func__, cause);
 	chat_synced(node_gen - 1, rc > 0);
 	if (node_commit_wanted)
 		node_schedule_commit();

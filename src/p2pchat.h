@@ -396,6 +396,7 @@ struct frontend {
 };
 extern const struct frontend *fe;
 void		 fe_errorf(const char *, ...) printflike(1, 2);
+void		 fe_store_error(const char *, char *);
 
 /* store.c */
 int		 store_open(const char *, char **);
@@ -564,8 +565,6 @@ void		 sync_request(void);
 int		 sync_done(char **);
 int		 sync_now(char **);
 void		 sync_wal_frames(int);
-int		 sync_checkpoints(void);
-void		 sync_stats(u_long *, u_long *);
 
 /* node.c */
 extern struct event_base *node_base;

@@ -323,8 +323,7 @@ relay_deliver(struct session *s, struct rec_relay *r)
 	if (rc == 0)
 		rc = store_msg_add(&m, &dup, &cause);
 	if (rc != 0) {
-		fe_errorf("database: %s", cause);
-		free(cause);
+		fe_store_error(__func__, cause);
 		free(plain);
 		return (0);
 	}
@@ -410,10 +409,9 @@ relay_ack_recv(struct session *s, struct record *rec)
 		if (rc == 0)
 			rc = store_msg_state(p->conv->id, a->msg_id,
 			    MSG_DELIVERED, &cause);
-		if (rc < 0) {
-			fe_errorf("database: %s", cause);
-			free(cause);
-		} else if (rc == 1) {
+		if (rc < 0)
+			fe_store_error(__func__, cause);
+		else if (rc == 1) {
 			memset(&m, 0, sizeof m);
 			m.conv = p->conv->id;
 			memcpy(m.id, a->msg_id, MSGID_LEN);

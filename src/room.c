@@ -263,8 +263,7 @@ room_store(struct room *r, const struct rec_room *m, const char *text,
 		rc = store_room_log_add(m->room_id, m->msg_id, msg.ts, rec,
 		    reclen, &cause);
 	if (rc != 0) {
-		fe_errorf("database: %s", cause);
-		free(cause);
+		fe_store_error(__func__, cause);
 		return;
 	}
 	if (!dup) {

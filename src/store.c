@@ -296,16 +296,20 @@ store_flight_cmp(struct store_flight *a, struct store_flight *b)
 static void
 store_flight_add(const struct msg *m)
 {
-	struct store_flight	*f, *old;
+	struct store_flight	 key, *f;
 
+	/* Each flush reads back rows stored moments ago: mostly known. */
+	memcpy(key.id, m->id, MSGID_LEN);
+	key.conv = m->conv;
+	if ((f = RB_FIND(store_flights, &store_flights, &key)) != NULL) {
+		f->rowid = m->rowid;
+		return;
+	}
 	f = xcalloc(1, sizeof *f);
 	memcpy(f->id, m->id, MSGID_LEN);
 	f->conv = m->conv;
 	f->rowid = m->rowid;
-	if ((old = RB_INSERT(store_flights, &store_flights, f)) != NULL) {
-		old->rowid = m->rowid;
-		free(f);
-	}
+	RB_INSERT(store_flights, &store_flights, f);
 }
 
 /* Find (and with del, forget) an outgoing message in flight. */

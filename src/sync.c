@@ -42,7 +42,6 @@ static char		*sync_path;		/* the log's path */
 static sqlite3		*sync_ckpt_db;		/* the checkpointer's own */
 static int		 sync_ckpt_asked;
 static int		 sync_ckpt_busy;
-static u_long		 sync_ckpts, sync_ckpt_failed;
 
 /* The sync thread: fdatasync the log whenever asked, and say so. */
 static void *
@@ -73,7 +72,7 @@ sync_main(__unused void *arg)
 static void *
 sync_ckpt_main(__unused void *arg)
 {
-	int	rc, nlog, nckpt;
+	int	nlog, nckpt;
 
 	pthread_mutex_lock(&sync_mtx);
 	for (;;) {
@@ -84,13 +83,11 @@ sync_ckpt_main(__unused void *arg)
 		sync_ckpt_asked = 0;
 		sync_ckpt_busy = 1;
 		pthread_mutex_unlock(&sync_mtx);
-		rc = sqlite3_wal_checkpoint_v2(sync_ckpt_db, "main",
+		/* A busy or failed one is tried again as the log grows. */
+		sqlite3_wal_checkpoint_v2(sync_ckpt_db, "main",
 		    SQLITE_CHECKPOINT_PASSIVE, &nlog, &nckpt);
 		pthread_mutex_lock(&sync_mtx);
 		sync_ckpt_busy = 0;
-		sync_ckpts++;
-		if (rc != SQLITE_OK)
-			sync_ckpt_failed++;
 	}
 	pthread_mutex_unlock(&sync_mtx);
 	return (NULL);
@@ -304,22 +301,5 @@ sync_wal_frames(int frames)
 		sync_ckpt_asked = 1;
 		pthread_cond_signal(&sync_ckpt_cv);
 	}
-	pthread_mutex_unlock(&sync_mtx);
-}
-
-/* Are checkpoints done by the thread (not inside a COMMIT)? */
-int
-sync_checkpoints(void)
-{
-	return (sync_ckpt_on);
-}
-
-/* How many checkpoints ran and failed (for /stats). */
-void
-sync_stats(u_long *ran, u_long *failed)
-{
-	pthread_mutex_lock(&sync_mtx);
-	*ran = sync_ckpts;
-	*failed = sync_ckpt_failed;
 	pthread_mutex_unlock(&sync_mtx);
 }
