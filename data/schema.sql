@@ -1,7 +1,7 @@
 -- p2pchat database schema. This file is embedded into the binary and run on
 -- a new database; store.c migrates older databases forward and sets
 -- PRAGMA user_version to the version below.
--- schema-version: 3
+-- schema-version: 4
 
 -- This node's long-term keys (one row).
 CREATE TABLE identity (
@@ -45,7 +45,9 @@ CREATE TABLE addresses (
 );
 
 -- A conversation is with one peer or in one room.
--- last_read: messages.id of the last message the user has seen.
+-- last_read: messages.id of the last message the user has seen; unread:
+-- messages received since, kept with each commit that stores some
+-- (schema 4; counting them at start took an index on every message).
 CREATE TABLE conversations (
 	id		INTEGER PRIMARY KEY,
 	peer		INTEGER UNIQUE REFERENCES peers (id) ON DELETE CASCADE,
@@ -53,6 +55,7 @@ CREATE TABLE conversations (
 	room_secret	TEXT,
 	joined		INTEGER NOT NULL DEFAULT 1,
 	last_read	INTEGER NOT NULL DEFAULT 0,
+	unread		INTEGER NOT NULL DEFAULT 0,
 	CHECK ((peer IS NULL) != (room IS NULL))
 );
 
@@ -62,7 +65,9 @@ CREATE TABLE conversations (
 -- A message is the same message when its conversation, sent_at and id
 -- match: keying the uniqueness on ts first keeps new keys at the end of
 -- the index (ids are random), so a batch of inserts touches a few index
--- pages instead of one per message (schema 3).
+-- pages instead of one per message (schema 3). The same index serves
+-- history pages, in (ts, id) order: SQLite sorts only the rows of one
+-- millisecond by id (schema 4 dropped the index on (conv, ts, id)).
 CREATE TABLE messages (
 	id		INTEGER PRIMARY KEY,
 	conv		INTEGER NOT NULL REFERENCES conversations (id)
@@ -76,13 +81,10 @@ CREATE TABLE messages (
 	body		TEXT NOT NULL,
 	UNIQUE (conv, ts, msgid)
 );
-CREATE INDEX messages_page ON messages (conv, ts, id);
 -- The outbox: outgoing messages not yet delivered, in order (small: only
 -- messages in flight are in it). An ACK finds its row through a map in
 -- memory of the outbox rows the node has stored or read.
 CREATE INDEX messages_outbox ON messages (conv, id) WHERE state < 2;
--- Unread counts: messages after the last read one (schema 2).
-CREATE INDEX messages_conv_id ON messages (conv, id);
 
 -- Full-text index of message bodies. New rows are indexed in batches, in
 -- the background soon after they are stored and before every search

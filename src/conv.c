@@ -13,7 +13,7 @@ conv_add(int64_t id, int64_t last_read, u_int unread)
 	c = xcalloc(1, sizeof *c);
 	c->id = id;
 	c->last_read = last_read;
-	c->unread = unread;
+	c->unread = c->unread_stored = unread;
 	TAILQ_INSERT_TAIL(&convs, c, entry);
 	return (c);
 }
@@ -48,16 +48,38 @@ conv_mark_read(struct conv *c, int64_t rowid)
 {
 	char	*cause;
 
-	c->unread = 0;
-	if (rowid <= c->last_read)
+	if (rowid <= c->last_read && c->unread == 0)
 		return;
-	c->last_read = rowid;
+	c->unread = 0;
+	if (rowid > c->last_read)
+		c->last_read = rowid;
 	if (store_begin(&cause) != 0 ||
-	    store_conv_read(c->id, rowid, &cause) != 0) {
-		fe->error(cause);
-		free(cause);
+	    store_conv_read(c->id, c->last_read, &cause) != 0) {
+		fe_store_error(__func__, cause);
+		return;
 	}
+	c->unread_stored = 0;
 	node_schedule_commit();
+}
+
+/*
+ * Before a commit: store the unread counts that changed with the messages
+ * of the transaction (one row per conversation, not one per message).
+ */
+int
+conv_store_unread(char **cause)
+{
+	struct conv	*c;
+
+	TAILQ_FOREACH(c, &convs, entry) {
+		if (c->unread == c->unread_stored)
+			continue;
+		if (store_begin(cause) != 0 ||
+		    store_conv_unread(c->id, c->unread, cause) != 0)
+			return (-1);
+		c->unread_stored = c->unread;
+	}
+	return (0);
 }
 
 /* Free every conversation. */

@@ -218,6 +218,8 @@ node_commit_cb(evutil_socket_t fd, short what, void *arg)
 		return;
 	}
 	node_commit_wanted = 0;
+	if (conv_store_unread(&cause) != 0)
+		fe_store_error(__func__, cause);	/* the messages still go */
 	if (!(was_open = store_pending()) && !chat_waiting())
 		return;
 	if (store_commit(&cause) != 0) {

@@ -293,6 +293,7 @@ struct conv {
 	struct room	*room;		/* room conversation */
 	int64_t		 last_read;	/* messages.id */
 	u_int		 unread;
+	u_int		 unread_stored;	/* the count in the store */
 	TAILQ_ENTRY(conv) entry;
 };
 TAILQ_HEAD(convs, conv);
@@ -419,6 +420,7 @@ int		 store_peer_conflict(int64_t, char **);
 int		 store_conv_load(void (*)(const struct conv_row *, void *),
 		     void *, char **);
 int		 store_conv_read(int64_t, int64_t, char **);
+int		 store_conv_unread(int64_t, u_int, char **);
 int		 store_msg_add(struct msg *, int *, char **);
 int		 store_msg_state(int64_t, const uint8_t *, int, char **);
 int		 store_msg_sent(int64_t, int64_t, int64_t, char **);
@@ -610,6 +612,7 @@ struct conv	*conv_add(int64_t, int64_t, u_int);
 struct conv	*conv_find(int64_t);
 const char	*conv_name(struct conv *);
 void		 conv_mark_read(struct conv *, int64_t);
+int		 conv_store_unread(char **);
 void		 conv_free_all(void);
 
 /* chat.c */

@@ -57,7 +57,8 @@ if command -v sqlite3 > /dev/null; then
 	cp "$T/good.db.bak" "$T/good/p2pchat.db"
 	rm -f "$T/good/p2pchat.db-wal" "$T/good/p2pchat.db-shm"
 	# Its messages table is the old one (unique on conversation and id),
-	# holding a message that is in the full-text index.
+	# holding a message that is in the full-text index and an older one
+	# the user has read (so one is unread).
 	sqlite3 "$T/good/p2pchat.db" "DROP TABLE room_log; DROP TABLE relay;
 	    DROP TRIGGER messages_fts_delete; DROP TRIGGER messages_fts_update;
 	    DROP TABLE messages; DROP TABLE fts_state;
@@ -73,10 +74,13 @@ if command -v sqlite3 > /dev/null; then
 	    INSERT INTO messages_fts (rowid, body) VALUES (new.id, new.body); END;
 	    INSERT INTO peers (peer_id, nick, first_seen, last_seen)
 	    VALUES (zeroblob(32), 'old', 1, 1);
-	    INSERT INTO conversations (peer) VALUES (1);
+	    INSERT INTO conversations (peer, last_read) VALUES (1, 5);
+	    INSERT INTO messages VALUES (3, 1, randomblob(16), zeroblob(32), 0,
+	    3, 1600000000000, 1600000000000, 'read before');
 	    INSERT INTO messages VALUES (7, 1, zeroblob(16), zeroblob(32), 0, 3,
 	    1700000000000, 1700000000000, 'kept across the migration');
-	    ALTER TABLE addresses DROP COLUMN claimed; PRAGMA user_version = 1" \
+	    ALTER TABLE addresses DROP COLUMN claimed;
+	    ALTER TABLE conversations DROP COLUMN unread; PRAGMA user_version = 1" \
 	    || fail "could not make a schema 1 file"
 	start_node good -l 127.0.0.1:0
 	[ "$good_id" = "$id1" ] || fail "identity lost in the migration"
@@ -85,10 +89,17 @@ if command -v sqlite3 > /dev/null; then
 	wait_for good '"event":"done","command":"search"'
 	grep '"event":"history"' "$T/good.out" | grep -q "kept across" || \
 	    fail "the message is not found after the migration"
+	# Both are listed, oldest first, through the schema 4 page query.
+	: > "$T/good.out"
+	send good "/history old"
+	wait_for good '"event":"done","command":"history"'
+	[ "$(grep '"event":"history"' "$T/good.out" | sed 's/.*"text":"//;
+	    s/".*//' | tr '\n' '/')" = "read before/kept across the migration/" ] ||
+	    fail "history after the migration: $(cat "$T/good.out")"
 	stop_node good
 	[ "$(sqlite3 "$T/good/p2pchat.db" "PRAGMA user_version")" = "$v" ] || \
 	    fail "not migrated to schema $v"
-	for m in "1 to 2" "2 to 3"; do
+	for m in "1 to 2" "2 to 3" "3 to 4"; do
 		grep -q "migrating schema $m" "$T/good/p2pchat.log" || \
 		    fail "the log does not say it migrated $m"
 	done
@@ -98,6 +109,12 @@ if command -v sqlite3 > /dev/null; then
 	[ "$(sqlite3 "$T/good/p2pchat.db" "SELECT id || body FROM messages
 	    WHERE msgid = zeroblob(16)")" = "7kept across the migration" ] || \
 	    fail "the message or its row id changed in the migration"
+	# Schema 4 keeps the unread count (1) instead of two more indexes.
+	[ "$(sqlite3 "$T/good/p2pchat.db" "SELECT unread FROM conversations
+	    WHERE peer = 1")" = 1 ] || fail "unread count not 1 after migrating"
+	[ "$(sqlite3 "$T/good/p2pchat.db" "SELECT count(*) FROM sqlite_master
+	    WHERE name IN ('messages_page', 'messages_conv_id')")" = 0 ] ||
+	    fail "the indexes schema 4 drops are still there"
 	[ "$(sqlite3 "$T/good/p2pchat.db" "PRAGMA integrity_check")" = ok ] || \
 	    fail "integrity check failed after the migration"
 else
