@@ -281,78 +281,141 @@ static char		*store_path;
  * ACK costs a lookup here and an UPDATE by row id. Filled when an outgoing
  * message is stored or read from the outbox (every message is, before it
  * is sent); an ACK for a message not here is looked up in the outbox.
+ *
+ * An open-addressing hash table with linear probing, at most half full; a
+ * free slot has row id 0. The ids are this node's own random ids (a peer's
+ * ACK only looks up), so their first bytes are the hash. A tree was used
+ * first: with 100,000 messages in flight its lookups took 14% of the
+ * sender's time, mostly cache misses on the way down.
  */
 struct store_flight {
-	uint8_t			 id[MSGID_LEN];
-	int64_t			 conv;
-	int64_t			 rowid;
-	RB_ENTRY(store_flight)	 entry;
+	uint8_t		 id[MSGID_LEN];
+	int64_t		 conv;
+	int64_t		 rowid;		/* 0: free slot */
 };
-RB_HEAD(store_flights, store_flight);
-static int	store_flight_cmp(struct store_flight *, struct store_flight *);
-RB_PROTOTYPE_STATIC(store_flights, store_flight, entry, store_flight_cmp);
-RB_GENERATE_STATIC(store_flights, store_flight, entry, store_flight_cmp);
-static struct store_flights	store_flights = RB_INITIALIZER(&store_flights);
+#define STORE_FLIGHTS_MIN	1024
+static struct store_flight	*store_fl;
+static size_t			 store_fl_size;	/* a power of two */
+static size_t			 store_fl_n;
 
-static int
-store_flight_cmp(struct store_flight *a, struct store_flight *b)
+/* The first slot for a key. */
+static size_t
+store_flight_slot(int64_t conv, const uint8_t *id)
 {
-	int	c;
+	uint64_t	h;
 
-	if ((c = memcmp(a->id, b->id, MSGID_LEN)) != 0)
-		return (c);
-	return (a->conv < b->conv ? -1 : a->conv > b->conv);
+	memcpy(&h, id, sizeof h);
+	h ^= (uint64_t)conv * 0x9e3779b97f4a7c15ULL;
+	return (h & (store_fl_size - 1));
+}
+
+/* The slot holding a key, or the free slot where it would go. */
+static struct store_flight *
+store_flight_lookup(int64_t conv, const uint8_t *id)
+{
+	struct store_flight	*f;
+	size_t			 i;
+
+	i = store_flight_slot(conv, id);
+	for (;;) {
+		f = &store_fl[i];
+		if (f->rowid == 0 || (f->conv == conv &&
+		    memcmp(f->id, id, MSGID_LEN) == 0))
+			return (f);
+		i = (i + 1) & (store_fl_size - 1);
+	}
+}
+
+/* Rebuild the table with size slots. */
+static void
+store_flight_resize(size_t size)
+{
+	struct store_flight	*old = store_fl, *f;
+	size_t			 oldsize = store_fl_size, i;
+
+	store_fl = xcalloc(size, sizeof *store_fl);
+	store_fl_size = size;
+	for (i = 0; i < oldsize; i++) {
+		if (old[i].rowid == 0)
+			continue;
+		f = store_flight_lookup(old[i].conv, old[i].id);
+		*f = old[i];
+	}
+	free(old);
 }
 
 /* Remember an outgoing message in flight. */
 static void
 store_flight_add(const struct msg *m)
 {
-	struct store_flight	 key, *f;
+	struct store_flight	*f;
 
+	if (store_fl_size == 0)
+		store_flight_resize(STORE_FLIGHTS_MIN);
+	else if ((store_fl_n + 1) * 2 > store_fl_size)
+		store_flight_resize(store_fl_size * 2);
 	/* Each flush reads back rows stored moments ago: mostly known. */
-	memcpy(key.id, m->id, MSGID_LEN);
-	key.conv = m->conv;
-	if ((f = RB_FIND(store_flights, &store_flights, &key)) != NULL) {
-		f->rowid = m->rowid;
-		return;
+	f = store_flight_lookup(m->conv, m->id);
+	if (f->rowid == 0) {
+		memcpy(f->id, m->id, MSGID_LEN);
+		f->conv = m->conv;
+		store_fl_n++;
 	}
-	f = xcalloc(1, sizeof *f);
-	memcpy(f->id, m->id, MSGID_LEN);
-	f->conv = m->conv;
 	f->rowid = m->rowid;
-	RB_INSERT(store_flights, &store_flights, f);
+}
+
+/* Take slot f out, moving later ones of its run back into the gap. */
+static void
+store_flight_remove(struct store_flight *f)
+{
+	size_t	gap = f - store_fl, i = gap, home, mask = store_fl_size - 1;
+
+	for (;;) {
+		i = (i + 1) & mask;
+		if (store_fl[i].rowid == 0)
+			break;
+		home = store_flight_slot(store_fl[i].conv, store_fl[i].id);
+		/* Move it unless its home is cyclically in (gap, i]. */
+		if (((i - home) & mask) >= ((i - gap) & mask)) {
+			store_fl[gap] = store_fl[i];
+			gap = i;
+		}
+	}
+	memset(&store_fl[gap], 0, sizeof store_fl[gap]);
+	if (--store_fl_n * 8 < store_fl_size &&
+	    store_fl_size > STORE_FLIGHTS_MIN)
+		store_flight_resize(store_fl_size / 2);
 }
 
 /* Find (and with del, forget) an outgoing message in flight. */
 static int64_t
 store_flight_find(int64_t conv, const uint8_t *id, int del)
 {
-	struct store_flight	 key, *f;
+	struct store_flight	*f;
 	int64_t			 rowid;
 
-	memcpy(key.id, id, MSGID_LEN);
-	key.conv = conv;
-	if ((f = RB_FIND(store_flights, &store_flights, &key)) == NULL)
+	if (store_fl_n == 0)
 		return (0);
-	rowid = f->rowid;
-	if (del) {
-		RB_REMOVE(store_flights, &store_flights, f);
-		free(f);
-	}
+	f = store_flight_lookup(conv, id);
+	if ((rowid = f->rowid) != 0 && del)
+		store_flight_remove(f);
 	return (rowid);
+}
+
+/* How many messages in flight the table holds (for tests). */
+size_t
+store_flights_held(void)
+{
+	return (store_fl_n);
 }
 
 /* Forget every message in flight (closing). */
 static void
 store_flight_clear(void)
 {
-	struct store_flight	*f;
-
-	while ((f = RB_ROOT(&store_flights)) != NULL) {
-		RB_REMOVE(store_flights, &store_flights, f);
-		free(f);
-	}
+	free(store_fl);
+	store_fl = NULL;
+	store_fl_size = store_fl_n = 0;
 }
 
 /* Describe the last SQLite error. */

@@ -32,6 +32,51 @@ add_msg(int64_t conv, int i, int outgoing, int64_t ts, const char *text)
 	return (dup ? 0 : m.rowid);
 }
 
+/* Store n outgoing messages with random ids, then deliver all. */
+static void
+test_store_flights(int64_t conv)
+{
+	struct msg_list	 ml;
+	struct msg	 m;
+	char		*cause = NULL;
+	u_int		 i, j, n = 20000, held;
+	int		 dup;
+
+	ASSERT_INT_EQ(store_begin(&cause), 0);
+	for (i = 0; i < n; i++) {
+		memset(&m, 0, sizeof m);
+		m.conv = conv;
+		random_id(m.id, MSGID_LEN);
+		m.outgoing = 1;
+		m.state = MSG_PENDING;
+		m.ts = m.stored = 5000 + i;
+		m.text = (char *)"in flight";
+		m.len = 9;
+		ASSERT_INT_EQ(store_msg_add(&m, &dup, &cause), 0);
+	}
+	ASSERT_INT_EQ(store_commit(&cause), 0);
+	held = store_flights_held();
+	ASSERT_INT_EQ(held, 499 + n);
+	/* The outbox and these are all in flight: deliver them, shuffled. */
+	ASSERT_INT_EQ(store_msg_outbox(conv, 0, &ml, &cause), 0);
+	ASSERT_INT_EQ(ml.n, held);
+	ASSERT_INT_EQ(store_flights_held(), held);
+	for (i = ml.n - 1; i > 0; i--) {
+		j = randombytes_uniform(i + 1);
+		m = ml.v[i];
+		ml.v[i] = ml.v[j];
+		ml.v[j] = m;
+	}
+	ASSERT_INT_EQ(store_begin(&cause), 0);
+	for (i = 0; i < ml.n; i++) {
+		ASSERT_INT_EQ(store_msg_state(conv, ml.v[i].id, MSG_DELIVERED,
+		    &cause), 1);
+		ASSERT_INT_EQ(store_flights_held(), held - i - 1);
+	}
+	ASSERT_INT_EQ(store_commit(&cause), 0);
+	msg_list_free(&ml);
+}
+
 static void
 test_store_messages(void)
 {
@@ -86,6 +131,15 @@ test_store_messages(void)
 	ASSERT_INT_EQ(store_msg_outbox(conv, 0, &ml, &cause), 0);
 	ASSERT_INT_EQ(ml.n, 499);
 	msg_list_free(&ml);
+
+	/*
+	 * The table of messages in flight, through growing, shrinking and
+	 * removals in random order: every ACK finds its row there (none is
+	 * left over, none lost), and a message delivered is gone from it.
+	 */
+	ASSERT_INT_EQ(store_flights_held(), 499);
+	test_store_flights(conv);
+	ASSERT_INT_EQ(store_flights_held(), 0);
 
 	/* Full-text search, with FTS5 syntax taken literally. */
 	ASSERT_INT_EQ(store_msg_search("zebra", 10, &ml, &cause), 0);
