@@ -4,7 +4,9 @@
  *
  * A message the user sends is stored as pending (in the turn's transaction)
  * before any byte goes out; after the commit it is written to the peer's
- * session (state sent) and becomes delivered when the ACK arrives. A CHAT
+ * session (state sent) and becomes delivered when the ACK arrives. Once a
+ * session has had the whole outbox, new messages are sent from a copy kept
+ * in memory (peer->fresh) instead of being read back. A CHAT
  * received is stored (deduplicated on its id and sent_at) and ACKed only
  * once the commit is durable; the frontend hears of messages then too.
  *
@@ -119,12 +121,33 @@ chat_send_one(struct session *s, struct msg *m)
 	return (rc);
 }
 
+/* Keep a copy of a message just stored, to send after the commit. */
+static void
+chat_fresh_add(struct peer *p, const struct msg *m)
+{
+	struct msg_list	*ml = &p->fresh;
+	struct msg	*c;
+
+	if (ml->n == 0 || (ml->n >= 8 && (ml->n & (ml->n - 1)) == 0))
+		ml->v = xreallocarray(ml->v, ml->n < 8 ? 8 : ml->n * 2,
+		    sizeof *ml->v);
+	c = &ml->v[ml->n++];
+	*c = *m;
+	c->text = xmalloc(m->len + 1);
+	memcpy(c->text, m->text, m->len);
+	c->text[m->len] = '\0';
+}
+
 /*
  * Send a peer every outbox message its session has not had yet. They are
  * shown as sent now; the store marks them so a moment later
  * (chat_mark_sent), in one statement, by when most are delivered already.
+ * If the session had all of the outbox before, what is new since is the
+ * messages stored in the transaction just committed: those are sent from
+ * memory. Otherwise (a new session, or one that could not take it all)
+ * the outbox is read from the store.
  */
-void
+static void
 chat_flush(struct peer *p)
 {
 	struct session	*s = p->session;
@@ -133,17 +156,26 @@ chat_flush(struct peer *p)
 	int64_t		 first;
 	u_int		 i, n = 0;
 
-	if (s == NULL || s->state != SESSION_OPEN || p->conv == NULL)
+	if (s == NULL || s->state != SESSION_OPEN || p->conv == NULL) {
+		msg_list_free(&p->fresh);
 		return;
+	}
 	first = s->outbox_sent;
-	if (chat_store_failed(store_msg_outbox(p->conv->id, s->outbox_sent,
-	    &ml, &cause), cause))
-		return;
+	if (s->outbox_drained && p->fresh.n != 0) {
+		ml = p->fresh;
+		memset(&p->fresh, 0, sizeof p->fresh);
+	} else {
+		msg_list_free(&p->fresh);
+		if (chat_store_failed(store_msg_outbox(p->conv->id,
+		    s->outbox_sent, &ml, &cause), cause))
+			return;
+	}
 	for (i = 0; i < ml.n && s->state == SESSION_OPEN; i++) {
 		if (chat_send_one(s, &ml.v[i]) != 0)
 			break;
 		n++;
 	}
+	s->outbox_drained = (n == ml.n);
 	if (n != 0) {
 		if (p->sent_upto == 0 || first < p->sent_after)
 			p->sent_after = first;
@@ -185,11 +217,25 @@ chat_mark_sent(void)
 	}
 }
 
-/* A session opened: send what waited in the outbox. */
+/* Send a peer's outbox after the commit of this turn's transaction. */
+static void
+chat_flush_later(struct peer *p)
+{
+	if (!p->flush_queued) {
+		p->flush_queued = 1;
+		chat_post(POST_FLUSH, p, p->conv, NULL);
+	}
+}
+
+/*
+ * A session opened: send what waited in the outbox, after the commit (the
+ * open transaction may hold messages stored this turn, which must not go
+ * out before they are in the database file).
+ */
 void
 chat_session_open(struct session *s)
 {
-	chat_flush(s->peer);
+	chat_flush_later(s->peer);
 }
 
 /* Do one piece of queued work (if ok) and free it. */
@@ -198,8 +244,11 @@ chat_run(struct chat_post *cp, int ok)
 {
 	struct session	*s;
 
-	if (cp->type == POST_FLUSH)
+	if (cp->type == POST_FLUSH) {
 		cp->peer->flush_queued = 0;
+		if (!ok)	/* rolled back: not stored, not to be sent */
+			msg_list_free(&cp->peer->fresh);
+	}
 	s = cp->peer != NULL ? cp->peer->session : NULL;
 	if (ok) {
 		switch (cp->type) {
@@ -216,8 +265,10 @@ chat_run(struct chat_post *cp, int ok)
 		case POST_FLUSH:
 			if (peer_online(cp->peer))
 				chat_flush(cp->peer);
-			else
+			else {
+				msg_list_free(&cp->peer->fresh);
 				relay_offline_send(cp->peer);
+			}
 			break;
 		case POST_RELAY_ACK:
 			relay_ack_after_commit(cp->session, cp->m.author,
@@ -409,6 +460,8 @@ chat_send(struct peer *p, const char *text, size_t len, char **cause)
 		return (-1);
 	if (store_begin(cause) != 0)
 		return (-1);
+	/* Queued first: what was stored goes even if a later part fails. */
+	chat_flush_later(p);
 	while (len > 0) {
 		cut = utf8_cut(text, len, TEXT_MAX);
 		memset(&m, 0, sizeof m);
@@ -422,13 +475,10 @@ chat_send(struct peer *p, const char *text, size_t len, char **cause)
 		m.len = cut;
 		if (store_msg_add(&m, &dup, cause) != 0)
 			return (-1);
+		chat_fresh_add(p, &m);
 		chat_post(POST_MSG, p, p->conv, &m);
 		text += cut;
 		len -= cut;
-	}
-	if (!p->flush_queued) {
-		p->flush_queued = 1;
-		chat_post(POST_FLUSH, p, p->conv, NULL);
 	}
 	return (0);
 }

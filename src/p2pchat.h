@@ -316,6 +316,7 @@ struct peer {
 	int64_t		 relayed;	/* messages.id handed to relays */
 	int64_t		 sent_after;	/* messages.id (after, upto] sent, */
 	int64_t		 sent_upto;	/* not yet marked so in the store */
+	struct msg_list	 fresh;		/* stored this turn, to send */
 
 	/* Redialling. */
 	char		*dial_host;
@@ -358,6 +359,7 @@ struct session {
 	int64_t			 last_rx;	/* Unix ms */
 	uint64_t		 ping_token;
 	int64_t			 outbox_sent;	/* messages.id sent so far */
+	int			 outbox_drained; /* all of the outbox sent */
 	int			 bye_reason;	/* reason we closed, or -1 */
 	u_int			 pex_asked;
 	u_int			 bad_sigs;
@@ -617,7 +619,6 @@ int		 conv_store_unread(char **);
 void		 conv_free_all(void);
 
 /* chat.c */
-void		 chat_flush(struct peer *);
 void		 chat_session_open(struct session *);
 void		 chat_mark_sent(void);
 void		 chat_committed(uint64_t, int);

@@ -111,6 +111,7 @@ peer_free_all(void)
 		free(p->nick);
 		free(p->addr);
 		free(p->dial_host);
+		msg_list_free(&p->fresh);
 		free(p);
 	}
 	conv_free_all();
