@@ -12,11 +12,18 @@ static struct bufferevent	*headless_in;
 static struct cmd_ctx		 headless_ctx;
 static struct event		*headless_flush_ev;
 
+/* Write out the events so far. */
+static void
+headless_flush(void)
+{
+	fflush(stdout);
+}
+
 /* End of a loop turn: write out the events of the turn at once. */
 static void
 headless_flush_cb(evutil_socket_t fd, short what, void *arg)
 {
-	fflush(stdout);
+	headless_flush();
 }
 
 /* Print a finished JSON object as one line (flushed at the turn's end). */
@@ -227,6 +234,7 @@ const struct frontend headless_frontend = {
 	.list_peer = headless_list_peer,
 	.list_msg = headless_list_msg,
 	.done = headless_done,
+	.flush = headless_flush,
 };
 
 /* Lines arrived on standard input: run each as a command. */

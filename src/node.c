@@ -244,6 +244,28 @@ node_index_cb(evutil_socket_t fd, short what, void *arg)
 }
 
 /*
+ * Make transaction gen durable on this thread (the disk is quiet). What the
+ * commit let go (messages to send) is written out first, so the peer has
+ * it while we wait; what waited for the sync is written out after.
+ */
+static void
+node_sync_inline(uint64_t gen)
+{
+	char	*cause;
+	int	 ok = 1;
+
+	session_write_all();
+	if (sync_inline(&cause) != 0) {
+		fe_store_error(__func__, cause);
+		ok = 0;
+	}
+	chat_synced(gen, ok);
+	session_write_all();
+	if (fe->flush != NULL)
+		fe->flush();
+}
+
+/*
  * End of a loop turn: commit the turn's transaction (generation
  * node_gen), send what waited for the commit, and start the sync that makes
  * it durable; what waits for that runs in node_synced_cb. While a sync runs
@@ -272,7 +294,9 @@ node_commit_cb(evutil_socket_t fd, short what, void *arg)
 	}
 	node_gen++;
 	chat_committed(gen, ok);
-	if (ok && was_open && sync_durable())
+	if (ok && was_open && sync_durable() && sync_quiet())
+		node_sync_inline(gen);
+	else if (ok && was_open && sync_durable())
 		sync_request();
 	else
 		chat_synced(gen, ok);	/* earlier ones are durable already */
@@ -292,6 +316,8 @@ node_synced_cb(evutil_socket_t fd, short what, void *arg)
 	if (rc < 0)
 		fe_store_error(__func__, cause);
 	chat_synced(node_gen - 1, rc > 0);
+	if (fe->flush != NULL)
+		fe->flush();
 	if (node_commit_wanted)
 		node_schedule_commit();
 }

@@ -396,6 +396,7 @@ struct frontend {
 	void		(*done)(const char *);
 	void		(*help_keys)(void);
 	void		(*open_conv)(struct conv *);
+	void		(*flush)(void);		/* write out events now */
 };
 extern const struct frontend *fe;
 void		 fe_errorf(const char *, ...) printflike(1, 2);
@@ -551,6 +552,7 @@ void		 wire_build_bye(struct buf *, uint8_t, const char *);
 /* session.c */
 int		 session_send(struct session *, const u_char *, size_t);
 int		 session_send_buf(struct session *, struct buf *);
+void		 session_write_all(void);
 void		 session_close(struct session *, int, const char *);
 void		 session_free_all(void);
 void		 session_accept(evutil_socket_t, struct sockaddr *, int);
@@ -567,6 +569,8 @@ int		 sync_durable(void);
 int		 sync_fd(void);
 int		 sync_busy(void);
 void		 sync_request(void);
+int		 sync_quiet(void);
+int		 sync_inline(char **);
 int		 sync_done(char **);
 int		 sync_now(char **);
 void		 sync_wal_frames(int);

@@ -170,6 +170,27 @@ session_send(struct session *s, const u_char *rec, size_t len)
 	return (0);
 }
 
+/*
+ * Write what open sessions have queued now, rather than on the loop's next
+ * turn (before the loop blocks in an fdatasync). Whatever the socket does
+ * not take stays queued for the bufferevent; closing sessions are left to
+ * it, since their reaping waits for its write callback.
+ */
+void
+session_write_all(void)
+{
+	struct session	*s;
+	struct evbuffer	*out;
+
+	TAILQ_FOREACH(s, &sessions, entry) {
+		if (s->state != SESSION_OPEN)
+			continue;
+		out = bufferevent_get_output(s->bev);
+		if (evbuffer_get_length(out) != 0)
+			evbuffer_write(out, bufferevent_getfd(s->bev));
+	}
+}
+
 /* Send a record held in a buf. */
 int
 session_send_buf(struct session *s, struct buf *b)
