@@ -10,20 +10,28 @@ wait_for alice "\"id\":\"$bob_id\".*\"state\":\"online\""
 a_port=$alice_port
 b_port=$bob_port
 
+# burst_kill FROM TO N WORD PORT: FROM sends N messages "WORD i" to TO;
+# once all are ACKed TO is killed with SIGKILL and started again on PORT;
+# all N must be in its history.
+burst_kill() {
+	i=0
+	while [ $i -lt "$3" ]; do
+		echo "/msg $2 $4 $i"
+		i=$((i + 1))
+	done > "$T/burst"
+	cat "$T/burst" > "$T/$1.in"
+	wait_for "$1" '"event":"delivered"' 60 "$3"
+	kill_node "$2"
+	start_node "$2" -l "127.0.0.1:$5"
+	send "$2" "/history $1 1000"
+	wait_for "$2" '"event":"done","command":"history"'
+	n=$(grep '"event":"history"' "$T/$2.out" | grep -c "\"text\":\"$4 ")
+	[ "$n" -eq "$3" ] ||
+	    fail "after SIGKILL $2 has $n of $3 acknowledged ($4)"
+}
+
 # 1. Bob is killed right after ACKing 500 messages: all 500 survive.
-i=0
-while [ $i -lt 500 ]; do
-	echo "/msg bob ack-test $i"
-	i=$((i + 1))
-done > "$T/burst"
-cat "$T/burst" > "$T/alice.in"
-wait_for alice '"event":"delivered"' 60 500
-kill_node bob
-start_node bob -l "127.0.0.1:$b_port"
-send bob "/history alice 1000"
-wait_for bob '"event":"done","command":"history"'
-n=$(grep '"event":"history"' "$T/bob.out" | grep -c '"text":"ack-test')
-[ "$n" -eq 500 ] || fail "after SIGKILL bob has $n of 500 acknowledged"
+burst_kill alice bob 500 ack-test "$b_port"
 
 # 2. Alice is killed while messages to an offline bob are pending.
 stop_node bob
@@ -80,20 +88,7 @@ done
 start_node carol -l 127.0.0.1:0
 start_node dave -l 127.0.0.1:0 -c "127.0.0.1:$carol_port"
 wait_for carol "\"id\":\"$dave_id\".*\"state\":\"online\""
-d_port=$dave_port
-i=0
-while [ $i -lt 300 ]; do
-	echo "/msg dave normal $i"
-	i=$((i + 1))
-done > "$T/burst"
-cat "$T/burst" > "$T/carol.in"
-wait_for carol '"event":"delivered"' 60 300
-kill_node dave
-start_node dave -l "127.0.0.1:$d_port"
-send dave "/history carol 1000"
-wait_for dave '"event":"done","command":"history"'
-n=$(grep '"event":"history"' "$T/dave.out" | grep -c '"text":"normal')
-[ "$n" -eq 300 ] || fail "sync = normal: after SIGKILL dave has $n of 300"
+burst_kill carol dave 300 normal "$dave_port"
 stop_node carol
 stop_node dave
 pass
