@@ -329,13 +329,6 @@ chat_post_message(struct conv *c, const struct msg *m)
 	chat_post(POST_MSG, NULL, c, m);
 }
 
-/* Show a state change after the commit. */
-void
-chat_post_state(struct conv *c, const struct msg *m)
-{
-	chat_post(POST_STATE, NULL, c, m);
-}
-
 /* Send an end-to-end relay ACK on a session after the commit. */
 void
 chat_post_relay_ack(struct session *s, const uint8_t *author,
@@ -386,30 +379,30 @@ chat_recv(struct session *s, struct rec_chat *rc)
 	return (0);
 }
 
-/* An ACK arrived: the message is delivered. */
-static int
-chat_ack(struct session *s, const uint8_t *id)
+/*
+ * Our message id to peer p was acknowledged (directly, or end to end
+ * through a relay): mark it delivered and say so after the commit.
+ */
+void
+chat_delivered(struct peer *p, const uint8_t *id)
 {
-	struct peer	*p = s->peer;
 	struct msg	 m;
 	char		*cause = NULL;
 	int		 rc;
 
-	if (chat_store_failed(store_begin(&cause), cause))
-		return (0);
+	if (p->conv == NULL ||
+	    chat_store_failed(store_begin(&cause), cause))
+		return;
 	rc = store_msg_state(p->conv->id, id, MSG_DELIVERED, &cause);
-	if (chat_store_failed(rc < 0 ? -1 : 0, cause))
-		return (0);
-	if (rc == 1) {
-		memset(&m, 0, sizeof m);
-		m.conv = p->conv->id;
-		memcpy(m.id, id, MSGID_LEN);
-		memcpy(m.author, identity->ed_pk, PEER_ID_LEN);
-		m.outgoing = 1;
-		m.state = MSG_DELIVERED;
-		chat_post(POST_STATE, p, p->conv, &m);
-	}
-	return (0);
+	if (chat_store_failed(rc < 0 ? -1 : 0, cause) || rc == 0)
+		return;
+	memset(&m, 0, sizeof m);
+	m.conv = p->conv->id;
+	memcpy(m.id, id, MSGID_LEN);
+	memcpy(m.author, identity->ed_pk, PEER_ID_LEN);
+	m.outgoing = 1;
+	m.state = MSG_DELIVERED;
+	chat_post(POST_STATE, p, p->conv, &m);
 }
 
 /* Handle CHAT, ACK and TYPING records. */
@@ -420,7 +413,8 @@ chat_record(struct session *s, struct record *r)
 	case REC_CHAT:
 		return (chat_recv(s, &r->u.chat));
 	case REC_ACK:
-		return (chat_ack(s, r->u.ack));
+		chat_delivered(s->peer, r->u.ack);
+		return (0);
 	case REC_TYPING:
 		s->peer->typing = r->u.typing;
 		fe->typing(s->peer);

@@ -337,6 +337,27 @@ relay_deliver(struct session *s, struct rec_relay *r)
 	return (0);
 }
 
+/*
+ * Hold a RELAY (kind RELAY_KIND_MSG) or RELAY_ACK for peer for_id, until
+ * it connects or the record expires (at most RELAY_TTL_MS from now): -1
+ * with *cause on a storage error, else 1 if it was stored, 0 if not.
+ */
+static int
+relay_hold(int kind, const uint8_t *for_id, const uint8_t *from_id,
+    const uint8_t *msg_id, uint64_t rec_expires, struct record *rec,
+    char **cause)
+{
+	int64_t	expires;
+
+	expires = now_ms() + RELAY_TTL_MS;
+	if (rec_expires < (uint64_t)expires)
+		expires = (int64_t)rec_expires;
+	if (store_begin(cause) != 0)
+		return (-1);
+	return (store_relay_put(for_id, from_id, msg_id, kind, expires,
+	    rec->raw, rec->rawlen, RELAY_PER_AUTHOR, RELAY_TOTAL, cause));
+}
+
 /* A RELAY arrived: for us, deliver; from its author, hold or pass on. */
 static int
 relay_recv(struct session *s, struct record *rec)
@@ -345,7 +366,6 @@ relay_recv(struct session *s, struct record *rec)
 	struct peer		*to;
 	struct buf		 b;
 	char			*cause = NULL;
-	int64_t			 expires;
 	int			 ok, rc;
 
 	buf_init(&b);
@@ -365,14 +385,8 @@ relay_recv(struct session *s, struct record *rec)
 		session_send(to->session, rec->raw, rec->rawlen);
 		return (0);
 	}
-	expires = now_ms() + RELAY_TTL_MS;
-	if (r->expires < (uint64_t)expires)
-		expires = (int64_t)r->expires;
-	rc = store_begin(&cause);
-	if (rc == 0)
-		rc = store_relay_put(r->recipient, r->author, r->msg_id,
-		    RELAY_KIND_MSG, expires, rec->raw, rec->rawlen,
-		    RELAY_PER_AUTHOR, RELAY_TOTAL, &cause);
+	rc = relay_hold(RELAY_KIND_MSG, r->recipient, r->author, r->msg_id,
+	    r->expires, rec, &cause);
 	if (rc < 0) {
 		log_warnx("%s: %s", __func__, cause);
 		free(cause);
@@ -387,10 +401,8 @@ relay_ack_recv(struct session *s, struct record *rec)
 {
 	struct rec_relay_ack	*a = &rec->u.relay_ack;
 	struct peer		*p;
-	struct msg		 m;
 	struct buf		 b;
 	char			*cause = NULL;
-	int64_t			 expires;
 	int			 ok, rc;
 
 	buf_init(&b);
@@ -403,23 +415,8 @@ relay_ack_recv(struct session *s, struct record *rec)
 		return (0);
 	}
 	if (memcmp(a->author, identity->ed_pk, PEER_ID_LEN) == 0) {
-		if ((p = peer_find(a->recipient)) == NULL || p->conv == NULL)
-			return (0);
-		rc = store_begin(&cause);
-		if (rc == 0)
-			rc = store_msg_state(p->conv->id, a->msg_id,
-			    MSG_DELIVERED, &cause);
-		if (rc < 0)
-			fe_store_error(__func__, cause);
-		else if (rc == 1) {
-			memset(&m, 0, sizeof m);
-			m.conv = p->conv->id;
-			memcpy(m.id, a->msg_id, MSGID_LEN);
-			memcpy(m.author, identity->ed_pk, PEER_ID_LEN);
-			m.outgoing = 1;
-			m.state = MSG_DELIVERED;
-			chat_post_state(p->conv, &m);
-		}
+		if ((p = peer_find(a->recipient)) != NULL)
+			chat_delivered(p, a->msg_id);
 		return (0);
 	}
 	rc = store_begin(&cause);
@@ -430,13 +427,9 @@ relay_ack_recv(struct session *s, struct record *rec)
 		session_send(p->session, rec->raw, rec->rawlen);
 		return (0);
 	}
-	expires = now_ms() + RELAY_TTL_MS;
-	if (a->expires < (uint64_t)expires)
-		expires = (int64_t)a->expires;
 	if (rc == 0)
-		rc = store_relay_put(a->author, a->recipient, a->msg_id,
-		    RELAY_KIND_ACK, expires, rec->raw,
-		    rec->rawlen, RELAY_PER_AUTHOR, RELAY_TOTAL, &cause) < 0;
+		rc = relay_hold(RELAY_KIND_ACK, a->author, a->recipient,
+		    a->msg_id, a->expires, rec, &cause) < 0;
 	if (rc != 0) {
 		log_warnx("%s: %s", __func__, cause ? cause : "?");
 		free(cause);
