@@ -605,8 +605,8 @@ store_open(const char *path, char **cause)
 	 * (measured: pread was the top syscall on the message path). The
 	 * page cache stays small (2 MiB, SQLite's default): growing a 16 MiB
 	 * one a page at a time cost a malloc and page faults per page, 8% of
-	 * a receiver's time during a burst, for fewer WAL reads than it
-	 * saved (bench-e2e: 36-50k messages/s with 16 MiB, 45-53k with 2).
+	 * a receiver's time during a burst; the WAL reads a small cache adds
+	 * cost less (bench-e2e: 36-50k messages/s with 16 MiB, 44-53k with 2).
 	 */
 	if (sqlite3_exec(store_db, "PRAGMA journal_mode = WAL; "
 	    "PRAGMA foreign_keys = ON; PRAGMA secure_delete = ON; "
