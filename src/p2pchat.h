@@ -425,6 +425,7 @@ int		 store_conv_load(void (*)(const struct conv_row *, void *),
 int		 store_conv_read(int64_t, int64_t, char **);
 int		 store_conv_unread(int64_t, u_int, char **);
 size_t		 store_flights_held(void);
+uint64_t	 store_vm_steps(void);
 int		 store_msg_add(struct msg *, int *, char **);
 int		 store_msg_state(int64_t, const uint8_t *, int, char **);
 int		 store_msg_sent(int64_t, int64_t, int64_t, char **);
