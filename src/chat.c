@@ -13,8 +13,8 @@
  * Work that waits for a commit is queued with the generation of the
  * transaction it depends on (node_commit_gen). Sending stored messages
  * waits for the commit only (the message is in the database file and
- * survives a crash of this process); ACKs and events wait until the sync
- * thread has made the commit durable (sync.c).
+ * survives a crash of this process); ACKs and events wait until the commit
+ * is durable (sync.c: node_synced_cb, or at once after an inline sync).
  */
 
 #include "p2pchat.h"

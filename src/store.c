@@ -3,8 +3,9 @@
  * messages, in one file per profile.
  *
  * WAL mode, foreign keys on. A COMMIT writes the log; with [store] sync =
- * full the sync thread (sync.c) then flushes it to disk, and checkpoints
- * run in a thread too, so the loop never waits for the disk. The schema
+ * full sync.c then flushes it to disk (in a thread under load, on the loop
+ * when the disk is quiet), and checkpoints run in a thread, so a busy loop
+ * does not wait for the disk. The schema
  * (data/schema.sql) is embedded at build time; PRAGMA user_version says
  * which version a file holds and older files are migrated forward. A file
  * that is not a database, or is from a newer p2pchat, is refused and left

@@ -225,7 +225,7 @@ sync_stop(void)
 	sync_path = NULL;
 }
 
-/* Does a commit wait for the sync thread before it counts as durable? */
+/* Does a commit wait for a sync (threaded or inline) to count as durable? */
 int
 sync_durable(void)
 {
