@@ -88,6 +88,20 @@ first=$(grep '"event":"message"' "$T/bob.out" | grep '"text":"yyyy' | \
     head -n 1 | json_get text)
 [ ${#first} -eq 16384 ] || fail "first part is ${#first} bytes, not 16384"
 
+# Bob never searched: his messages reach the full-text index by themselves,
+# once storing pauses (a second after the last one).
+if command -v sqlite3 > /dev/null; then
+	i=0
+	until [ "$(sqlite3 "$T/bob/p2pchat.db" "SELECT (SELECT indexed FROM
+	    fts_state) = (SELECT max(id) FROM messages)")" = 1 ]; do
+		i=$((i + 1))
+		[ $i -le 100 ] || fail "bob's messages not indexed after 10 s"
+		sleep 0.1
+	done
+else
+	echo "sqlite3 CLI missing: background indexing not checked" >&2
+fi
+
 stop_node bob
 stop_node alice
 pass
