@@ -18,10 +18,12 @@
  * connection is shared between threads.
  *
  * When the disk is quiet (no sync running, and none for longer than the
- * last one took) the loop syncs on its own thread instead (sync_inline):
- * a lone message then costs no hand-over to the thread and back, two
- * wake-ups that on a busy machine took up to half a millisecond each. Under
- * load commits come back to back and the thread takes over again.
+ * last one took) and fast (the last sync took at most SYNC_INLINE_MAX_US)
+ * the loop syncs on its own thread instead (sync_inline): a lone message
+ * then costs no hand-over to the thread and back, two wake-ups that on a
+ * busy machine took up to half a millisecond each. Under load commits come
+ * back to back and the thread takes over again; on a slow disk the loop
+ * (and the screen) never waits for it.
  */
 
 #include "p2pchat.h"
@@ -30,6 +32,7 @@
 #include <sqlite3.h>
 
 #define SYNC_CHECKPOINT_FRAMES	1000
+#define SYNC_INLINE_MAX_US	2000	/* slower disks: always the thread */
 
 static pthread_mutex_t	 sync_mtx = PTHREAD_MUTEX_INITIALIZER;
 static pthread_cond_t	 sync_cv = PTHREAD_COND_INITIALIZER;
@@ -47,7 +50,7 @@ static char		*sync_path;		/* the log's path */
 
 static int64_t		 sync_asked_at;		/* monotonic us */
 static int64_t		 sync_ended_at;		/* the last sync, collected */
-static int64_t		 sync_took;		/* its duration */
+static int64_t		 sync_took = INT64_MAX;	/* its duration */
 
 static sqlite3		*sync_ckpt_db;		/* the checkpointer's own */
 static int		 sync_ckpt_asked;
@@ -220,6 +223,7 @@ sync_stop(void)
 	}
 	sync_wal = sync_pipe[0] = sync_pipe[1] = -1;
 	sync_quit = sync_asked = sync_running = sync_errno = 0;
+	sync_took = INT64_MAX;
 	sync_ckpt_asked = 0;
 	free(sync_path);
 	sync_path = NULL;
@@ -290,14 +294,15 @@ sync_done(char **cause)
 }
 
 /*
- * Is the disk quiet: no sync running, and none for longer than the last
- * one took? Then a sync on the loop's thread costs less than handing it to
- * the sync thread.
+ * Is the disk quiet and fast: no sync running, none for longer than the
+ * last one took, and that one took at most SYNC_INLINE_MAX_US? Then a sync
+ * on the loop's thread costs less than handing it to the sync thread. The
+ * first sync goes to the thread (nothing is known of the disk yet).
  */
 int
 sync_quiet(void)
 {
-	if (!sync_thr_on || sync_running)
+	if (!sync_thr_on || sync_running || sync_took > SYNC_INLINE_MAX_US)
 		return (0);
 	return (sync_now_us() - sync_ended_at > sync_took);
 }
