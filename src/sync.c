@@ -311,15 +311,15 @@ sync_quiet(void)
 int
 sync_inline(char **cause)
 {
-	int	rc;
+	int	error;
 
 	sync_asked_at = sync_now_us();
-	rc = fdatasync(sync_wal);
+	error = fdatasync(sync_wal) == 0 ? 0 : errno;
 	sync_ended_at = sync_now_us();
 	sync_took = sync_ended_at - sync_asked_at;
-	if (rc != 0) {
+	if (error != 0) {
 		xasprintf(cause, "%s: fdatasync: %s", sync_path,
-		    strerror(errno));
+		    strerror(error));
 		return (-1);
 	}
 	return (0);
