@@ -559,7 +559,8 @@ void		 session_free_all(void);
 void		 session_accept(evutil_socket_t, struct sockaddr *, int);
 struct session	*session_dial(struct sockaddr *, int, const char *, char **);
 void		 session_counts(u_int *, u_int *);
-void		 session_bad_signature(struct session *, const char *);
+int		 session_check_signature(struct session *, struct buf *,
+		    const uint8_t *, const uint8_t *, const char *);
 void		 session_ref(struct session *);
 void		 session_unref(struct session *);
 

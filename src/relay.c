@@ -366,16 +366,12 @@ relay_recv(struct session *s, struct record *rec)
 	struct peer		*to;
 	struct buf		 b;
 	char			*cause = NULL;
-	int			 ok, rc;
+	int			 rc;
 
 	buf_init(&b);
 	relay_signed_part(&b, r);
-	ok = crypto_sign_verify_detached(r->sig, b.d, b.size, r->author) == 0;
-	buf_free(&b);
-	if (!ok) {
-		session_bad_signature(s, "relay");
+	if (!session_check_signature(s, &b, r->sig, r->author, "relay"))
 		return (0);
-	}
 	if (memcmp(r->recipient, identity->ed_pk, PEER_ID_LEN) == 0)
 		return (relay_deliver(s, r));
 	/* We relay only for the peers we have a session with. */
@@ -403,17 +399,12 @@ relay_ack_recv(struct session *s, struct record *rec)
 	struct peer		*p;
 	struct buf		 b;
 	char			*cause = NULL;
-	int			 ok, rc;
+	int			 rc;
 
 	buf_init(&b);
 	relay_ack_signed_part(&b, a);
-	ok = crypto_sign_verify_detached(a->sig, b.d, b.size,
-	    a->recipient) == 0;
-	buf_free(&b);
-	if (!ok) {
-		session_bad_signature(s, "relay ack");
+	if (!session_check_signature(s, &b, a->sig, a->recipient, "relay ack"))
 		return (0);
-	}
 	if (memcmp(a->author, identity->ed_pk, PEER_ID_LEN) == 0) {
 		if ((p = peer_find(a->recipient)) != NULL)
 			chat_delivered(p, a->msg_id);

@@ -282,7 +282,6 @@ room_recv(struct session *s, struct record *rec)
 	struct buf	 b;
 	u_char		 ad[88], *plain;
 	unsigned long long plen;
-	int		 ok;
 
 	mesh_stats.room_received++;
 	if (room_seen_has(m->msg_id)) {
@@ -291,11 +290,8 @@ room_recv(struct session *s, struct record *rec)
 	}
 	buf_init(&b);
 	room_signed_part(&b, m);
-	ok = crypto_sign_verify_detached(m->sig, b.d, b.size, m->author) == 0;
-	buf_free(&b);
-	if (!ok) {
+	if (!session_check_signature(s, &b, m->sig, m->author, "room")) {
 		mesh_stats.room_bad++;
-		session_bad_signature(s, "room");
 		return (0);
 	}
 	room_seen_check(m->msg_id);

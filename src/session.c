@@ -600,16 +600,27 @@ session_dial(struct sockaddr *sa, int salen, const char *dial, char **cause)
 }
 
 /*
- * A signed mesh record from this session failed its check: the third ends
- * the session with BYE reason 1 (room and relay records count together).
+ * Check the Ed25519 signature sig by key over the bytes in signed_part
+ * (then freed) of a mesh record from this session: 1 if good. The third
+ * bad one ends the session with BYE reason 1 (room and relay records count
+ * together).
  */
-void
-session_bad_signature(struct session *s, const char *what)
+int
+session_check_signature(struct session *s, struct buf *signed_part,
+    const uint8_t *sig, const uint8_t *key, const char *what)
 {
+	int	ok;
+
+	ok = crypto_sign_verify_detached(sig, signed_part->d,
+	    signed_part->size, key) == 0;
+	buf_free(signed_part);
+	if (ok)
+		return (1);
 	log_info("%s: bad %s signature from %s", __func__, what,
 	    s->peer != NULL ? peer_name(s->peer) : s->host);
 	if (++s->bad_sigs >= SESSION_BAD_SIGS)
 		session_close(s, BYE_PROTOCOL, "bad signatures");
+	return (0);
 }
 
 /* Count open sessions and those in the handshake. */
