@@ -345,6 +345,27 @@ chat_post_relay_ack(struct session *s, const uint8_t *author,
 	session_ref(s);
 }
 
+/*
+ * Fill *m for a message that arrived in conversation conv (a CHAT, a room
+ * message, a relayed one), to be stored as received: id and author from
+ * the wire, sent_at by the author's clock, text not copied.
+ */
+void
+chat_msg_arrived(struct msg *m, int64_t conv, const uint8_t *id,
+    const uint8_t *author, uint64_t sent_at, const char *text, size_t len)
+{
+	memset(m, 0, sizeof *m);
+	m->conv = conv;
+	memcpy(m->id, id, MSGID_LEN);
+	memcpy(m->author, author, PEER_ID_LEN);
+	m->outgoing = 0;
+	m->state = MSG_RECEIVED;
+	m->ts = sent_at > INT64_MAX ? INT64_MAX : (int64_t)sent_at;
+	m->stored = now_ms();
+	m->text = (char *)text;
+	m->len = len;
+}
+
 /* A CHAT arrived: store it (once) and ACK it after the commit. */
 static int
 chat_recv(struct session *s, struct rec_chat *rc)
@@ -354,16 +375,8 @@ chat_recv(struct session *s, struct rec_chat *rc)
 	char		*cause = NULL;
 	int		 dup, err;
 
-	memset(&m, 0, sizeof m);
-	m.conv = p->conv->id;
-	memcpy(m.id, rc->id, MSGID_LEN);
-	memcpy(m.author, p->id, PEER_ID_LEN);
-	m.outgoing = 0;
-	m.state = MSG_RECEIVED;
-	m.ts = rc->sent_at > INT64_MAX ? INT64_MAX : (int64_t)rc->sent_at;
-	m.stored = now_ms();
-	m.text = (char *)rc->text;
-	m.len = rc->len;
+	chat_msg_arrived(&m, p->conv->id, rc->id, p->id, rc->sent_at,
+	    (const char *)rc->text, rc->len);
 	err = store_begin(&cause);
 	if (err == 0)
 		err = store_msg_add(&m, &dup, &cause);

@@ -636,6 +636,8 @@ int		 chat_send(struct peer *, const char *, size_t, char **);
 int		 chat_typing(struct peer *, int, char **);
 void		 chat_post_message(struct conv *, const struct msg *);
 void		 chat_delivered(struct peer *, const uint8_t *);
+void		 chat_msg_arrived(struct msg *, int64_t, const uint8_t *,
+		    const uint8_t *, uint64_t, const char *, size_t);
 void		 chat_post_relay_ack(struct session *, const uint8_t *,
 		     const uint8_t *);
 

@@ -310,15 +310,8 @@ relay_deliver(struct session *s, struct rec_relay *r)
 		free(plain);
 		return (0);
 	}
-	memset(&m, 0, sizeof m);
-	m.conv = author->conv->id;
-	memcpy(m.id, r->msg_id, MSGID_LEN);
-	memcpy(m.author, r->author, PEER_ID_LEN);
-	m.state = MSG_RECEIVED;
-	m.ts = sent_at > INT64_MAX ? INT64_MAX : (int64_t)sent_at;
-	m.stored = now_ms();
-	m.text = (char *)plain + RELAY_INNER;
-	m.len = plen - RELAY_INNER;
+	chat_msg_arrived(&m, author->conv->id, r->msg_id, r->author, sent_at,
+	    (const char *)plain + RELAY_INNER, plen - RELAY_INNER);
 	rc = store_begin(&cause);
 	if (rc == 0)
 		rc = store_msg_add(&m, &dup, &cause);

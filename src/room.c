@@ -246,16 +246,13 @@ room_store(struct room *r, const struct rec_room *m, const char *text,
 	char		*cause = NULL;
 	int		 dup, rc;
 
-	memset(&msg, 0, sizeof msg);
-	msg.conv = r->conv->id;
-	memcpy(msg.id, m->msg_id, MSGID_LEN);
-	memcpy(msg.author, m->author, PEER_ID_LEN);
-	msg.outgoing = memcmp(m->author, identity->ed_pk, PEER_ID_LEN) == 0;
-	msg.state = msg.outgoing ? MSG_SENT : MSG_RECEIVED;
-	msg.ts = m->sent_at > INT64_MAX ? INT64_MAX : (int64_t)m->sent_at;
-	msg.stored = now_ms();
-	msg.text = (char *)text;
-	msg.len = len;
+	chat_msg_arrived(&msg, r->conv->id, m->msg_id, m->author, m->sent_at,
+	    text, len);
+	/* Our own, come back through the mesh (in a ROOM_SYNC, say). */
+	if (memcmp(m->author, identity->ed_pk, PEER_ID_LEN) == 0) {
+		msg.outgoing = 1;
+		msg.state = MSG_SENT;
+	}
 	rc = store_begin(&cause);
 	if (rc == 0)
 		rc = store_msg_add(&msg, &dup, &cause);
