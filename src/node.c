@@ -171,27 +171,6 @@ node_commit_soon(void)
 		evtimer_add(node_soon_ev, &tv);
 }
 
-/* Milliseconds of a clock that only goes forward. */
-static int64_t
-node_mono_ms(void)
-{
-	struct timespec	ts;
-
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return ((int64_t)ts.tv_sec * 1000 + ts.tv_nsec / 1000000);
-}
-
-/* Run the indexing timer in ms milliseconds. */
-static void
-node_index_after(int64_t ms)
-{
-	struct timeval	tv;
-
-	tv.tv_sec = ms / 1000;
-	tv.tv_usec = (ms % 1000) * 1000;
-	evtimer_add(node_index_ev, &tv);
-}
-
 /*
  * New messages were stored: index them once storing pauses for
  * NODE_INDEX_DELAY_MS (a burst is not slowed by it), but no later than
@@ -205,7 +184,7 @@ node_index_later(void)
 
 	if (node_index_ev == NULL || node_index_busy)
 		return;
-	now = node_mono_ms();
+	now = mono_us() / 1000;
 	if (node_index_first == 0)
 		node_index_first = now;
 	at = now + NODE_INDEX_DELAY_MS;
@@ -214,7 +193,7 @@ node_index_later(void)
 			return;
 		at = now;
 	}
-	node_index_after(at - now);
+	timer_add_ms(node_index_ev, at - now);
 }
 
 /*
@@ -239,7 +218,7 @@ node_index_cb(evutil_socket_t fd, short what, void *arg)
 	node_schedule_commit();
 	if (more) {
 		node_index_busy = 1;
-		node_index_after(10);
+		timer_add_ms(node_index_ev, 10);
 	}
 }
 
@@ -690,7 +669,6 @@ node_target_free(struct target *t)
 static void
 node_target_retry(struct target *t)
 {
-	struct timeval	tv;
 	u_int		ms;
 
 	if (node_quitting)
@@ -701,9 +679,7 @@ node_target_retry(struct target *t)
 		t->backoff = TARGET_BACKOFF_MAX;
 	/* 75% to 125% of the backoff. */
 	ms = t->backoff * 3 / 4 + randombytes_uniform(t->backoff / 2 + 1);
-	tv.tv_sec = ms / 1000;
-	tv.tv_usec = (ms % 1000) * 1000;
-	evtimer_add(t->ev, &tv);
+	timer_add_ms(t->ev, ms);
 	log_debug("%s: %s:%u in %u ms", __func__, t->host, t->port, ms);
 }
 

@@ -140,6 +140,8 @@ int		 utf8_decode(const u_char *, size_t, uint32_t *);
 void		 hex_encode(const uint8_t *, size_t, char *);
 int		 hex_decode(const char *, uint8_t *, size_t);
 int64_t		 now_ms(void);
+int64_t		 mono_us(void);
+void		 timer_add_ms(struct event *, int64_t);
 void		 random_id(void *, size_t);
 int		 addr_parse(const char *, char **, u_short *, char **);
 

@@ -34,11 +34,7 @@ static void	session_handshake_done(struct session *);
 static void
 session_timer(struct session *s, int64_t ms)
 {
-	struct timeval	tv;
-
-	tv.tv_sec = ms / 1000;
-	tv.tv_usec = (ms % 1000) * 1000;
-	evtimer_add(s->timer, &tv);
+	timer_add_ms(s->timer, ms);
 }
 
 /* Count connections in the handshake from one address. */

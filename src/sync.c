@@ -106,16 +106,6 @@ sync_ckpt_main(__unused void *arg)
 	return (NULL);
 }
 
-/* Microseconds of a clock that only goes forward. */
-static int64_t
-sync_now_us(void)
-{
-	struct timespec	ts;
-
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return ((int64_t)ts.tv_sec * 1000000 + ts.tv_nsec / 1000);
-}
-
 /* Make a directory entry durable: fsync the directory holding path. */
 static int
 sync_dir(const char *path)
@@ -256,12 +246,27 @@ sync_request(void)
 {
 	if (!sync_thr_on || sync_running)
 		return;
-	sync_asked_at = sync_now_us();
+	sync_asked_at = mono_us();
 	pthread_mutex_lock(&sync_mtx);
 	sync_asked = 1;
 	sync_running = 1;
 	pthread_cond_signal(&sync_cv);
 	pthread_mutex_unlock(&sync_mtx);
+}
+
+/*
+ * A sync ended with error (an errno, 0 if none): note how long it took;
+ * 0, or -1 with *cause.
+ */
+static int
+sync_ended(int error, char **cause)
+{
+	sync_ended_at = mono_us();
+	sync_took = sync_ended_at - sync_asked_at;
+	if (error == 0)
+		return (0);
+	xasprintf(cause, "%s: fdatasync: %s", sync_path, strerror(error));
+	return (-1);
 }
 
 /*
@@ -283,14 +288,7 @@ sync_done(char **cause)
 	sync_errno = 0;
 	pthread_mutex_unlock(&sync_mtx);
 	sync_running = 0;
-	sync_ended_at = sync_now_us();
-	sync_took = sync_ended_at - sync_asked_at;
-	if (error != 0) {
-		xasprintf(cause, "%s: fdatasync: %s", sync_path,
-		    strerror(error));
-		return (-1);
-	}
-	return (1);
+	return (sync_ended(error, cause) == 0 ? 1 : -1);
 }
 
 /*
@@ -304,28 +302,21 @@ sync_quiet(void)
 {
 	if (!sync_thr_on || sync_running || sync_took > SYNC_INLINE_MAX_US)
 		return (0);
-	return (sync_now_us() - sync_ended_at > sync_took);
+	return (mono_us() - sync_ended_at > sync_took);
 }
 
 /* Sync on the loop's thread (the disk being quiet): 0, or -1 with *cause. */
 int
 sync_inline(char **cause)
 {
-	int	error;
-
-	sync_asked_at = sync_now_us();
-	error = fdatasync(sync_wal) == 0 ? 0 : errno;
-	sync_ended_at = sync_now_us();
-	sync_took = sync_ended_at - sync_asked_at;
-	if (error != 0) {
-		xasprintf(cause, "%s: fdatasync: %s", sync_path,
-		    strerror(error));
-		return (-1);
-	}
-	return (0);
+	sync_asked_at = mono_us();
+	return (sync_ended(fdatasync(sync_wal) == 0 ? 0 : errno, cause));
 }
 
-/* Sync now, on this thread (at shutdown): 0, or -1 with *cause. */
+/*
+ * Sync now, on this thread, after any sync the thread is running (at
+ * shutdown): 0, or -1 with *cause.
+ */
 int
 sync_now(char **cause)
 {
@@ -341,12 +332,7 @@ sync_now(char **cause)
 		nanosleep(&ts, NULL);
 	}
 	free(ignore);
-	if (fdatasync(sync_wal) != 0) {
-		xasprintf(cause, "%s: fdatasync: %s", sync_path,
-		    strerror(errno));
-		return (-1);
-	}
-	return (0);
+	return (sync_inline(cause));
 }
 
 /* The log holds frames pages after a commit: checkpoint if it is long. */

@@ -167,6 +167,27 @@ now_ms(void)
 	return ((int64_t)ts.tv_sec * 1000 + ts.tv_nsec / 1000000);
 }
 
+/* Microseconds of a clock that only goes forward (for intervals). */
+int64_t
+mono_us(void)
+{
+	struct timespec	ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return ((int64_t)ts.tv_sec * 1000000 + ts.tv_nsec / 1000);
+}
+
+/* Arm a timer event to fire in ms milliseconds. */
+void
+timer_add_ms(struct event *ev, int64_t ms)
+{
+	struct timeval	tv;
+
+	tv.tv_sec = ms / 1000;
+	tv.tv_usec = (ms % 1000) * 1000;
+	evtimer_add(ev, &tv);
+}
+
 /*
  * Parse "HOST:PORT" or "[V6]:PORT". The host is returned in a new string;
  * an empty host is allowed only where the caller accepts it.
