@@ -171,6 +171,16 @@ kill_node() {
 	return 0
 }
 
+# msg_lines TO TEXT FIRST LAST [AFTER]: the commands "/msg TO TEXT i
+# [AFTER]" for i from FIRST to LAST, one a line.
+msg_lines() {
+	_i=$3
+	while [ "$_i" -le "$4" ]; do
+		echo "/msg $1 $2 $_i${5:+ $5}"
+		_i=$((_i + 1))
+	done
+}
+
 # The id of the last outgoing message of node $1.
 last_outgoing_id() {
 	grep '"event":"outgoing"' "$T/$1.out" | tail -n 1 | json_get id

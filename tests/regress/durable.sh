@@ -14,11 +14,7 @@ b_port=$bob_port
 # once all are ACKed TO is killed with SIGKILL and started again on PORT;
 # all N must be in its history.
 burst_kill() {
-	i=0
-	while [ $i -lt "$3" ]; do
-		echo "/msg $2 $4 $i"
-		i=$((i + 1))
-	done > "$T/burst"
+	msg_lines "$2" "$4" 0 $(($3 - 1)) > "$T/burst"
 	cat "$T/burst" > "$T/$1.in"
 	wait_for "$1" '"event":"delivered"' 60 "$3"
 	kill_node "$2"
@@ -35,11 +31,7 @@ burst_kill alice bob 500 ack-test "$b_port"
 
 # 2. Alice is killed while messages to an offline bob are pending.
 stop_node bob
-i=0
-while [ $i -lt 50 ]; do
-	echo "/msg bob pending $i"
-	i=$((i + 1))
-done > "$T/burst"
+msg_lines bob pending 0 49 > "$T/burst"
 cat "$T/burst" > "$T/alice.in"
 wait_for alice '"text":"pending 49","state":"pending"'
 kill_node alice
@@ -49,11 +41,7 @@ wait_for bob '"text":"pending 49"' 30
 wait_for alice '"event":"delivered"' 30 550
 
 # 3. Alice is killed in the middle of a stream to an online bob.
-i=0
-while [ $i -lt 2000 ]; do
-	echo "/msg bob stream $i"
-	i=$((i + 1))
-done > "$T/burst"
+msg_lines bob stream 0 1999 > "$T/burst"
 cat "$T/burst" > "$T/alice.in"
 wait_for bob '"text":"stream 100"' 30
 kill_node alice

@@ -43,16 +43,9 @@ wait_screen alice 'bob \([0-9a-f]{8}\) -- unverified'
 
 # /search, then /goto: the hit in its conversation, not the newest line.
 {
-	i=1
-	while [ $i -le 150 ]; do
-		echo "/msg alice filler $i"
-		i=$((i + 1))
-	done
+	msg_lines alice filler 1 150
 	echo "/msg alice the quick brown fox"
-	while [ $i -le 300 ]; do
-		echo "/msg alice filler $i"
-		i=$((i + 1))
-	done
+	msg_lines alice filler 151 300
 } > "$T/bob.in"
 wait_screen alice 'bob filler 300$'
 keys alice M-3

@@ -12,19 +12,11 @@ start_screen alice -c "127.0.0.1:$bob_port"
 wait_screen alice '^ +2 \* bob '
 keys alice M-2
 wait_screen alice 'bob \([0-9a-f]{8}\) -- unverified -- online'
-i=1
-while [ $i -le 40 ]; do
-	echo "/msg alice old $i"
-	i=$((i + 1))
-done > "$T/bob.in"
+msg_lines alice old 1 40 > "$T/bob.in"
 wait_screen alice 'bob old 40$'
 keys alice M-1
 wait_screen alice 'console -- /help'
-i=1
-while [ $i -le 30 ]; do
-	echo "/msg alice new $i"
-	i=$((i + 1))
-done > "$T/bob.in"
+msg_lines alice new 1 30 > "$T/bob.in"
 wait_screen alice '^ +2 \* bob +30 *│'
 stop_screen alice
 $TM kill-session -t alice

@@ -14,11 +14,7 @@ wait_screen alice '^ +2 \* bob '
 keys alice M-2
 wait_screen alice 'bob \([0-9a-f]{8}\) -- unverified -- online'
 
-i=1
-while [ $i -le 10000 ]; do
-	echo "/msg alice line $i of the flood"
-	i=$((i + 1))
-done > "$T/flood"
+msg_lines alice line 1 10000 "of the flood" > "$T/flood"
 cat "$T/flood" > "$T/bob.in"
 wait_screen alice 'bob line 10000 of the flood$' ${UI_FLOOD_SECS:-30}
 
