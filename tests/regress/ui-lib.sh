@@ -5,6 +5,8 @@
 #   start_screen NAME [ARGS...]  start p2pchat's screen in tmux session
 #                                NAME (80x24) with profile $T/NAME; wait
 #                                for the first screen; sets NAME_port
+#   screen_with_bob              headless bob, alice's screen dialling him,
+#                                bob's window open once he is online
 #   capture NAME                 print the screen (capture-pane -p)
 #   wait_screen NAME REGEX [S]   wait until a line of the screen matches
 #   wait_no_screen NAME REGEX    wait until no line matches
@@ -60,6 +62,16 @@ start_screen() {
 	wait_screen "$_n" '127\.0\.0\.1:[0-9]+ \|' 10
 	setvar "${_n}_port" "$(capture "$_n" | tail -n 2 | head -n 1 | \
 	    sed -n 's/.*127\.0\.0\.1:\([0-9][0-9]*\) |.*/\1/p')"
+}
+
+# The usual start: a headless bob, alice's screen dialling him, and bob's
+# window (2) open once he is online.
+screen_with_bob() {
+	start_peer bob
+	start_screen alice -c "127.0.0.1:$bob_port"
+	wait_screen alice '^ +2 \* bob '
+	keys alice M-2
+	wait_screen alice 'bob \([0-9a-f]{8}\) -- unverified -- online'
 }
 
 capture() {

@@ -7,11 +7,7 @@
 . "$TESTS_DIR/lib.sh"
 . "$TESTS_DIR/regress/ui-lib.sh"
 
-start_peer bob
-start_screen alice -c "127.0.0.1:$bob_port"
-wait_screen alice '^ +2 \* bob '
-keys alice M-2
-wait_screen alice 'bob \([0-9a-f]{8}\) -- unverified -- online'
+screen_with_bob
 send bob "/msg alice good morning"
 send bob "/msg alice this message is long enough to wrap at eighty columns but fits on one row of two hundred"
 wait_screen alice 'of two hundred$'

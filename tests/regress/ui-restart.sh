@@ -7,11 +7,7 @@
 . "$TESTS_DIR/lib.sh"
 . "$TESTS_DIR/regress/ui-lib.sh"
 
-start_peer bob
-start_screen alice -c "127.0.0.1:$bob_port"
-wait_screen alice '^ +2 \* bob '
-keys alice M-2
-wait_screen alice 'bob \([0-9a-f]{8}\) -- unverified -- online'
+screen_with_bob
 msg_lines alice old 1 40 > "$T/bob.in"
 wait_screen alice 'bob old 40$'
 keys alice M-1

@@ -8,11 +8,7 @@
 . "$TESTS_DIR/lib.sh"
 . "$TESTS_DIR/regress/ui-lib.sh"
 
-start_peer bob
-start_screen alice -c "127.0.0.1:$bob_port"
-wait_screen alice '^ +2 \* bob '
-keys alice M-2
-wait_screen alice 'bob \([0-9a-f]{8}\) -- unverified -- online'
+screen_with_bob
 
 msg_lines alice line 1 10000 "of the flood" > "$T/flood"
 cat "$T/flood" > "$T/bob.in"
