@@ -461,8 +461,8 @@ session_read_cb(struct bufferevent *bev, void *arg)
 {
 	struct session	*s = arg;
 	struct evbuffer	*in = bufferevent_get_input(bev);
-	const u_char	*p, *body;
-	size_t		 have, blen, used;
+	const u_char	*body;
+	size_t		 blen, used;
 	u_int		 frames = 0;
 	int		 rc;
 
@@ -474,15 +474,7 @@ session_read_cb(struct bufferevent *bev, void *arg)
 			    BEV_TRIG_DEFER_CALLBACKS);
 			break;
 		}
-		have = evbuffer_get_length(in);
-		if (have < 2)
-			break;
-		p = evbuffer_pullup(in, 2);
-		have = ((size_t)p[0] << 8 | p[1]) + 2;
-		if (evbuffer_get_length(in) < have)
-			have = 2;
-		p = evbuffer_pullup(in, have);
-		rc = wire_frame(p, have, &body, &blen, &used);
+		rc = session_frame_pull(in, &body, &blen, &used);
 		if (rc == 0)
 			break;
 		if (rc == -1 || session_frame(s, body, blen) != 0) {
@@ -493,6 +485,29 @@ session_read_cb(struct bufferevent *bev, void *arg)
 			evbuffer_drain(in, used);
 	}
 	node_schedule_commit();
+}
+
+/*
+ * The first frame in an input buffer, left in place (the caller drains
+ * *used bytes once it is done with *body): 1 and the frame, 0 if it is not
+ * all there yet, -1 if the buffer does not start with a valid frame. The
+ * benches read frames with it too.
+ */
+int
+session_frame_pull(struct evbuffer *in, const u_char **body, size_t *blen,
+    size_t *used)
+{
+	const u_char	*p;
+	size_t		 have;
+
+	if (evbuffer_get_length(in) < 2)
+		return (0);
+	p = evbuffer_pullup(in, 2);
+	have = ((size_t)p[0] << 8 | p[1]) + 2;
+	if (evbuffer_get_length(in) < have)
+		have = 2;	/* the length alone is checked */
+	p = evbuffer_pullup(in, have);
+	return (wire_frame(p, have, body, blen, used));
 }
 
 /* Connected, closed or failed. */

@@ -153,20 +153,14 @@ records_read_cb(struct bufferevent *bev, void *arg)
 {
 	struct side	*sd = arg;
 	struct evbuffer	*in = bufferevent_get_input(bev);
-	const u_char	*p, *body;
-	size_t		 have, blen, used;
+	const u_char	*body;
+	size_t		 blen, used;
+	int		 rc;
 
 	if (sd->n == 0 && sd->start == 0)
 		sd->start = bench_ns();
-	for (;;) {
-		if (evbuffer_get_length(in) < 2)
-			break;
-		p = evbuffer_pullup(in, 2);
-		have = ((size_t)p[0] << 8 | p[1]) + 2;
-		if (evbuffer_get_length(in) < have)
-			break;
-		p = evbuffer_pullup(in, have);
-		if (wire_frame(p, have, &body, &blen, &used) != 1)
+	while ((rc = session_frame_pull(in, &body, &blen, &used)) != 0) {
+		if (rc != 1)
 			fatalx("bad frame");
 		if (sd->cipher) {
 			if (noise_decrypt(&sd->c, body, blen,

@@ -274,19 +274,14 @@ bench_client_read_cb(struct bufferevent *bev, void *arg)
 {
 	struct bench_client	*bc = arg;
 	struct evbuffer		*in = bufferevent_get_input(bev);
-	const u_char		*p, *body;
-	size_t			 have, blen, used;
+	const u_char		*body;
+	size_t			 blen, used;
 	int			 rc;
 
 	for (;;) {
-		if (evbuffer_get_length(in) < 2)
+		if ((rc = session_frame_pull(in, &body, &blen, &used)) == 0)
 			break;
-		p = evbuffer_pullup(in, 2);
-		have = ((size_t)p[0] << 8 | p[1]) + 2;
-		if (evbuffer_get_length(in) < have)
-			break;
-		p = evbuffer_pullup(in, have);
-		if ((rc = wire_frame(p, have, &body, &blen, &used)) != 1) {
+		if (rc != 1) {
 			bench_client_fail(bc, "bad frame");
 			return;
 		}
