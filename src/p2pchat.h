@@ -557,6 +557,7 @@ int		 session_send(struct session *, const u_char *, size_t);
 int		 session_send_buf(struct session *, struct buf *);
 int		 session_frame_pull(struct evbuffer *, const u_char **, size_t *,
 		    size_t *);
+void		 session_frame_write(struct bufferevent *, const u_char *, size_t);
 void		 session_write_all(void);
 void		 session_close(struct session *, int, const char *);
 void		 session_free_all(void);

@@ -127,15 +127,18 @@ session_free_all(void)
 	}
 }
 
-/* Write a frame with a handshake message. */
-static void
-session_write_frame(struct session *s, const u_char *p, size_t len)
+/*
+ * Write a frame (a handshake message) on bev: a two-byte length, then the
+ * bytes. The benches' client writes its handshake with it too.
+ */
+void
+session_frame_write(struct bufferevent *bev, const u_char *p, size_t len)
 {
 	u_char	hdr[2];
 
 	buf_poke_u16(hdr, (uint16_t)len);
-	bufferevent_write(s->bev, hdr, 2);
-	bufferevent_write(s->bev, p, len);
+	bufferevent_write(bev, hdr, 2);
+	bufferevent_write(bev, p, len);
 }
 
 /* Encrypt one record into a frame on the session's output. */
@@ -263,7 +266,7 @@ session_start(struct session *s)
 	if (s->initiator) {
 		if (noise_hs_write(s->hs, NULL, 0, msg, sizeof msg, &len) != 0)
 			fatalx("%s: noise_hs_write", __func__);
-		session_write_frame(s, msg, len);
+		session_frame_write(s->bev, msg, len);
 	}
 	bufferevent_enable(s->bev, EV_READ|EV_WRITE);
 }
@@ -303,7 +306,7 @@ session_handshake(struct session *s, const u_char *p, size_t len)
 		if (noise_hs_write(s->hs, identity->payload,
 		    IDENTITY_PAYLOAD_LEN, out, sizeof out, &olen) != 0)
 			return (-1);
-		session_write_frame(s, out, olen);
+		session_frame_write(s->bev, out, olen);
 		return (0);
 	}
 	if (identity_payload_check(payload, plen,
@@ -318,7 +321,7 @@ session_handshake(struct session *s, const u_char *p, size_t len)
 		if (noise_hs_write(s->hs, identity->payload,
 		    IDENTITY_PAYLOAD_LEN, out, sizeof out, &olen) != 0)
 			return (-1);
-		session_write_frame(s, out, olen);
+		session_frame_write(s->bev, out, olen);
 	}
 	if (!noise_hs_done(s->hs))
 		return (-1);

@@ -187,17 +187,6 @@ bench_client_fail(struct bench_client *bc, const char *why)
 	bc->done(bc);
 }
 
-/* Write one frame: a two-byte length, then the bytes. */
-static void
-bench_client_frame(struct bench_client *bc, const u_char *p, size_t len)
-{
-	u_char	hdr[2];
-
-	buf_poke_u16(hdr, (uint16_t)len);
-	bufferevent_write(bc->bev, hdr, 2);
-	bufferevent_write(bc->bev, p, len);
-}
-
 /* Message 2 arrived: check the node's identity, send message 3 and HELLO. */
 static int
 bench_client_msg2(struct bench_client *bc, const u_char *p, size_t len)
@@ -222,7 +211,7 @@ bench_client_msg2(struct bench_client *bc, const u_char *p, size_t len)
 	if (noise_hs_write(bc->hs, bc->id->payload, IDENTITY_PAYLOAD_LEN, out,
 	    sizeof out, &olen) != 0)
 		return (-1);
-	bench_client_frame(bc, out, olen);
+	session_frame_write(bc->bev, out, olen);
 	if (!noise_hs_done(bc->hs) ||
 	    noise_hs_split(bc->hs, &bc->tx, &bc->rx) != 0)
 		return (-1);
@@ -320,7 +309,7 @@ bench_client_event_cb(struct bufferevent *bev, short what, void *arg)
 		if (bc->hs == NULL ||
 		    noise_hs_write(bc->hs, NULL, 0, msg, sizeof msg, &len) != 0)
 			fatalx("%s: noise_hs_new or write", __func__);
-		bench_client_frame(bc, msg, len);
+		session_frame_write(bc->bev, msg, len);
 		bc->state = BC_MSG2;
 		return;
 	}
