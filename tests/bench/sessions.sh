@@ -6,13 +6,17 @@
 # Sizes: BENCH_RECORDS, BENCH_HS_SECONDS, BENCH_HS_CONCURRENCY,
 # BENCH_CONNECTIONS, BENCH_IDLE_WINDOW (see each program).
 
-. "$(dirname "$0")/bench-lib.sh"
+: "${P2PCHAT:=./p2pchat}"
+: "${BENCH_DIR:=./tests/bench}"
+export P2PCHAT
+TESTS_DIR=${TESTS_DIR:-$(cd "$(dirname "$0")/.." && pwd)}
+. "$TESTS_DIR/lib.sh"
 
 : "${BENCH_CONNECTIONS:=10000}"
 export BENCH_CONNECTIONS
 
 # Limits high enough for the handshake and idle benchmarks.
-cat > "$B/bench.ini" <<EOF
+cat > "$T/bench.ini" <<EOF
 [node]
 max_peers = 20000
 max_handshakes = 10000
@@ -25,10 +29,10 @@ EOF
 
 "$BENCH_DIR/bench-records" || exit 1
 
-bench_node hs -f "$B/bench.ini"
+start_node hs -l 127.0.0.1:0 -f "$T/bench.ini"
 echo "node: pid $hs_pid, 127.0.0.1:$hs_port"
 "$BENCH_DIR/bench-handshake" "127.0.0.1:$hs_port" "$hs_pid"
-bench_stop hs
+stop_node hs
 
 # Both the node and the bench need a descriptor per connection.
 _need=$((BENCH_CONNECTIONS + 256))
@@ -36,7 +40,7 @@ if [ "$(ulimit -n)" != unlimited ] && [ "$(ulimit -n)" -lt "$_need" ]; then
 	ulimit -n "$_need" 2>/dev/null || ulimit -n "$(ulimit -Hn)"
 fi
 echo "open file limit: $(ulimit -n)"
-bench_node idle -f "$B/bench.ini"
+start_node idle -l 127.0.0.1:0 -f "$T/bench.ini"
 "$BENCH_DIR/bench-idle" "127.0.0.1:$idle_port" "$idle_pid"
-echo "node peer events (online): $(grep -c '"state":"online"' "$B/idle.out")"
-bench_stop idle
+echo "node peer events (online): $(grep -c '"state":"online"' "$T/idle.out")"
+stop_node idle
