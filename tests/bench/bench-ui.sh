@@ -160,8 +160,10 @@ bench_cold() {
 		    tr '\n' ' ')ui_start_to_draw_ms $(stat_of "$T/stats3" \
 		    start_to_draw_ms) pages $(stat_of "$T/stats3" pages)"
 	done
+	# Schema 4 keeps the unread count; it was counted from last_read.
 	sqlite3 "$T/big/p2pchat.db" "UPDATE conversations SET last_read = \
-	    500000"
+	    500000, unread = (SELECT count(*) FROM messages WHERE id > 500000 \
+	    AND outgoing = 0)"
 	for run in 1 2 3; do
 		P2PCHAT_UI_STATS=$T/stats3 "$T/pty" -n 1 -- \
 		    "$P2PCHAT" -d "$T/big" -n alice -l 127.0.0.1:0 \
