@@ -171,12 +171,12 @@ kill_node() {
 	return 0
 }
 
-# msg_lines TO TEXT FIRST LAST [AFTER]: the commands "/msg TO TEXT i
-# [AFTER]" for i from FIRST to LAST, one a line.
+# msg_lines TO TEXT FIRST LAST [AFTER]: the commands "/msg TO TEXT iAFTER"
+# for i from FIRST to LAST, one a line.
 msg_lines() {
 	_i=$3
 	while [ "$_i" -le "$4" ]; do
-		echo "/msg $1 $2 $_i${5:+ $5}"
+		echo "/msg $1 $2 $_i$5"
 		_i=$((_i + 1))
 	done
 }

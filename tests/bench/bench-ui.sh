@@ -46,11 +46,8 @@ now_ms() {
 
 # Write the flood file: FLOOD /msg lines for alice.
 make_flood() {
-	i=1
-	while [ $i -le "$FLOOD" ]; do
-		echo "/msg alice flood message $i, as fast as bob can send"
-		i=$((i + 1))
-	done > "$T/flood"
+	msg_lines alice "flood message" 1 "$FLOOD" ", as fast as bob can send" \
+	    > "$T/flood"
 }
 
 # Keystroke echo while the flood arrives.
@@ -145,34 +142,31 @@ make_big() {
 	ls -l "$T/big/p2pchat.db" | awk '{ print "db_bytes", $5 }'
 }
 
+# Three cold starts of the screen on the big profile, labelled $1.
+cold_runs() {
+	for run in 1 2 3; do
+		P2PCHAT_UI_STATS=$T/stats3 "$T/pty" -n 1 -- \
+		    "$P2PCHAT" -d "$T/big" -n alice -l 127.0.0.1:0 \
+		    > "$T/cold.out" || fail "cold run"
+		echo "$1 run $run: $(grep -E \
+		    '^(start_to_screen|open_conversation)_ms' "$T/cold.out" | \
+		    tr '\n' ' ')ui_start_to_draw_ms $(stat_of "$T/stats3" \
+		    start_to_draw_ms) pages $(stat_of "$T/stats3" pages)"
+	done
+}
+
 # Cold start to the first screen with a big database.
 bench_cold() {
 	command -v sqlite3 > /dev/null || { echo "cold: no sqlite3"; return; }
 	echo "== cold start: 1,000,000 messages"
 	make_big 1000000
 	sync
-	for run in 1 2 3; do
-		P2PCHAT_UI_STATS=$T/stats3 "$T/pty" -n 1 -- \
-		    "$P2PCHAT" -d "$T/big" -n alice -l 127.0.0.1:0 \
-		    > "$T/cold.out" || fail "cold run"
-		echo "all_read run $run: $(grep -E \
-		    '^(start_to_screen|open_conversation)_ms' "$T/cold.out" | \
-		    tr '\n' ' ')ui_start_to_draw_ms $(stat_of "$T/stats3" \
-		    start_to_draw_ms) pages $(stat_of "$T/stats3" pages)"
-	done
+	cold_runs all_read
 	# Schema 4 keeps the unread count; it was counted from last_read.
 	sqlite3 "$T/big/p2pchat.db" "UPDATE conversations SET last_read = \
 	    500000, unread = (SELECT count(*) FROM messages WHERE id > 500000 \
 	    AND outgoing = 0)"
-	for run in 1 2 3; do
-		P2PCHAT_UI_STATS=$T/stats3 "$T/pty" -n 1 -- \
-		    "$P2PCHAT" -d "$T/big" -n alice -l 127.0.0.1:0 \
-		    > "$T/cold.out" || fail "cold run"
-		echo "half_unread run $run: $(grep -E \
-		    '^(start_to_screen|open_conversation)_ms' "$T/cold.out" | \
-		    tr '\n' ' ')ui_start_to_draw_ms $(stat_of "$T/stats3" \
-		    start_to_draw_ms) pages $(stat_of "$T/stats3" pages)"
-	done
+	cold_runs half_unread
 }
 
 # An idle screen: CPU time and system calls over IDLE_SECS.

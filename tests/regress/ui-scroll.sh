@@ -10,7 +10,7 @@
 
 screen_with_bob
 
-msg_lines alice line 1 10000 "of the flood" > "$T/flood"
+msg_lines alice line 1 10000 " of the flood" > "$T/flood"
 cat "$T/flood" > "$T/bob.in"
 wait_screen alice 'bob line 10000 of the flood$' ${UI_FLOOD_SECS:-30}
 
