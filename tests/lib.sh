@@ -171,6 +171,17 @@ kill_node() {
 	return 0
 }
 
+# start_mesh N INI: nodes m1 to mN with config INI, m2 to mN given only
+# m1's address (peer exchange does the rest).
+start_mesh() {
+	start_node m1 -l 127.0.0.1:0 -f "$2"
+	_m=2
+	while [ $_m -le "$1" ]; do
+		start_node m$_m -l 127.0.0.1:0 -f "$2" -c "127.0.0.1:$m1_port"
+		_m=$((_m + 1))
+	done
+}
+
 # msg_lines TO TEXT FIRST LAST [AFTER]: the commands "/msg TO TEXT iAFTER"
 # for i from FIRST to LAST, one a line.
 msg_lines() {

@@ -31,12 +31,7 @@ sync = ${BENCH_MESH_SYNC:-full}
 INI
 echo "== issue 6: $N nodes on loopback, peers_target $TARGET, $M room messages a node, sync ${BENCH_MESH_SYNC:-full}"
 t0=$(now_ms)
-start_node m1 -l 127.0.0.1:0 -f "$T/mesh.ini"
-i=2
-while [ $i -le $N ]; do
-	start_node m$i -l 127.0.0.1:0 -f "$T/mesh.ini" -c "127.0.0.1:$m1_port"
-	i=$((i + 1))
-done
+start_mesh $N "$T/mesh.ini"
 t_started=$(now_ms)
 
 # sessions NODE: its session count from a fresh /stats.

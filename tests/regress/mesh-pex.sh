@@ -12,12 +12,7 @@ peers_target = 8
 pex_interval = 2
 lan_discovery = no
 INI
-start_node m1 -l 127.0.0.1:0 -f "$T/mesh.ini"
-i=2
-while [ $i -le $N ]; do
-	start_node m$i -l 127.0.0.1:0 -f "$T/mesh.ini" -c "127.0.0.1:$m1_port"
-	i=$((i + 1))
-done
+start_mesh $N "$T/mesh.ini"
 
 # online_count NODE: how many peers its latest /peers lists online.
 online_count() {
