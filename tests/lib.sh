@@ -6,7 +6,10 @@
 #   start_node NAME [ARGS...]   start a headless node with profile
 #                               $T/NAME, wait for its ready event; sets
 #                               NAME_port, NAME_id, NAME_pid
+#   start_pair A B              A, then B dialling A; wait for B online
+#   start_mesh N INI            m1..mN, each dialling m1
 #   send NAME COMMAND           write one command line to its stdin
+#   msg_lines TO TEXT FIRST LAST [AFTER]  numbered /msg lines
 #   wait_for NAME REGEX [SECS]  wait until a line of its output matches
 #   count NAME REGEX            how many output lines match
 #   stop_node NAME              /quit and wait for it to exit
@@ -169,6 +172,13 @@ kill_node() {
 	wait "$_pid" 2>/dev/null
 	kill "$(getvar "${1}_holder")" 2>/dev/null
 	return 0
+}
+
+# start_pair A B: node A, node B dialling it; wait until A has B online.
+start_pair() {
+	start_node "$1" -l 127.0.0.1:0
+	start_node "$2" -l 127.0.0.1:0 -c "127.0.0.1:$(getvar "${1}_port")"
+	wait_for "$1" "\"id\":\"$(getvar "${2}_id")\".*\"state\":\"online\""
 }
 
 # start_mesh N INI: nodes m1 to mN with config INI, m2 to mN given only

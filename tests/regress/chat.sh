@@ -4,9 +4,7 @@
 
 . "${TESTS_DIR:-$(dirname "$0")/..}/lib.sh"
 
-start_node alice -l 127.0.0.1:0
-start_node bob -l 127.0.0.1:0 -c "127.0.0.1:$alice_port"
-wait_for alice "\"id\":\"$bob_id\".*\"state\":\"online\""
+start_pair alice bob
 wait_for bob "\"id\":\"$alice_id\".*\"state\":\"online\""
 
 # check_msg FROM TO TEXT: FROM sends TEXT, TO stores it with the same id

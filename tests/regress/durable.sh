@@ -4,9 +4,7 @@
 
 . "${TESTS_DIR:-$(dirname "$0")/..}/lib.sh"
 
-start_node alice -l 127.0.0.1:0
-start_node bob -l 127.0.0.1:0 -c "127.0.0.1:$alice_port"
-wait_for alice "\"id\":\"$bob_id\".*\"state\":\"online\""
+start_pair alice bob
 a_port=$alice_port
 b_port=$bob_port
 
@@ -73,9 +71,7 @@ for n in carol dave; do
 	printf '[node]\nlan_discovery = no\n[store]\nsync = normal\n' \
 	    > "$T/$n/p2pchat.ini"
 done
-start_node carol -l 127.0.0.1:0
-start_node dave -l 127.0.0.1:0 -c "127.0.0.1:$carol_port"
-wait_for carol "\"id\":\"$dave_id\".*\"state\":\"online\""
+start_pair carol dave
 burst_kill carol dave 300 normal "$dave_port"
 stop_node carol
 stop_node dave

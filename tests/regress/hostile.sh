@@ -8,9 +8,7 @@
 EVIL=${EVIL:-$(dirname "$P2PCHAT")/tests/regress/evil}
 [ -x "$EVIL" ] || skip "the evil peer ($EVIL) was not built"
 
-start_node alice -l 127.0.0.1:0
-start_node bob -l 127.0.0.1:0 -c "127.0.0.1:$alice_port"
-wait_for alice "\"id\":\"$bob_id\".*\"state\":\"online\""
+start_pair alice bob
 wait_for bob "\"id\":\"$alice_id\".*\"state\":\"online\""
 
 n=0

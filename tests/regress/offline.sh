@@ -4,9 +4,7 @@
 
 . "${TESTS_DIR:-$(dirname "$0")/..}/lib.sh"
 
-start_node alice -l 127.0.0.1:0
-start_node bob -l 127.0.0.1:0 -c "127.0.0.1:$alice_port"
-wait_for alice "\"id\":\"$bob_id\".*\"state\":\"online\""
+start_pair alice bob
 a_port=$alice_port
 b_port=$bob_port
 
