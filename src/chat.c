@@ -383,7 +383,7 @@ chat_recv(struct session *s, struct rec_chat *rc)
 	if (chat_store_failed(err, cause))
 		return (0);	/* no ACK: the peer sends it again */
 	if (!dup) {
-		p->conv->unread++;
+		conv_unread_add(p->conv);
 		p->typing = 0;
 		chat_post(POST_MSG, p, p->conv, &m);
 	}

@@ -3,6 +3,9 @@
 #include "p2pchat.h"
 
 struct convs	convs = TAILQ_HEAD_INITIALIZER(convs);
+/* Conversations whose unread count changed since the last commit. */
+static TAILQ_HEAD(, conv) conv_unread_queue =
+    TAILQ_HEAD_INITIALIZER(conv_unread_queue);
 
 /* Add a conversation loaded from or just made in the store. */
 struct conv *
@@ -62,22 +65,36 @@ conv_mark_read(struct conv *c, int64_t rowid)
 	node_schedule_commit();
 }
 
+/* A message arrived unread in c; its count is stored with the commit. */
+void
+conv_unread_add(struct conv *c)
+{
+	c->unread++;
+	if (!c->unread_queued) {
+		c->unread_queued = 1;
+		TAILQ_INSERT_TAIL(&conv_unread_queue, c, unread_entry);
+	}
+}
+
 /*
  * Before a commit: store the unread counts that changed with the messages
- * of the transaction (one row per conversation, not one per message).
+ * of the transaction (one row per conversation, not one per message, and
+ * only the conversations that had messages: there is one per known peer).
  */
 int
 conv_store_unread(char **cause)
 {
 	struct conv	*c;
 
-	TAILQ_FOREACH(c, &convs, entry) {
-		if (c->unread == c->unread_stored)
-			continue;
-		if (store_begin(cause) != 0 ||
-		    store_conv_unread(c->id, c->unread, cause) != 0)
-			return (-1);
-		c->unread_stored = c->unread;
+	while ((c = TAILQ_FIRST(&conv_unread_queue)) != NULL) {
+		if (c->unread != c->unread_stored) {
+			if (store_begin(cause) != 0 ||
+			    store_conv_unread(c->id, c->unread, cause) != 0)
+				return (-1);
+			c->unread_stored = c->unread;
+		}
+		TAILQ_REMOVE(&conv_unread_queue, c, unread_entry);
+		c->unread_queued = 0;
 	}
 	return (0);
 }
@@ -88,6 +105,7 @@ conv_free_all(void)
 {
 	struct conv	*c;
 
+	TAILQ_INIT(&conv_unread_queue);
 	while ((c = TAILQ_FIRST(&convs)) != NULL) {
 		TAILQ_REMOVE(&convs, c, entry);
 		free(c);

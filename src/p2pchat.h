@@ -296,7 +296,9 @@ struct conv {
 	int64_t		 last_read;	/* messages.id */
 	u_int		 unread;
 	u_int		 unread_stored;	/* the count in the store */
+	int		 unread_queued;	/* on the list to store */
 	TAILQ_ENTRY(conv) entry;
+	TAILQ_ENTRY(conv) unread_entry;
 };
 TAILQ_HEAD(convs, conv);
 extern struct convs convs;
@@ -626,6 +628,7 @@ struct conv	*conv_add(int64_t, int64_t, u_int);
 struct conv	*conv_find(int64_t);
 const char	*conv_name(struct conv *);
 void		 conv_mark_read(struct conv *, int64_t);
+void		 conv_unread_add(struct conv *);
 int		 conv_store_unread(char **);
 void		 conv_free_all(void);
 

@@ -321,7 +321,7 @@ relay_deliver(struct session *s, struct rec_relay *r)
 		return (0);
 	}
 	if (!dup) {
-		author->conv->unread++;
+		conv_unread_add(author->conv);
 		mesh_stats.relay_delivered++;
 		chat_post_message(author->conv, &m);
 	}

@@ -265,7 +265,7 @@ room_store(struct room *r, const struct rec_room *m, const char *text,
 	}
 	if (!dup) {
 		if (!msg.outgoing)
-			r->conv->unread++;
+			conv_unread_add(r->conv);
 		chat_post_message(r->conv, &msg);
 	}
 }
