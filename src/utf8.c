@@ -2,6 +2,8 @@
 
 #include "p2pchat.h"
 
+#include <sys/uio.h>
+
 #include <arpa/inet.h>
 
 /*
@@ -186,6 +188,50 @@ timer_add_ms(struct event *ev, int64_t ms)
 	tv.tv_sec = ms / 1000;
 	tv.tv_usec = (ms % 1000) * 1000;
 	evtimer_add(ev, &tv);
+}
+
+/*
+ * Read what a bufferevent's socket has waiting, up to max bytes, into its
+ * input. libevent 2.1 reads at most 4 KiB per readable event, so a burst
+ * of lines or frames would be taken (and committed) 30 messages a loop
+ * turn; read callbacks that got a full 4 KiB call this to take more of the
+ * burst in the same turn. The bufferevent keeps the tail of its input
+ * frozen outside its own reads, so it is thawed for this one. End of file
+ * and errors are left for the bufferevent's next read to report. Returns
+ * the number of bytes added.
+ */
+size_t
+bev_read_more(struct bufferevent *bev, size_t max)
+{
+	struct evbuffer		*in = bufferevent_get_input(bev);
+	struct evbuffer_iovec	 v[2];
+	struct iovec		 iov[2];
+	ssize_t			 n = -1;
+	size_t			 left;
+	int			 fd, nv, i;
+
+	if ((fd = bufferevent_getfd(bev)) == -1 || max == 0)
+		return (0);
+	evbuffer_unfreeze(in, 0);
+	if ((nv = evbuffer_reserve_space(in, max, v, 2)) > 0) {
+		for (left = max, i = 0; i < nv; i++) {
+			iov[i].iov_base = v[i].iov_base;
+			iov[i].iov_len = v[i].iov_len < left ?
+			    v[i].iov_len : left;
+			left -= iov[i].iov_len;
+		}
+		do
+			n = readv(fd, iov, nv);
+		while (n == -1 && errno == EINTR);
+		for (left = n > 0 ? n : 0, i = 0; i < nv && left > 0; i++) {
+			v[i].iov_len = iov[i].iov_len < left ?
+			    iov[i].iov_len : left;
+			left -= v[i].iov_len;
+		}
+		evbuffer_commit_space(in, v, i);
+	}
+	evbuffer_freeze(in, 0);
+	return (n > 0 ? (size_t)n : 0);
 }
 
 /*

@@ -32,7 +32,8 @@ struct node {
 	int		 in;		/* its stdin, we write */
 	int		 out;		/* its stdout, we read */
 	struct buf	 rbuf;		/* partial line read */
-	struct buf	 wbuf;		/* bytes waiting to be written */
+	struct buf	 wbuf;		/* bytes to write, from woff on */
+	size_t		 woff;
 	char		 listen[64];
 	int		 ready;
 	int		 online;
@@ -192,13 +193,14 @@ e2e_write(struct node *n)
 {
 	ssize_t	w;
 
-	if (n->wbuf.size == 0)
+	if (n->woff == n->wbuf.size)
 		return;
-	w = write(n->in, n->wbuf.d, n->wbuf.size);
+	/* No memmove per write: a burst queues megabytes at once. */
+	w = write(n->in, n->wbuf.d + n->woff, n->wbuf.size - n->woff);
 	if (w <= 0)
 		return;
-	memmove(n->wbuf.d, n->wbuf.d + w, n->wbuf.size - w);
-	n->wbuf.size -= w;
+	if ((n->woff += w) == n->wbuf.size)
+		n->woff = n->wbuf.size = 0;
 }
 
 /* Wait up to ns for output or room to write; handle what came. */
@@ -214,7 +216,7 @@ e2e_pump(int64_t ns)
 	pfd[0].events = POLLIN;
 	pfd[1].fd = e2e_r.out;
 	pfd[1].events = POLLIN;
-	if (e2e_s.wbuf.size != 0) {
+	if (e2e_s.woff != e2e_s.wbuf.size) {
 		pfd[2].fd = e2e_s.in;
 		pfd[2].events = POLLOUT;
 		n = 3;
