@@ -41,6 +41,13 @@ static struct chat_posts_head	chat_after_commit =
     TAILQ_HEAD_INITIALIZER(chat_after_commit);
 static struct chat_posts_head	chat_after_sync =
     TAILQ_HEAD_INITIALIZER(chat_after_sync);
+/*
+ * Freed posts kept for reuse: a sender queues three per message, thousands
+ * at a time in a burst, and calloc took 1.5% of its time.
+ */
+#define CHAT_SPARE_MAX	4096
+static struct chat_posts_head	chat_spare = TAILQ_HEAD_INITIALIZER(chat_spare);
+static u_int			chat_nspare;
 
 /*
  * Queue work for after transaction gen is committed (and durable, for all
@@ -52,7 +59,12 @@ chat_post_gen(enum chat_post_type type, struct peer *p, struct conv *c,
 {
 	struct chat_post	*cp;
 
-	cp = xcalloc(1, sizeof *cp);
+	if ((cp = TAILQ_FIRST(&chat_spare)) != NULL) {
+		TAILQ_REMOVE(&chat_spare, cp, entry);
+		chat_nspare--;
+		memset(cp, 0, sizeof *cp);
+	} else
+		cp = xcalloc(1, sizeof *cp);
 	cp->type = type;
 	cp->gen = gen;
 	cp->peer = p;
@@ -279,7 +291,11 @@ chat_run(struct chat_post *cp, int ok)
 	if (cp->session != NULL)
 		session_unref(cp->session);
 	free(cp->m.text);
-	free(cp);
+	if (chat_nspare < CHAT_SPARE_MAX) {
+		TAILQ_INSERT_HEAD(&chat_spare, cp, entry);
+		chat_nspare++;
+	} else
+		free(cp);
 }
 
 /* Run the work queued on list for transactions up to gen. */
@@ -312,6 +328,19 @@ void
 chat_synced(uint64_t gen, int ok)
 {
 	chat_run_list(&chat_after_sync, gen, ok);
+}
+
+/* Free the spare posts (shutting down, after the last commit ran). */
+void
+chat_shutdown(void)
+{
+	struct chat_post	*cp;
+
+	while ((cp = TAILQ_FIRST(&chat_spare)) != NULL) {
+		TAILQ_REMOVE(&chat_spare, cp, entry);
+		free(cp);
+	}
+	chat_nspare = 0;
 }
 
 /* Is work waiting for a commit or a sync? */

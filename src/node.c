@@ -564,6 +564,7 @@ node_shutdown(void)
 		chat_committed(node_gen, 1);
 		chat_synced(node_gen, 1);
 	}
+	chat_shutdown();
 	while ((t = TAILQ_FIRST(&node_targets)) != NULL) {
 		TAILQ_REMOVE(&node_targets, t, entry);
 		event_free(t->ev);

@@ -641,6 +641,7 @@ void		 chat_mark_sent(void);
 void		 chat_committed(uint64_t, int);
 void		 chat_synced(uint64_t, int);
 int		 chat_waiting(void);
+void		 chat_shutdown(void);
 int		 chat_record(struct session *, struct record *);
 int		 chat_check_text(const char *, size_t, char **);
 int		 chat_send(struct peer *, const char *, size_t, char **);
