@@ -124,6 +124,102 @@ test_hex_addr(void)
 	free(cause);
 }
 
+/*
+ * bev_read_more, on a pipe holding 200 KiB and then end of file: each read
+ * callback takes up to max bytes more, the bytes arrive whole and in order,
+ * the input's tail is frozen again afterwards, and end of file is still
+ * reported by the bufferevent once the data is all read.
+ */
+#define READMORE_TOTAL	(200 * 1024)
+struct readmore {
+	struct event_base	*base;
+	size_t			 max;
+	u_int			 calls;
+	size_t			 extra;		/* bytes bev_read_more added */
+	int			 bad;		/* a check in the callback failed */
+	int			 eof;
+	struct buf		 got;
+};
+
+static void
+readmore_read_cb(struct bufferevent *bev, void *arg)
+{
+	struct readmore	*r = arg;
+	struct evbuffer	*in = bufferevent_get_input(bev);
+	size_t		 before = evbuffer_get_length(in), n, len;
+
+	r->calls++;
+	n = bev_read_more(bev, r->max);
+	if (n > r->max || evbuffer_get_length(in) != before + n)
+		r->bad = 1;
+	if (evbuffer_add(in, "x", 1) != -1)	/* frozen for the caller */
+		r->bad = 1;
+	r->extra += n;
+	len = evbuffer_get_length(in);
+	if (evbuffer_remove(in, buf_reserve(&r->got, len), len) != (int)len)
+		r->bad = 1;
+}
+
+static void
+readmore_event_cb(struct bufferevent *bev, short what, void *arg)
+{
+	struct readmore	*r = arg;
+
+	if (what & BEV_EVENT_EOF)
+		r->eof = 1;
+	event_base_loopbreak(r->base);
+}
+
+static void
+test_bev_read_more(void)
+{
+	struct readmore		 r;
+	struct bufferevent	*bev;
+	u_char			*data;
+	size_t			 i, off = 0;
+	ssize_t			 w;
+	int			 p[2];
+
+	memset(&r, 0, sizeof r);
+	buf_init(&r.got);
+	r.max = READ_MORE;
+	data = xmalloc(READMORE_TOTAL);
+	for (i = 0; i < READMORE_TOTAL; i++)
+		data[i] = (u_char)(i * 7 + i / 251);
+	ASSERT_INT_EQ(pipe(p), 0);
+#ifdef F_SETPIPE_SZ
+	fcntl(p[1], F_SETPIPE_SZ, 1024 * 1024);
+#endif
+	evutil_make_socket_nonblocking(p[0]);
+	evutil_make_socket_nonblocking(p[1]);
+	r.base = event_base_new();
+	bev = bufferevent_socket_new(r.base, p[0], BEV_OPT_CLOSE_ON_FREE);
+	bufferevent_setcb(bev, readmore_read_cb, NULL, readmore_event_cb, &r);
+	bufferevent_enable(bev, EV_READ);
+	/* Write what the pipe takes, let the loop read, until all is in. */
+	while (!r.eof) {
+		while (off < READMORE_TOTAL && (w = write(p[1], data + off,
+		    READMORE_TOTAL - off)) > 0)
+			off += w;
+		if (off == READMORE_TOTAL && p[1] != -1) {
+			close(p[1]);
+			p[1] = -1;
+		}
+		event_base_loop(r.base, EVLOOP_ONCE);
+	}
+	ASSERT_INT_EQ(r.bad, 0);
+	ASSERT_INT_EQ(r.got.size, READMORE_TOTAL);
+	ASSERT_MEM_EQ(r.got.d, data, READMORE_TOTAL);
+	/* It read more than libevent's 4 KiB a call, so fewer calls. */
+	ASSERT_TRUE(r.extra > 0);
+	ASSERT_TRUE(r.calls < READMORE_TOTAL / READ_FULL);
+	ASSERT_INT_EQ(bev_read_more(bev, 0), 0);
+	bufferevent_free(bev);
+	event_base_free(r.base);
+	buf_free(&r.got);
+	free(data);
+}
+
 int
 main(void)
 {
@@ -132,5 +228,6 @@ main(void)
 	TEST_RUN(test_buf_grow);
 	TEST_RUN(test_utf8);
 	TEST_RUN(test_hex_addr);
+	TEST_RUN(test_bev_read_more);
 	return (test_done("test-buf"));
 }
