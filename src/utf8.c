@@ -1,4 +1,7 @@
-/* utf8.c: UTF-8 checks, hex, time and address helpers shared by the core. */
+/*
+ * utf8.c: UTF-8 checks, hex, time, address and bufferevent helpers shared
+ * by the core.
+ */
 
 #include "p2pchat.h"
 
