@@ -278,6 +278,7 @@ static sqlite3_stmt	*store_stmts[S__COUNT];
 static int		 store_in_tx;
 static int		 store_added;	/* messages added since asked */
 static char		*store_path;
+static int		 store_wal_keep;	/* keep the written-out log */
 
 /*
  * Outgoing messages not yet delivered, by id: row ids for the ACKs, so an
@@ -564,6 +565,122 @@ store_wal_hook(__unused void *arg, __unused sqlite3 *db,
 }
 
 /*
+ * The log (p2pchat.db-wal) is written out to STORE_WAL_SIZE at open and
+ * kept between runs. A commit then overwrites blocks the file already has,
+ * and its fdatasync has data to flush but no file size or block map to
+ * update. Measured here, a 12 KiB write + fdatasync: p50 0.23 ms / p99
+ * 0.52-0.61 appending, 0.155 / 0.31-0.33 overwriting (bench-e2e idle p50
+ * 0.65-0.85 -> 0.49-0.64 ms). Without it every commit of a node with few
+ * messages appends: the log is deleted at each exit and checkpoints
+ * restart it only after SYNC_CHECKPOINT_FRAMES pages. SQLite reads a log
+ * only as far as its frames are valid (salts and checksums), so zeros past
+ * the end are ignored, and a clean exit zeroes the log's header after a
+ * checkpoint has copied every frame into the database file: the kept file
+ * holds nothing, and a database file restored from a backup beside it is
+ * not changed by it.
+ */
+#define STORE_WAL_SIZE		(5 * 1024 * 1024)
+
+/* Open the log file for writing, or -1. */
+static int
+store_wal_open(void)
+{
+	char	path[PATH_MAX];
+
+	if ((size_t)snprintf(path, sizeof path, "%s-wal", store_path) >=
+	    sizeof path)
+		return (-1);
+	return (open(path, O_WRONLY|O_CLOEXEC|O_NOFOLLOW));
+}
+
+/* Write zeros at fd from off to end; 0 if all were written. */
+static int
+store_wal_zero(int fd, off_t off, off_t end)
+{
+	static const char	zeros[65536];
+	ssize_t			n;
+	size_t			len;
+
+	while (off < end) {
+		len = end - off < (off_t)sizeof zeros ?
+		    (size_t)(end - off) : sizeof zeros;
+		if ((n = pwrite(fd, zeros, len, off)) <= 0) {
+			if (n == -1 && errno == EINTR)
+				continue;
+			return (-1);
+		}
+		off += n;
+	}
+	return (fdatasync(fd));
+}
+
+/*
+ * At open: extend the log with zeros to STORE_WAL_SIZE (past whatever it
+ * holds). Best effort: on a full or read-only disk it stays as it was.
+ */
+static void
+store_wal_prepare(void)
+{
+	struct stat	sb;
+	int		fd;
+
+	if ((fd = store_wal_open()) == -1)
+		return;
+	if (fstat(fd, &sb) == 0 && S_ISREG(sb.st_mode) &&
+	    sb.st_size < STORE_WAL_SIZE &&
+	    store_wal_zero(fd, sb.st_size, STORE_WAL_SIZE) != 0) {
+		log_info("%s-wal: not written out (%s)", store_path,
+		    strerror(errno));
+		if (ftruncate(fd, sb.st_size) != 0)
+			log_debug("%s: ftruncate: %s", __func__,
+			    strerror(errno));
+	}
+	close(fd);
+	store_wal_keep = 1;
+}
+
+/*
+ * Before closing: copy the whole log into the database file (synced). If
+ * that is done, ask SQLite to leave the log file in place; returns 1 then.
+ */
+static int
+store_wal_checkpoint(void)
+{
+	int	nlog = -1, nckpt = -1, one = 1;
+
+	if (!store_wal_keep)
+		return (0);
+	if (sqlite3_wal_checkpoint_v2(store_db, "main", SQLITE_CHECKPOINT_FULL,
+	    &nlog, &nckpt) != SQLITE_OK || nlog < 0 || nckpt != nlog) {
+		log_info("%s: log not fully checkpointed (%d of %d frames): "
+		    "left to SQLite", store_path, nckpt, nlog);
+		return (0);
+	}
+	if (sqlite3_file_control(store_db, "main", SQLITE_FCNTL_PERSIST_WAL,
+	    &one) != SQLITE_OK || sqlite3_exec(store_db,
+	    "PRAGMA journal_size_limit = -1", NULL, NULL, NULL) != SQLITE_OK)
+		return (0);
+	return (1);
+}
+
+/*
+ * After closing, once every frame is in the database file: zero the log's
+ * header, so that no frame in the kept file is valid.
+ */
+static void
+store_wal_forget(void)
+{
+	int	fd;
+
+	if ((fd = store_wal_open()) == -1)
+		return;
+	if (store_wal_zero(fd, 0, 32) != 0)
+		log_warnx("%s-wal: header not cleared: %s", store_path,
+		    strerror(errno));
+	close(fd);
+}
+
+/*
  * Move fsync and checkpoints off the loop (sync.c). A COMMIT then only
  * writes the log (synchronous NORMAL) and the sync thread makes it durable
  * with [store] sync = full. Without threads, SQLite does both inside the
@@ -640,6 +757,7 @@ store_open(const char *path, char **cause)
 	}
 	if (version < STORE_VERSION && store_migrate(version, cause) != 0)
 		goto fail;
+	store_wal_prepare();
 	if (store_threads(path) != 0)
 		goto fail;
 	for (i = 0; i < S__COUNT; i++) {
@@ -662,7 +780,7 @@ void
 store_close(void)
 {
 	char	*cause;
-	int	 i;
+	int	 i, keep = 0;
 
 	if (store_db != NULL && store_in_tx)
 		store_commit(NULL);
@@ -677,8 +795,14 @@ store_close(void)
 			sqlite3_finalize(store_stmts[i]);
 		store_stmts[i] = NULL;
 	}
-	if (store_db != NULL)
-		sqlite3_close(store_db);
+	if (store_db != NULL) {
+		keep = store_wal_checkpoint();
+		if (sqlite3_close(store_db) != SQLITE_OK)
+			keep = 0;
+	}
+	if (keep)
+		store_wal_forget();
+	store_wal_keep = 0;
 	store_db = NULL;
 	free(store_path);
 	store_path = NULL;
