@@ -650,6 +650,8 @@ store_wal_checkpoint(void)
 
 	if (!store_wal_keep)
 		return (0);
+	/* Another process reading (sqlite3(1)) is not waited for. */
+	sqlite3_busy_timeout(store_db, 0);
 	if (sqlite3_wal_checkpoint_v2(store_db, "main", SQLITE_CHECKPOINT_FULL,
 	    &nlog, &nckpt) != SQLITE_OK || nlog < 0 || nckpt != nlog) {
 		log_info("%s: log not fully checkpointed (%d of %d frames): "

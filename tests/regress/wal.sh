@@ -76,7 +76,7 @@ wait_for alice "\"id\":\"$bob_id\".*\"state\":\"online\""
 sqlite3 "$T/alice/p2pchat.db" > "$T/reader.out" 2>&1 <<EOF &
 BEGIN;
 SELECT 'snapshot', count(*) FROM messages;
-.shell sleep 8
+.shell sleep 5
 COMMIT;
 EOF
 reader=$!
