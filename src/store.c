@@ -593,9 +593,12 @@ store_wal_open(void)
 	return (open(path, O_WRONLY|O_CLOEXEC|O_NOFOLLOW));
 }
 
-/* Write zeros at fd from off to end; 0 if all were written. */
+/*
+ * Write zeros at fd from off to end; 0 if all were written. With wait,
+ * they are on disk when it returns; without, their writing has started.
+ */
 static int
-store_wal_zero(int fd, off_t off, off_t end)
+store_wal_zero(int fd, off_t off, off_t end, int wait)
 {
 	static const char	zeros[65536];
 	ssize_t			n;
@@ -611,12 +614,18 @@ store_wal_zero(int fd, off_t off, off_t end)
 		}
 		off += n;
 	}
+#ifdef HAVE_SYNC_FILE_RANGE
+	if (!wait)
+		return (sync_file_range(fd, 0, 0, SYNC_FILE_RANGE_WRITE));
+#endif
 	return (fdatasync(fd));
 }
 
 /*
  * At open: extend the log with zeros to STORE_WAL_SIZE (past whatever it
  * holds). Best effort: on a full or read-only disk it stays as it was.
+ * Their writing is only started: nothing depends on the zeros being on
+ * disk, and waiting for 5 MiB added 4-7 ms to a first start.
  */
 static void
 store_wal_prepare(void)
@@ -628,7 +637,7 @@ store_wal_prepare(void)
 		return;
 	if (fstat(fd, &sb) == 0 && S_ISREG(sb.st_mode) &&
 	    sb.st_size < STORE_WAL_SIZE &&
-	    store_wal_zero(fd, sb.st_size, STORE_WAL_SIZE) != 0) {
+	    store_wal_zero(fd, sb.st_size, STORE_WAL_SIZE, 0) != 0) {
 		log_info("%s-wal: not written out (%s)", store_path,
 		    strerror(errno));
 		if (ftruncate(fd, sb.st_size) != 0)
@@ -676,7 +685,7 @@ store_wal_forget(void)
 
 	if ((fd = store_wal_open()) == -1)
 		return;
-	if (store_wal_zero(fd, 0, 32) != 0)
+	if (store_wal_zero(fd, 0, 32, 1) != 0)
 		log_warnx("%s-wal: header not cleared: %s", store_path,
 		    strerror(errno));
 	close(fd);
