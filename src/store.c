@@ -635,8 +635,11 @@ store_wal_prepare(void)
 
 	if ((fd = store_wal_open()) == -1)
 		return;
-	if (fstat(fd, &sb) == 0 && S_ISREG(sb.st_mode) &&
-	    sb.st_size < STORE_WAL_SIZE &&
+	if (fstat(fd, &sb) != 0 || !S_ISREG(sb.st_mode)) {
+		close(fd);
+		return;
+	}
+	if (sb.st_size < STORE_WAL_SIZE &&
 	    store_wal_zero(fd, sb.st_size, STORE_WAL_SIZE, 0) != 0) {
 		log_info("%s-wal: not written out (%s)", store_path,
 		    strerror(errno));
