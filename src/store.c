@@ -679,19 +679,43 @@ store_wal_checkpoint(void)
 
 /*
  * After closing, once every frame is in the database file: zero the log's
- * header, so that no frame in the kept file is valid.
+ * header, so that no frame in the kept file is valid. Not while another
+ * process has the database open (sqlite3(1)): it could still add frames
+ * after that header. Every connection holds a read lock on the wal-index
+ * file's "dead man switch" byte (128) while it is open, the lock SQLite
+ * uses to tell whether it is alone (walformat.html); a write lock on it
+ * is held here while the header is zeroed, so none can open meanwhile.
  */
 static void
 store_wal_forget(void)
 {
-	int	fd;
+	struct flock	fl;
+	char		path[PATH_MAX];
+	int		fd, shm;
 
-	if ((fd = store_wal_open()) == -1)
+	if ((size_t)snprintf(path, sizeof path, "%s-shm", store_path) >=
+	    sizeof path)
 		return;
-	if (store_wal_zero(fd, 0, 32, 1) != 0)
-		log_warnx("%s-wal: header not cleared: %s", store_path,
-		    strerror(errno));
-	close(fd);
+	if ((shm = open(path, O_RDWR|O_CLOEXEC|O_NOFOLLOW)) == -1)
+		return;
+	memset(&fl, 0, sizeof fl);
+	fl.l_type = F_WRLCK;
+	fl.l_whence = SEEK_SET;
+	fl.l_start = 128;
+	fl.l_len = 1;
+	if (fcntl(shm, F_SETLK, &fl) == -1) {
+		log_info("%s: in use by another process: log left as it is",
+		    store_path);
+		close(shm);
+		return;
+	}
+	if ((fd = store_wal_open()) != -1) {
+		if (store_wal_zero(fd, 0, 32, 1) != 0)
+			log_warnx("%s-wal: header not cleared: %s",
+			    store_path, strerror(errno));
+		close(fd);
+	}
+	close(shm);	/* and with it the lock */
 }
 
 /*

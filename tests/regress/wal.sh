@@ -2,8 +2,8 @@
 # wal.sh: the log (p2pchat.db-wal) is written out at open and kept between
 # runs, holding nothing after a clean exit; a database file restored from a
 # backup beside the kept log opens as it was; a log that cannot be copied
-# back whole at exit (a reader holds an old snapshot) is left whole, and
-# nothing is lost.
+# back whole at exit (a reader holds an old snapshot), or that another
+# process has open, is left whole, and nothing is lost.
 
 . "${TESTS_DIR:-$(dirname "$0")/..}/lib.sh"
 
@@ -95,9 +95,37 @@ grep -q "not fully checkpointed" "$T/alice/p2pchat.log" ||
 hdr=$(od -v -A n -t x1 -N 32 "$wal" | tr -d ' \n')
 [ "$hdr" != "$zeros" ] || fail "log header cleared with frames not copied"
 wait "$reader"
-start_node alice -l 127.0.0.1:0
+start_node alice -l 127.0.0.1:0 -c "127.0.0.1:$b_port"
 n=$(history_count alice bob three)
 [ "$n" -eq 10 ] || fail "after an exit with a reader: $n of 10 messages"
+
+# 6. Another process has the database open, idle, at exit: the log can be
+# checkpointed but is not cleared (that process could still write after
+# its header); nothing is lost.
+sqlite3 "$T/alice/p2pchat.db" > "$T/idle.out" 2>&1 <<EOF &
+SELECT 'open', count(*) FROM messages;
+.shell sleep 4
+EOF
+idle=$!
+i=0
+until grep -q open "$T/idle.out"; do
+	i=$((i + 1))
+	[ $i -gt 200 ] && fail "the idle sqlite3 did not start"
+	sleep 0.05
+done
+wait_for alice "\"id\":\"$bob_id\".*\"state\":\"online\""
+before=$(count alice '"event":"delivered"')
+msg_lines bob four 1 5 > "$T/alice.in"
+wait_for alice '"event":"delivered"' 30 $((before + 5))
+stop_node alice
+grep -q "in use by another process" "$T/alice/p2pchat.log" ||
+    fail "exit beside another process: no word that the log was left"
+hdr=$(od -v -A n -t x1 -N 32 "$wal" | tr -d ' \n')
+[ "$hdr" != "$zeros" ] || fail "log header cleared under another process"
+wait "$idle"
+start_node alice -l 127.0.0.1:0
+n=$(history_count alice bob four)
+[ "$n" -eq 5 ] || fail "after an exit beside another process: $n of 5"
 stop_node alice
 stop_node bob
 pass
