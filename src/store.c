@@ -682,9 +682,10 @@ store_wal_checkpoint(void)
  * header, so that no frame in the kept file is valid. Not while another
  * process has the database open (sqlite3(1)): it could still add frames
  * after that header. Every connection holds a read lock on the wal-index
- * file's "dead man switch" byte (128) while it is open, the lock SQLite
- * uses to tell whether it is alone (walformat.html); a write lock on it
- * is held here while the header is zeroed, so none can open meanwhile.
+ * file's "dead man switch" byte (128) while it is open, the lock SQLite's
+ * unix VFS uses to tell whether it is alone (UNIX_SHM_DMS in os_unix.c,
+ * unchanged since WAL mode came); a write lock on it is held here while
+ * the header is zeroed, so none can open meanwhile.
  */
 static void
 store_wal_forget(void)
