@@ -245,9 +245,7 @@ headless_read_cb(struct bufferevent *bev, void *arg)
 	char		*line;
 	size_t		 len;
 
-	/* A full read is likely a burst: take more of it this turn. */
-	if (evbuffer_get_length(in) >= READ_FULL)
-		bev_read_more(bev, READ_MORE);
+	bev_read_more(bev, READ_MORE);	/* more of a burst this turn */
 	while ((line = evbuffer_readln(in, &len, EVBUFFER_EOL_CRLF)) != NULL) {
 		if (len != 0)
 			cmd_run(&headless_ctx, line);

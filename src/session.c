@@ -473,9 +473,8 @@ session_read_cb(struct bufferevent *bev, void *arg)
 	int		 rc;
 
 	s->last_rx = now_ms();
-	/* A full read is likely a burst: take more of it this turn. */
-	if (evbuffer_get_length(in) >= READ_FULL &&
-	    evbuffer_get_length(in) + READ_MORE <= SESSION_IN_MAX)
+	/* More of a burst this turn, within the input's bound. */
+	if (evbuffer_get_length(in) + READ_MORE <= SESSION_IN_MAX)
 		bev_read_more(bev, READ_MORE);
 	while (s->state != SESSION_CLOSING) {
 		/* Take turns with other sessions and the terminal. */

@@ -197,8 +197,9 @@ timer_add_ms(struct event *ev, int64_t ms)
  * Read what a bufferevent's socket has waiting, up to max bytes, into its
  * input. libevent 2.1 reads at most 4 KiB per readable event, so a burst
  * of lines or frames would be taken (and committed) 30 messages a loop
- * turn; read callbacks that got a full 4 KiB call this to take more of the
- * burst in the same turn. The bufferevent keeps the tail of its input
+ * turn; read callbacks call this to take more of the burst in the same
+ * turn. It reads only when the input holds a full read (READ_FULL), which
+ * a lone line or frame does not. The bufferevent keeps the tail of its input
  * frozen outside its own reads, so it is thawed for this one. End of file
  * and errors are left for the bufferevent's next read to report. Returns
  * the number of bytes added.
@@ -213,7 +214,8 @@ bev_read_more(struct bufferevent *bev, size_t max)
 	size_t			 left;
 	int			 fd, nv, i;
 
-	if ((fd = bufferevent_getfd(bev)) == -1 || max == 0)
+	if (evbuffer_get_length(in) < READ_FULL ||
+	    (fd = bufferevent_getfd(bev)) == -1 || max == 0)
 		return (0);
 	evbuffer_unfreeze(in, 0);
 	if ((nv = evbuffer_reserve_space(in, max, v, 2)) > 0) {
