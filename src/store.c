@@ -581,16 +581,16 @@ store_wal_hook(__unused void *arg, __unused sqlite3 *db,
  */
 #define STORE_WAL_SIZE		(5 * 1024 * 1024)
 
-/* Open the log file for writing, or -1. */
+/* Open the database's side file with suffix ("-wal", "-shm"), or -1. */
 static int
-store_wal_open(void)
+store_side_open(const char *suffix, int flags)
 {
 	char	path[PATH_MAX];
 
-	if ((size_t)snprintf(path, sizeof path, "%s-wal", store_path) >=
+	if ((size_t)snprintf(path, sizeof path, "%s%s", store_path, suffix) >=
 	    sizeof path)
 		return (-1);
-	return (open(path, O_WRONLY|O_CLOEXEC|O_NOFOLLOW));
+	return (open(path, flags|O_CLOEXEC|O_NOFOLLOW));
 }
 
 /*
@@ -633,7 +633,7 @@ store_wal_prepare(void)
 	struct stat	sb;
 	int		fd;
 
-	if ((fd = store_wal_open()) == -1)
+	if ((fd = store_side_open("-wal", O_WRONLY)) == -1)
 		return;
 	if (fstat(fd, &sb) != 0 || !S_ISREG(sb.st_mode)) {
 		close(fd);
@@ -691,13 +691,9 @@ static void
 store_wal_forget(void)
 {
 	struct flock	fl;
-	char		path[PATH_MAX];
 	int		fd, shm;
 
-	if ((size_t)snprintf(path, sizeof path, "%s-shm", store_path) >=
-	    sizeof path)
-		return;
-	if ((shm = open(path, O_RDWR|O_CLOEXEC|O_NOFOLLOW)) == -1)
+	if ((shm = store_side_open("-shm", O_RDWR)) == -1)
 		return;
 	memset(&fl, 0, sizeof fl);
 	fl.l_type = F_WRLCK;
@@ -710,7 +706,7 @@ store_wal_forget(void)
 		close(shm);
 		return;
 	}
-	if ((fd = store_wal_open()) != -1) {
+	if ((fd = store_side_open("-wal", O_WRONLY)) != -1) {
 		if (store_wal_zero(fd, 0, 32, 1) != 0)
 			log_warnx("%s-wal: header not cleared: %s",
 			    store_path, strerror(errno));
