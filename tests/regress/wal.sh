@@ -10,6 +10,11 @@
 wal="$T/alice/p2pchat.db-wal"
 zeros=$(printf '%064d' 0)
 
+# The log's 32-byte header, in hex.
+wal_header() {
+	od -v -A n -t x1 -N 32 "$wal" | tr -d ' \n'
+}
+
 # history_count NODE PEER TEXT: messages of NODE's history with PEER whose
 # text starts with TEXT and a space.
 history_count() {
@@ -35,7 +40,7 @@ stop_node alice
 # 2. Kept after a clean exit, with its header zeroed: no valid frame.
 [ -f "$wal" ] || fail "log deleted at exit"
 [ "$(wc -c < "$wal")" -ge 5242880 ] || fail "log cut at exit"
-hdr=$(od -v -A n -t x1 -N 32 "$wal" | tr -d ' \n')
+hdr=$(wal_header)
 [ "$hdr" = "$zeros" ] || fail "log header not cleared at exit: $hdr"
 
 # 3. The next run reads the database alone and has every message.
@@ -65,6 +70,33 @@ else
 	echo "wal.sh: no sqlite3 command: integrity of the restore not checked"
 fi
 
+# exit_beside NAME MARK TEXT N WHY LOGLINE: with a sqlite3 process (its
+# output in $T/NAME.out, MARK printed once it holds the database) running
+# in the background as $side, alice sends N messages TEXT 1..N and exits:
+# the log's header stays, her log file has LOGLINE, and the next start has
+# all N. WHY names the case in failures.
+exit_beside() {
+	i=0
+	until grep -q "$2" "$T/$1.out"; do
+		i=$((i + 1))
+		[ $i -gt 200 ] && fail "$5: the sqlite3 process did not start"
+		sleep 0.05
+	done
+	wait_for alice "\"id\":\"$bob_id\".*\"state\":\"online\""
+	before=$(count alice '"event":"delivered"')
+	msg_lines bob "$3" 1 "$4" > "$T/alice.in"
+	wait_for alice '"event":"delivered"' 30 $((before + $4))
+	stop_node alice
+	grep -q "$6" "$T/alice/p2pchat.log" ||
+	    fail "$5: no word in the log file that the log was left"
+	hdr=$(wal_header)
+	[ "$hdr" != "$zeros" ] || fail "$5: log header cleared"
+	wait "$side"
+	start_node alice -l 127.0.0.1:0 -c "127.0.0.1:$b_port"
+	n=$(history_count alice bob "$3")
+	[ "$n" -eq "$4" ] || fail "$5: $n of $4 messages after a restart"
+}
+
 # 5. A reader holds an old snapshot while alice writes and exits: the log
 # cannot all be copied back, so its header stays and its frames are read
 # at the next start; nothing is lost.
@@ -72,32 +104,15 @@ if ! command -v sqlite3 > /dev/null; then
 	skip "no sqlite3 command to hold a snapshot with"
 fi
 start_node alice -l 127.0.0.1:0 -c "127.0.0.1:$b_port"
-wait_for alice "\"id\":\"$bob_id\".*\"state\":\"online\""
 sqlite3 "$T/alice/p2pchat.db" > "$T/reader.out" 2>&1 <<EOF &
 BEGIN;
 SELECT 'snapshot', count(*) FROM messages;
 .shell sleep 5
 COMMIT;
 EOF
-reader=$!
-i=0
-until grep -q snapshot "$T/reader.out"; do
-	i=$((i + 1))
-	[ $i -gt 200 ] && fail "the sqlite3 reader did not start"
-	sleep 0.05
-done
-before=$(count alice '"event":"delivered"')
-msg_lines bob three 1 10 > "$T/alice.in"
-wait_for alice '"event":"delivered"' 30 $((before + 10))
-stop_node alice
-grep -q "not fully checkpointed" "$T/alice/p2pchat.log" ||
-    fail "exit with a reader: no word that the log was left whole"
-hdr=$(od -v -A n -t x1 -N 32 "$wal" | tr -d ' \n')
-[ "$hdr" != "$zeros" ] || fail "log header cleared with frames not copied"
-wait "$reader"
-start_node alice -l 127.0.0.1:0 -c "127.0.0.1:$b_port"
-n=$(history_count alice bob three)
-[ "$n" -eq 10 ] || fail "after an exit with a reader: $n of 10 messages"
+side=$!
+exit_beside reader snapshot three 10 "exit with a reader" \
+    "not fully checkpointed"
 
 # 6. Another process has the database open, idle, at exit: the log can be
 # checkpointed but is not cleared (that process could still write after
@@ -106,26 +121,9 @@ sqlite3 "$T/alice/p2pchat.db" > "$T/idle.out" 2>&1 <<EOF &
 SELECT 'open', count(*) FROM messages;
 .shell sleep 4
 EOF
-idle=$!
-i=0
-until grep -q open "$T/idle.out"; do
-	i=$((i + 1))
-	[ $i -gt 200 ] && fail "the idle sqlite3 did not start"
-	sleep 0.05
-done
-wait_for alice "\"id\":\"$bob_id\".*\"state\":\"online\""
-before=$(count alice '"event":"delivered"')
-msg_lines bob four 1 5 > "$T/alice.in"
-wait_for alice '"event":"delivered"' 30 $((before + 5))
-stop_node alice
-grep -q "in use by another process" "$T/alice/p2pchat.log" ||
-    fail "exit beside another process: no word that the log was left"
-hdr=$(od -v -A n -t x1 -N 32 "$wal" | tr -d ' \n')
-[ "$hdr" != "$zeros" ] || fail "log header cleared under another process"
-wait "$idle"
-start_node alice -l 127.0.0.1:0
-n=$(history_count alice bob four)
-[ "$n" -eq 5 ] || fail "after an exit beside another process: $n of 5"
+side=$!
+exit_beside idle open four 5 "exit beside another process" \
+    "in use by another process"
 stop_node alice
 stop_node bob
 pass
