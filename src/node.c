@@ -487,8 +487,14 @@ node_init(char **cause)
 	if ((node_base = event_base_new()) == NULL)
 		fatalx("event_base_new");
 	event_base_priority_init(node_base, 3);
+	/*
+	 * The commit runs at the I/O events' priority, after the callbacks
+	 * already active this turn. At a lower one it starved while input
+	 * kept coming: a sender stored a whole burst of commands before it
+	 * sent any, and its peer sat idle meanwhile.
+	 */
 	node_commit_ev = event_new(node_base, -1, 0, node_commit_cb, NULL);
-	event_priority_set(node_commit_ev, 2);
+	event_priority_set(node_commit_ev, 1);
 	if (sync_fd() != -1) {
 		node_sync_ev = event_new(node_base, sync_fd(),
 		    EV_READ|EV_PERSIST, node_synced_cb, NULL);

@@ -22,6 +22,13 @@ static u_char		 session_plain[FRAME_MAX];
 #define SESSION_TICK_MS		10000
 #define SESSION_OUT_MAX		(16 * 1024 * 1024)
 #define SESSION_IN_MAX		(4 * (FRAME_MAX + 2))
+/*
+ * The most written to the socket in one go. libevent's default, 16 KiB,
+ * is a quarter of what a burst stores per loop turn (READ_MORE of
+ * commands): the rest waited in the output buffer and the peer sat idle
+ * until the sender ran out of input.
+ */
+#define SESSION_WRITE_MAX	(256 * 1024)
 #define SESSION_FRAMES_PER_TURN	256
 #define SESSION_BAD_SIGS	3
 
@@ -70,6 +77,7 @@ session_new(struct bufferevent *bev, int initiator, const char *host,
 	s->timer = evtimer_new(node_base, session_timer_cb, s);
 	bufferevent_setcb(bev, session_read_cb, NULL, session_event_cb, s);
 	bufferevent_setwatermark(bev, EV_READ, 0, SESSION_IN_MAX);
+	bufferevent_set_max_single_write(bev, SESSION_WRITE_MAX);
 	TAILQ_INSERT_TAIL(&sessions, s, entry);
 	session_nhandshake++;
 	session_timer(s, SESSION_HANDSHAKE_MS);

@@ -52,6 +52,9 @@ seq 15 19 | cmp -s - "$T/hist" || fail "history is not the last 5, oldest first"
 grep '"event":"history"' "$T/bob.out" | tail -n 1 | \
     grep -q "\"from\":\"$alice_id\".*\"state\":\"received\"" || \
     fail "history line lacks from/state"
+# Bob shows order 19 and ACKs it in the same turn, so alice may hear of
+# the ACK only after bob's message event: wait for her delivered event.
+wait_for alice "\"event\":\"delivered\",\"peer\":\"$bob_id\",\"id\":\"$(last_outgoing_id alice)\""
 send alice "/history bob 3"
 wait_for alice '"event":"done","command":"history"'
 grep '"event":"history"' "$T/alice.out" | tail -n 1 | \
