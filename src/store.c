@@ -129,6 +129,7 @@ enum store_stmt {
 	S_MSG_FIND,
 	S_MSG_INFLIGHT,
 	S_MSG_STATE,
+	S_MSG_DELIVERED,
 	S_MSG_SENT,
 	S_MSG_OUTBOX,
 	S_MSG_LAST,
@@ -234,6 +235,10 @@ static const char *store_sql[S__COUNT] = {
 	[S_MSG_STATE] =
 	    "UPDATE messages SET state = ?2 WHERE id = ?1 AND state < ?2 "
 	    "AND outgoing = 1 AND conv = ?3 AND msgid = ?4",
+	/* A run of consecutive row ids, all of them ACKed (store_dl). */
+	[S_MSG_DELIVERED] =
+	    "UPDATE messages SET state = 2 WHERE id BETWEEN ?1 AND ?2 "
+	    "AND conv = ?3 AND outgoing = 1 AND state < 2",
 	/* Through the outbox: only rows not yet delivered are visited. */
 	[S_MSG_SENT] =
 	    "UPDATE messages INDEXED BY messages_outbox SET state = 1 "
@@ -413,6 +418,86 @@ store_flights_held(void)
 	return (store_fl_n);
 }
 
+/*
+ * Messages ACKed in the open transaction whose rows are not yet marked
+ * delivered. An ACK for a message in flight only queues its row id here;
+ * store_dl_flush marks the rows with one UPDATE per run of consecutive
+ * row ids (a burst's ACKs come in the order the messages went) before the
+ * commit and before any other statement runs, so nothing reads a row
+ * still marked as in flight. One UPDATE per ACK took 17% of a sender's
+ * time in a burst.
+ */
+struct store_dl {
+	int64_t		 rowid;
+	int64_t		 conv;
+};
+static struct store_dl	*store_dl;
+static size_t		 store_dl_n, store_dl_size;
+static int		 store_dl_failed;	/* fails the commit */
+
+static int
+store_dl_cmp(const void *a, const void *b)
+{
+	const struct store_dl	*x = a, *y = b;
+
+	return (x->rowid < y->rowid ? -1 : x->rowid > y->rowid);
+}
+
+/* Queue row id (of conversation conv) to be marked delivered. */
+static void
+store_dl_add(int64_t rowid, int64_t conv)
+{
+	if (store_dl_n == store_dl_size) {
+		store_dl_size = store_dl_size == 0 ? 256 : store_dl_size * 2;
+		store_dl = xreallocarray(store_dl, store_dl_size,
+		    sizeof *store_dl);
+	}
+	store_dl[store_dl_n].rowid = rowid;
+	store_dl[store_dl_n].conv = conv;
+	store_dl_n++;
+}
+
+static int	store_exec(enum store_stmt, char **);
+
+/* Mark the queued rows delivered. */
+static int
+store_dl_flush(char **cause)
+{
+	sqlite3_stmt	*st = store_stmts[S_MSG_DELIVERED];
+	size_t		 i, j, n = store_dl_n;
+
+	if (n == 0)
+		return (0);
+	store_dl_n = 0;
+	for (i = 1; i < n; i++) {
+		if (store_dl[i].rowid < store_dl[i - 1].rowid) {
+			qsort(store_dl, n, sizeof *store_dl, store_dl_cmp);
+			break;
+		}
+	}
+	for (i = 0; i < n; i = j) {
+		for (j = i + 1; j < n; j++) {
+			if (store_dl[j].rowid != store_dl[j - 1].rowid + 1 ||
+			    store_dl[j].conv != store_dl[i].conv)
+				break;
+		}
+		sqlite3_reset(st);
+		sqlite3_bind_int64(st, 1, store_dl[i].rowid);
+		sqlite3_bind_int64(st, 2, store_dl[j - 1].rowid);
+		sqlite3_bind_int64(st, 3, store_dl[i].conv);
+		if (store_exec(S_MSG_DELIVERED, cause) != 0) {
+			store_dl_failed = 1;
+			return (-1);
+		}
+	}
+	if (store_dl_size > 4096 && n < store_dl_size / 8) {
+		free(store_dl);
+		store_dl = NULL;
+		store_dl_size = 0;
+	}
+	return (0);
+}
+
 /* Forget every message in flight (closing). */
 static void
 store_flight_clear(void)
@@ -420,6 +505,9 @@ store_flight_clear(void)
 	free(store_fl);
 	store_fl = NULL;
 	store_fl_size = store_fl_n = 0;
+	free(store_dl);
+	store_dl = NULL;
+	store_dl_size = store_dl_n = 0;
 }
 
 /* Describe the last SQLite error. */
@@ -438,6 +526,14 @@ static sqlite3_stmt *
 store_stmt(enum store_stmt s)
 {
 	sqlite3_stmt	*st = store_stmts[s];
+	char		*cause;
+
+	/* Storing a message needs no row marked; anything else may. */
+	if (store_dl_n != 0 && s != S_MSG_INSERT &&
+	    store_dl_flush(&cause) != 0) {
+		log_warnx("%s: %s", __func__, cause);
+		free(cause);
+	}
 
 	sqlite3_reset(st);
 	sqlite3_clear_bindings(st);
@@ -861,9 +957,14 @@ store_commit(char **cause)
 {
 	if (!store_in_tx)
 		return (0);
-	if (store_exec(S_COMMIT, cause) != 0) {
+	if (store_dl_failed && cause != NULL)
+		*cause = xstrdup("marking messages delivered failed");
+	if (store_dl_failed || store_dl_flush(cause) != 0 ||
+	    store_exec(S_COMMIT, cause) != 0) {
 		store_exec(S_ROLLBACK, NULL);
 		store_in_tx = 0;
+		store_dl_n = 0;
+		store_dl_failed = 0;
 		return (-1);
 	}
 	store_in_tx = 0;
@@ -1194,6 +1295,11 @@ store_msg_state(int64_t conv, const uint8_t *msgid, int state, char **cause)
 	 * up through an index it also changes takes two passes (measured
 	 * seven times slower).
 	 */
+	if (state >= MSG_DELIVERED &&
+	    (id = store_flight_find(conv, msgid, 1)) != 0) {
+		store_dl_add(id, conv);
+		return (1);
+	}
 	if ((id = store_flight_find(conv, msgid, 0)) != 0) {
 		if ((rc = store_msg_set_state(id, conv, msgid, state,
 		    cause)) != 0 || state < MSG_DELIVERED)

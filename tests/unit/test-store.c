@@ -86,8 +86,12 @@ test_store_flights(int64_t conv)
 	steps = store_vm_steps();
 	ASSERT_TRUE(steps < 500);
 	msg_list_free(&m2);
-	for (i = ml.n - 1; i > 0; i--) {
-		j = randombytes_uniform(i + 1);
+	/*
+	 * The first half in order (runs of row ids marked in one UPDATE),
+	 * the rest shuffled. A read in between sees them marked.
+	 */
+	for (i = ml.n - 1; i > ml.n / 2; i--) {
+		j = ml.n / 2 + randombytes_uniform(i - ml.n / 2 + 1);
 		m = ml.v[i];
 		ml.v[i] = ml.v[j];
 		ml.v[j] = m;
@@ -100,8 +104,21 @@ test_store_flights(int64_t conv)
 		if (i == 0)
 			ASSERT_TRUE(store_vm_steps() < 500);
 		ASSERT_INT_EQ(store_flights_held(), held - i - 1);
+		if (i == ml.n / 2) {
+			/* Delivered again in the same transaction: no change. */
+			ASSERT_INT_EQ(store_msg_state(conv, ml.v[i].id,
+			    MSG_DELIVERED, &cause), 0);
+			ASSERT_INT_EQ(store_msg_outbox(conv, 0, &m2, &cause),
+			    0);
+			ASSERT_INT_EQ(m2.n, ml.n - i - 1);
+			ASSERT_TRUE(m2.v[0].rowid > ml.v[0].rowid);
+			msg_list_free(&m2);
+		}
 	}
 	ASSERT_INT_EQ(store_commit(&cause), 0);
+	ASSERT_INT_EQ(store_msg_outbox(conv, 0, &m2, &cause), 0);
+	ASSERT_INT_EQ(m2.n, 0);
+	msg_list_free(&m2);
 	msg_list_free(&ml);
 }
 
