@@ -145,6 +145,7 @@ void		 timer_add_ms(struct event *, int64_t);
 #define READ_FULL	4096		/* what libevent 2.1 reads at most */
 #define READ_MORE	(60 * 1024)	/* what bev_read_more takes on top */
 size_t		 bev_read_more(struct bufferevent *, size_t);
+size_t		 bev_write_now(struct bufferevent *);
 void		 random_id(void *, size_t);
 int		 addr_parse(const char *, char **, u_short *, char **);
 

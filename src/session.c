@@ -190,14 +190,10 @@ void
 session_write_all(void)
 {
 	struct session	*s;
-	struct evbuffer	*out;
 
 	TAILQ_FOREACH(s, &sessions, entry) {
-		if (s->state != SESSION_OPEN)
-			continue;
-		out = bufferevent_get_output(s->bev);
-		if (evbuffer_get_length(out) != 0)
-			evbuffer_write(out, bufferevent_getfd(s->bev));
+		if (s->state == SESSION_OPEN)
+			bev_write_now(s->bev);
 	}
 }
 

@@ -240,6 +240,28 @@ bev_read_more(struct bufferevent *bev, size_t max)
 }
 
 /*
+ * Write what a socket bufferevent holds to its socket now, instead of when
+ * the loop next polls; returns the bytes written (0 if none, or if the
+ * socket took nothing). libevent keeps the start of an output buffer
+ * frozen outside its own write callback, so a plain evbuffer_write here
+ * writes nothing; the start is thawed for the call and frozen again.
+ */
+size_t
+bev_write_now(struct bufferevent *bev)
+{
+	struct evbuffer	*out = bufferevent_get_output(bev);
+	int		 fd, n;
+
+	if (evbuffer_get_length(out) == 0 ||
+	    (fd = bufferevent_getfd(bev)) == -1)
+		return (0);
+	evbuffer_unfreeze(out, 1);
+	n = evbuffer_write(out, fd);
+	evbuffer_freeze(out, 1);
+	return (n > 0 ? (size_t)n : 0);
+}
+
+/*
  * Parse "HOST:PORT" or "[V6]:PORT". The host is returned in a new string;
  * an empty host is allowed only where the caller accepts it.
  */

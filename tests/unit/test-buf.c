@@ -220,6 +220,40 @@ test_bev_read_more(void)
 	free(data);
 }
 
+/*
+ * bev_write_now puts a bufferevent's output on its socket at once, without
+ * the loop running (libevent keeps the output's start frozen otherwise).
+ */
+static void
+test_bev_write_now(void)
+{
+	struct event_base	*base;
+	struct bufferevent	*bev;
+	char			 got[64];
+	int			 sv[2];
+
+	ASSERT_INT_EQ(socketpair(AF_UNIX, SOCK_STREAM, 0, sv), 0);
+	evutil_make_socket_nonblocking(sv[0]);
+	evutil_make_socket_nonblocking(sv[1]);
+	base = event_base_new();
+	bev = bufferevent_socket_new(base, sv[0], BEV_OPT_CLOSE_ON_FREE);
+	bufferevent_enable(bev, EV_READ|EV_WRITE);
+	ASSERT_INT_EQ(bev_write_now(bev), 0);	/* nothing queued */
+	bufferevent_write(bev, "frame one", 9);
+	ASSERT_INT_EQ(bev_write_now(bev), 9);
+	ASSERT_INT_EQ(evbuffer_get_length(bufferevent_get_output(bev)), 0);
+	ASSERT_INT_EQ(read(sv[1], got, sizeof got), 9);
+	ASSERT_MEM_EQ(got, "frame one", 9);
+	/* The bufferevent still writes by itself afterwards. */
+	bufferevent_write(bev, "two", 3);
+	event_base_loop(base, EVLOOP_ONCE);
+	ASSERT_INT_EQ(read(sv[1], got, sizeof got), 3);
+	ASSERT_MEM_EQ(got, "two", 3);
+	bufferevent_free(bev);
+	event_base_free(base);
+	close(sv[1]);
+}
+
 int
 main(void)
 {
@@ -229,5 +263,6 @@ main(void)
 	TEST_RUN(test_utf8);
 	TEST_RUN(test_hex_addr);
 	TEST_RUN(test_bev_read_more);
+	TEST_RUN(test_bev_write_now);
 	return (test_done("test-buf"));
 }
