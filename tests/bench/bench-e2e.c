@@ -16,6 +16,9 @@
  * Usage: bench-e2e P2PCHAT DIR
  * Sizes: BENCH_E2E_MESSAGES (each burst, default 20000), BENCH_E2E_IDLE
  * (idle samples, default 500), BENCH_E2E_SECONDS (half rate, default 3).
+ * BENCH_E2E_SYNC=normal runs both nodes with [store] sync = normal (no
+ * fdatasync), to tell the disk's share of the latency from the rest; the
+ * targets are for the default, full.
  */
 
 #include "bench.h"
@@ -483,6 +486,7 @@ main(int argc, char **argv)
 	double	 secs, rate;
 	FILE	*f;
 	char	 path[PATH_MAX];
+	const char	*sync;
 
 	if (argc != 3) {
 		fprintf(stderr, "usage: %s P2PCHAT DIR\n", argv[0]);
@@ -500,6 +504,10 @@ main(int argc, char **argv)
 	if ((f = fopen(path, "w")) == NULL)
 		fatal("%s", path);
 	fprintf(f, "[node]\nlan_discovery = no\n[log]\nlevel = warn\n");
+	if ((sync = getenv("BENCH_E2E_SYNC")) != NULL && *sync != '\0') {
+		fprintf(f, "[store]\nsync = %s\n", sync);
+		printf("[store] sync = %s (BENCH_E2E_SYNC)\n", sync);
+	}
 	fclose(f);
 	e2e_max = warm + idle + 2 * burst + 500000;
 	e2e_sent = e2e_times(e2e_max);
