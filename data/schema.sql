@@ -1,7 +1,7 @@
 -- p2pchat database schema. This file is embedded into the binary and run on
 -- a new database; store.c migrates older databases forward and sets
 -- PRAGMA user_version to the version below.
--- schema-version: 4
+-- schema-version: 5
 
 -- This node's long-term keys (one row).
 CREATE TABLE identity (
@@ -60,7 +60,8 @@ CREATE TABLE conversations (
 );
 
 -- Messages, both ways. msgid is the 16-byte id on the wire.
--- state: 0 pending, 1 sent, 2 delivered (outgoing); 3 received (incoming).
+-- state: 2 delivered (outgoing), 3 received (incoming); an outgoing
+-- message not yet delivered has a row in outbox, whose state counts.
 -- ts is the author's sent_at (Unix ms); stored the local time stored.
 -- A message is the same message when its conversation, sent_at and id
 -- match: keying the uniqueness on ts first keeps new keys at the end of
@@ -81,10 +82,20 @@ CREATE TABLE messages (
 	body		TEXT NOT NULL,
 	UNIQUE (conv, ts, msgid)
 );
--- The outbox: outgoing messages not yet delivered, in order (small: only
--- messages in flight are in it). An ACK finds its row through a map in
--- memory of the outbox rows the node has stored or read.
-CREATE INDEX messages_outbox ON messages (conv, id) WHERE state < 2;
+-- The outbox (schema 5): outgoing messages not yet delivered, in order,
+-- with their state: 0 pending, 1 sent. Small: only messages in flight are
+-- in it. Delivery deletes the row here; the message's own row was stored
+-- as delivered and is not written again (rewriting it and an index entry
+-- on every ACK took a sixth of a sender's time in a burst). An ACK finds
+-- its row through a map in memory of the outbox rows the node has stored
+-- or read. id is the message's row id; there is no foreign key (checking
+-- it cost every message a lookup): nothing deletes messages, and whatever
+-- does must delete their outbox rows with them.
+CREATE TABLE outbox (
+	id		INTEGER PRIMARY KEY,
+	conv		INTEGER NOT NULL,
+	state		INTEGER NOT NULL
+);
 
 -- Full-text index of message bodies. New rows are indexed in batches, in
 -- the background soon after they are stored and before every search

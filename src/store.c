@@ -91,8 +91,29 @@ static const char	*store_migrations[] = {
 	"id > conversations.last_read AND outgoing = 0);"
 	"DROP INDEX messages_page;"
 	"DROP INDEX messages_conv_id;",
+	/*
+	 * 4 to 5: messages not yet delivered in a table of their own, so
+	 * that delivery deletes a small row instead of rewriting the message
+	 * and its entry in a partial index.
+	 */
+	"CREATE TABLE outbox (id INTEGER PRIMARY KEY, conv INTEGER NOT NULL, "
+	"state INTEGER NOT NULL);"
+	"INSERT INTO outbox SELECT id, conv, state FROM messages INDEXED BY "
+	"messages_outbox WHERE state < 2 AND outgoing = 1 ORDER BY conv, id;"
+	"UPDATE messages SET state = 2 WHERE id IN (SELECT id FROM outbox);"
+	"DROP INDEX messages_outbox;",
 };
 #define STORE_VERSION	((int)nitems(store_migrations))
+
+/*
+ * A message's state: its outbox row's while it has one (schema 5), else
+ * its own. The columns of a message as store_msg_row reads them.
+ */
+#define STORE_MSG_STATE							\
+	"coalesce((SELECT o.state FROM outbox o WHERE o.id = m.id), m.state)"
+#define STORE_MSG_COLS							\
+	"m.id, m.conv, m.msgid, m.author, m.outgoing, " STORE_MSG_STATE	\
+	", m.ts, m.stored, m.body"
 
 enum store_stmt {
 	S_BEGIN,
@@ -126,9 +147,11 @@ enum store_stmt {
 	S_CONV_READ,
 	S_CONV_UNREAD,
 	S_MSG_INSERT,
+	S_OUTBOX_ADD,
 	S_MSG_FIND,
 	S_MSG_INFLIGHT,
 	S_MSG_STATE,
+	S_MSG_DELIVER_ONE,
 	S_MSG_DELIVERED,
 	S_MSG_SENT,
 	S_MSG_OUTBOX,
@@ -222,46 +245,48 @@ static const char *store_sql[S__COUNT] = {
 	[S_CONV_READ] =
 	    "UPDATE conversations SET last_read = ?, unread = 0 WHERE id = ?",
 	[S_CONV_UNREAD] = "UPDATE conversations SET unread = ? WHERE id = ?",
+	/* An outgoing message is stored as delivered, with an outbox row. */
 	[S_MSG_INSERT] =
 	    "INSERT INTO messages (conv, msgid, author, outgoing, state, ts, "
 	    "stored, body) VALUES (?, ?, ?, ?, ?, ?, ?, ?) "
 	    "ON CONFLICT (conv, ts, msgid) DO NOTHING",
+	[S_OUTBOX_ADD] =
+	    "INSERT INTO outbox (id, conv, state) VALUES (?, ?, ?)",
 	[S_MSG_FIND] =
-	    "SELECT id, state FROM messages WHERE conv = ?1 AND msgid = ?2 "
-	    "AND ts = ?3",
+	    "SELECT m.id, " STORE_MSG_STATE " FROM messages m "
+	    "WHERE m.conv = ?1 AND m.msgid = ?2 AND m.ts = ?3",
 	[S_MSG_INFLIGHT] =
-	    "SELECT id FROM messages INDEXED BY messages_outbox "
-	    "WHERE conv = ?1 AND state < 2 AND outgoing = 1 AND msgid = ?2",
+	    "SELECT o.id FROM outbox o JOIN messages m ON m.id = o.id "
+	    "WHERE o.conv = ?1 AND m.msgid = ?2",
+	/* Row ids come from memory: the message id is checked too. */
 	[S_MSG_STATE] =
-	    "UPDATE messages SET state = ?2 WHERE id = ?1 AND state < ?2 "
-	    "AND outgoing = 1 AND conv = ?3 AND msgid = ?4",
+	    "UPDATE outbox SET state = ?2 WHERE id = ?1 AND state < ?2 "
+	    "AND conv = ?3 AND ?4 = (SELECT msgid FROM messages WHERE id = ?1)",
+	[S_MSG_DELIVER_ONE] =
+	    "DELETE FROM outbox WHERE id = ?1 AND conv = ?2 "
+	    "AND ?3 = (SELECT msgid FROM messages WHERE id = ?1)",
 	/* A run of consecutive row ids, all of them ACKed (store_dl). */
 	[S_MSG_DELIVERED] =
-	    "UPDATE messages SET state = 2 WHERE id BETWEEN ?1 AND ?2 "
-	    "AND conv = ?3 AND outgoing = 1 AND state < 2",
-	/* Through the outbox: only rows not yet delivered are visited. */
+	    "DELETE FROM outbox WHERE id BETWEEN ?1 AND ?2 AND conv = ?3",
 	[S_MSG_SENT] =
-	    "UPDATE messages INDEXED BY messages_outbox SET state = 1 "
-	    "WHERE conv = ?1 AND state < 2 AND id > ?2 AND id <= ?3 "
-	    "AND state = 0 AND outgoing = 1",
+	    "UPDATE outbox SET state = 1 WHERE id > ?2 AND id <= ?3 "
+	    "AND conv = ?1 AND state = 0",
 	[S_MSG_OUTBOX] =
-	    "SELECT id, conv, msgid, author, outgoing, state, ts, stored, body"
-	    " FROM messages WHERE conv = ?1 AND state < 2 AND outgoing = 1 "
-	    "AND id > ?2 ORDER BY id",
+	    "SELECT m.id, m.conv, m.msgid, m.author, m.outgoing, o.state, "
+	    "m.ts, m.stored, m.body FROM outbox o JOIN messages m "
+	    "ON m.id = o.id WHERE o.conv = ?1 AND o.id > ?2 ORDER BY o.id",
 	[S_MSG_LAST] =
-	    "SELECT id, conv, msgid, author, outgoing, state, ts, stored, body"
-	    " FROM messages WHERE conv = ? ORDER BY ts DESC, id DESC LIMIT ?",
+	    "SELECT " STORE_MSG_COLS " FROM messages m WHERE m.conv = ? "
+	    "ORDER BY m.ts DESC, m.id DESC LIMIT ?",
 	[S_MSG_BEFORE] =
-	    "SELECT id, conv, msgid, author, outgoing, state, ts, stored, body"
-	    " FROM messages WHERE conv = ?1 AND (ts, id) < (?2, ?3) "
-	    "ORDER BY ts DESC, id DESC LIMIT ?4",
+	    "SELECT " STORE_MSG_COLS " FROM messages m WHERE m.conv = ?1 "
+	    "AND (m.ts, m.id) < (?2, ?3) ORDER BY m.ts DESC, m.id DESC "
+	    "LIMIT ?4",
 	[S_MSG_AFTER] =
-	    "SELECT id, conv, msgid, author, outgoing, state, ts, stored, body"
-	    " FROM messages WHERE conv = ?1 AND (ts, id) > (?2, ?3) "
-	    "ORDER BY ts ASC, id ASC LIMIT ?4",
+	    "SELECT " STORE_MSG_COLS " FROM messages m WHERE m.conv = ?1 "
+	    "AND (m.ts, m.id) > (?2, ?3) ORDER BY m.ts ASC, m.id ASC LIMIT ?4",
 	[S_MSG_SEARCH] =
-	    "SELECT m.id, m.conv, m.msgid, m.author, m.outgoing, m.state, "
-	    "m.ts, m.stored, m.body FROM messages_fts f JOIN messages m "
+	    "SELECT " STORE_MSG_COLS " FROM messages_fts f JOIN messages m "
 	    "ON m.id = f.rowid WHERE messages_fts MATCH ? "
 	    "ORDER BY f.rowid DESC LIMIT ?",
 	[S_FTS_INDEX] =
@@ -274,8 +299,7 @@ static const char *store_sql[S__COUNT] = {
 	    "0) FROM messages)",
 	[S_FTS_DONE] = "UPDATE fts_state SET indexed = ? WHERE id = 1",
 	[S_MSG_GET] =
-	    "SELECT id, conv, msgid, author, outgoing, state, ts, stored, body"
-	    " FROM messages WHERE id = ?",
+	    "SELECT " STORE_MSG_COLS " FROM messages m WHERE m.id = ?",
 };
 
 static sqlite3		*store_db;
@@ -419,13 +443,13 @@ store_flights_held(void)
 }
 
 /*
- * Messages ACKed in the open transaction whose rows are not yet marked
- * delivered. An ACK for a message in flight only queues its row id here;
- * store_dl_flush marks the rows with one UPDATE per run of consecutive
- * row ids (a burst's ACKs come in the order the messages went) before the
- * commit and before any other statement runs, so nothing reads a row
- * still marked as in flight. One UPDATE per ACK took 17% of a sender's
- * time in a burst.
+ * Messages ACKed in the open transaction whose outbox rows are not yet
+ * deleted. An ACK for a message in flight only queues its row id here;
+ * store_dl_flush deletes the rows with one statement per run of
+ * consecutive row ids (a burst's ACKs come in the order the messages
+ * went) before the commit and before any other statement runs, so nothing
+ * reads a message still shown in flight. One statement per ACK took 3%
+ * of a sender's time in a burst.
  */
 struct store_dl {
 	int64_t		 rowid;
@@ -459,7 +483,7 @@ store_dl_add(int64_t rowid, int64_t conv)
 
 static int	store_exec(enum store_stmt, char **);
 
-/* Mark the queued rows delivered. */
+/* Mark the queued messages delivered: out of the outbox. */
 static int
 store_dl_flush(char **cause)
 {
@@ -529,7 +553,7 @@ store_stmt(enum store_stmt s)
 	char		*cause;
 
 	/* Storing a message needs no row marked; anything else may. */
-	if (store_dl_n != 0 && s != S_MSG_INSERT &&
+	if (store_dl_n != 0 && s != S_MSG_INSERT && s != S_OUTBOX_ADD &&
 	    store_dl_flush(&cause) != 0) {
 		log_warnx("%s: %s", __func__, cause);
 		free(cause);
@@ -1230,12 +1254,13 @@ int
 store_msg_add(struct msg *m, int *dup, char **cause)
 {
 	sqlite3_stmt	*st = store_stmt(S_MSG_INSERT);
+	int		 outbox = m->outgoing && m->state < MSG_DELIVERED;
 
 	sqlite3_bind_int64(st, 1, m->conv);
 	sqlite3_bind_blob(st, 2, m->id, MSGID_LEN, SQLITE_STATIC);
 	sqlite3_bind_blob(st, 3, m->author, PEER_ID_LEN, SQLITE_STATIC);
 	sqlite3_bind_int(st, 4, m->outgoing);
-	sqlite3_bind_int(st, 5, m->state);
+	sqlite3_bind_int(st, 5, outbox ? MSG_DELIVERED : m->state);
 	sqlite3_bind_int64(st, 6, m->ts);
 	sqlite3_bind_int64(st, 7, m->stored);
 	sqlite3_bind_text(st, 8, m->text, (int)m->len, SQLITE_STATIC);
@@ -1245,8 +1270,15 @@ store_msg_add(struct msg *m, int *dup, char **cause)
 		*dup = 0;
 		m->rowid = sqlite3_last_insert_rowid(store_db);
 		store_added = 1;
-		if (m->outgoing && m->state < MSG_DELIVERED)
+		if (outbox) {
+			st = store_stmt(S_OUTBOX_ADD);
+			sqlite3_bind_int64(st, 1, m->rowid);
+			sqlite3_bind_int64(st, 2, m->conv);
+			sqlite3_bind_int(st, 3, m->state);
+			if (store_exec(S_OUTBOX_ADD, cause) != 0)
+				return (-1);
 			store_flight_add(m);
+		}
 		return (0);
 	}
 	*dup = 1;
@@ -1267,14 +1299,24 @@ static int
 store_msg_set_state(int64_t id, int64_t conv, const uint8_t *msgid,
     int state, char **cause)
 {
-	sqlite3_stmt	*st = store_stmt(S_MSG_STATE);
+	sqlite3_stmt	*st;
 
-	sqlite3_bind_int64(st, 1, id);
-	sqlite3_bind_int(st, 2, state);
-	sqlite3_bind_int64(st, 3, conv);
-	sqlite3_bind_blob(st, 4, msgid, MSGID_LEN, SQLITE_STATIC);
-	if (store_exec(S_MSG_STATE, cause) != 0)
-		return (-1);
+	if (state >= MSG_DELIVERED) {
+		st = store_stmt(S_MSG_DELIVER_ONE);
+		sqlite3_bind_int64(st, 1, id);
+		sqlite3_bind_int64(st, 2, conv);
+		sqlite3_bind_blob(st, 3, msgid, MSGID_LEN, SQLITE_STATIC);
+		if (store_exec(S_MSG_DELIVER_ONE, cause) != 0)
+			return (-1);
+	} else {
+		st = store_stmt(S_MSG_STATE);
+		sqlite3_bind_int64(st, 1, id);
+		sqlite3_bind_int(st, 2, state);
+		sqlite3_bind_int64(st, 3, conv);
+		sqlite3_bind_blob(st, 4, msgid, MSGID_LEN, SQLITE_STATIC);
+		if (store_exec(S_MSG_STATE, cause) != 0)
+			return (-1);
+	}
 	if (sqlite3_changes(store_db) == 0)
 		return (0);
 	if (state >= MSG_DELIVERED)

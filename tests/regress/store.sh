@@ -57,9 +57,11 @@ if command -v sqlite3 > /dev/null; then
 	cp "$T/good.db.bak" "$T/good/p2pchat.db"
 	rm -f "$T/good/p2pchat.db-wal" "$T/good/p2pchat.db-shm"
 	# Its messages table is the old one (unique on conversation and id),
-	# holding a message that is in the full-text index and an older one
-	# the user has read (so one is unread).
-	sqlite3 "$T/good/p2pchat.db" "DROP TABLE room_log; DROP TABLE relay;
+	# holding a message that is in the full-text index, an older one
+	# the user has read (so one is unread), and one sent and not yet
+	# delivered (in the outbox).
+	sqlite3 "$T/good/p2pchat.db" "DROP TABLE outbox;
+	    DROP TABLE room_log; DROP TABLE relay;
 	    DROP TRIGGER messages_fts_delete; DROP TRIGGER messages_fts_update;
 	    DROP TABLE messages; DROP TABLE fts_state;
 	    CREATE TABLE messages (id INTEGER PRIMARY KEY, conv INTEGER NOT NULL
@@ -79,6 +81,8 @@ if command -v sqlite3 > /dev/null; then
 	    3, 1600000000000, 1600000000000, 'read before');
 	    INSERT INTO messages VALUES (7, 1, zeroblob(16), zeroblob(32), 0, 3,
 	    1700000000000, 1700000000000, 'kept across the migration');
+	    INSERT INTO messages VALUES (9, 1, randomblob(16), zeroblob(32), 1,
+	    1, 1700000000001, 1700000000001, 'waiting to be delivered');
 	    ALTER TABLE addresses DROP COLUMN claimed;
 	    ALTER TABLE conversations DROP COLUMN unread; PRAGMA user_version = 1" \
 	    || fail "could not make a schema 1 file"
@@ -89,17 +93,21 @@ if command -v sqlite3 > /dev/null; then
 	wait_for good '"event":"done","command":"search"'
 	grep '"event":"history"' "$T/good.out" | grep -q "kept across" || \
 	    fail "the message is not found after the migration"
-	# Both are listed, oldest first, through the schema 4 page query.
+	# All are listed, oldest first, through the schema 4 page query; the
+	# one not yet delivered is still sent, its state now in the outbox.
 	: > "$T/good.out"
 	send good "/history old"
 	wait_for good '"event":"done","command":"history"'
 	[ "$(grep '"event":"history"' "$T/good.out" | sed 's/.*"text":"//;
-	    s/".*//' | tr '\n' '/')" = "read before/kept across the migration/" ] ||
+	    s/".*//' | tr '\n' '/')" = \
+	    "read before/kept across the migration/waiting to be delivered/" ] ||
 	    fail "history after the migration: $(cat "$T/good.out")"
+	grep '"text":"waiting to be delivered"' "$T/good.out" | \
+	    grep -q '"state":"sent"' || fail "the outbox message is not sent"
 	stop_node good
 	[ "$(sqlite3 "$T/good/p2pchat.db" "PRAGMA user_version")" = "$v" ] || \
 	    fail "not migrated to schema $v"
-	for m in "1 to 2" "2 to 3" "3 to 4"; do
+	for m in "1 to 2" "2 to 3" "3 to 4" "4 to 5"; do
 		grep -q "migrating schema $m" "$T/good/p2pchat.log" || \
 		    fail "the log does not say it migrated $m"
 	done
@@ -115,6 +123,13 @@ if command -v sqlite3 > /dev/null; then
 	[ "$(sqlite3 "$T/good/p2pchat.db" "SELECT count(*) FROM sqlite_master
 	    WHERE name IN ('messages_page', 'messages_conv_id')")" = 0 ] ||
 	    fail "the indexes schema 4 drops are still there"
+	# Schema 5: the outbox is a table of its own, without the index.
+	[ "$(sqlite3 "$T/good/p2pchat.db" "SELECT o.id || o.state || m.state
+	    FROM outbox o JOIN messages m USING (id)")" = 912 ] ||
+	    fail "the outbox after migrating is not message 9, sent"
+	[ "$(sqlite3 "$T/good/p2pchat.db" "SELECT count(*) FROM sqlite_master
+	    WHERE name = 'messages_outbox'")" = 0 ] ||
+	    fail "the index schema 5 drops is still there"
 	[ "$(sqlite3 "$T/good/p2pchat.db" "PRAGMA integrity_check")" = ok ] || \
 	    fail "integrity check failed after the migration"
 else
