@@ -8,6 +8,16 @@
 
 #include "p2pchat.h"
 
+/* Room for a usual event (a message is under 300 bytes): one allocation. */
+#define JSON_START	512
+
+/* Bytes that go out as they are: printable ASCII but quote and backslash. */
+static int
+json_plain(u_char c)
+{
+	return (c >= 0x20 && c < 0x7f && c != '"' && c != '\\');
+}
+
 /* Escape len bytes of s as the inside of a JSON string. */
 void
 json_escape(struct buf *b, const char *s, size_t len)
@@ -21,8 +31,7 @@ json_escape(struct buf *b, const char *s, size_t len)
 	while (i < len) {
 		/* Copy a run of plain printable ASCII in one go. */
 		n = 0;
-		while (i + n < len && p[i + n] >= 0x20 && p[i + n] < 0x7f &&
-		    p[i + n] != '"' && p[i + n] != '\\')
+		while (i + n < len && json_plain(p[i + n]))
 			n++;
 		if (n != 0) {
 			buf_put(b, p + i, n);
@@ -63,21 +72,33 @@ void
 json_begin(struct json *j, const char *event)
 {
 	buf_init(&j->b);
+	buf_reserve(&j->b, JSON_START);
+	buf_reset(&j->b);
 	buf_put_u8(&j->b, '{');
 	j->first = 1;
 	json_str(j, "event", event);
 }
 
-/* Write a key and the separator before it. */
+/*
+ * Write a key and the separator before it. Keys are this program's own
+ * names, plain ASCII: they are not escaped.
+ */
 static void
 json_key(struct json *j, const char *key)
 {
+	size_t	 len = strlen(key);
+	u_char	*p;
+
+	p = buf_reserve(&j->b, len + 4);
 	if (!j->first)
-		buf_put_u8(&j->b, ',');
+		*p++ = ',';
+	else
+		j->b.size--;
 	j->first = 0;
-	buf_put_u8(&j->b, '"');
-	json_escape(&j->b, key, strlen(key));
-	buf_put(&j->b, "\":", 2);
+	*p++ = '"';
+	memcpy(p, key, len);
+	p[len] = '"';
+	p[len + 1] = ':';
 }
 
 /* Add a string member (NULL becomes null). */
@@ -106,11 +127,18 @@ json_strn(struct json *j, const char *key, const char *value, size_t len)
 void
 json_int(struct json *j, const char *key, long long value)
 {
-	char	tmp[32];
+	char			 tmp[24], *p = tmp + sizeof tmp;
+	unsigned long long	 u;
 
 	json_key(j, key);
-	snprintf(tmp, sizeof tmp, "%lld", value);
-	buf_put(&j->b, tmp, strlen(tmp));
+	u = value < 0 ? 0ULL - (unsigned long long)value :
+	    (unsigned long long)value;
+	do
+		*--p = (char)('0' + u % 10);
+	while ((u /= 10) != 0);
+	if (value < 0)
+		*--p = '-';
+	buf_put(&j->b, p, (size_t)(tmp + sizeof tmp - p));
 }
 
 /* Add a boolean member. */
@@ -128,12 +156,14 @@ json_bool(struct json *j, const char *key, int value)
 void
 json_hex(struct json *j, const char *key, const uint8_t *data, size_t len)
 {
-	char	*hex;
+	u_char	*p;
 
-	hex = xmalloc(2 * len + 1);
-	hex_encode(data, len, hex);
-	json_str(j, key, hex);
-	free(hex);
+	json_key(j, key);
+	p = buf_reserve(&j->b, 2 * len + 3);
+	p[0] = '"';
+	hex_encode(data, len, (char *)p + 1);	/* writes a NUL too */
+	p[2 * len + 1] = '"';
+	j->b.size--;
 }
 
 /* Close the object and return the line (with its newline); free with buf. */

@@ -1,6 +1,9 @@
 /* test-json.c: JSON Lines output: escaping and structure. */
 
 #include "p2pchat.h"
+
+#include <limits.h>
+
 #include "test.h"
 
 TEST_GLOBALS;
@@ -59,10 +62,34 @@ test_json_object(void)
 	buf_free(&j.b);
 }
 
+/* Integers to their ends, and a first member that is not "event". */
+static void
+test_json_int(void)
+{
+	struct json	 j;
+	const char	*line;
+	char		 want[160];
+	size_t		 len;
+
+	json_begin(&j, "n");
+	json_int(&j, "zero", 0);
+	json_int(&j, "min", LLONG_MIN);
+	json_int(&j, "max", LLONG_MAX);
+	json_int(&j, "ms", 1795989732021LL);
+	line = json_end(&j, &len);
+	snprintf(want, sizeof want, "{\"event\":\"n\",\"zero\":0,"
+	    "\"min\":%lld,\"max\":%lld,\"ms\":1795989732021}\n",
+	    LLONG_MIN, LLONG_MAX);
+	ASSERT_STR_EQ(line, want);
+	ASSERT_INT_EQ(len, strlen(want));
+	buf_free(&j.b);
+}
+
 int
 main(void)
 {
 	TEST_RUN(test_json_escape);
 	TEST_RUN(test_json_object);
+	TEST_RUN(test_json_int);
 	return (test_done("test-json"));
 }
