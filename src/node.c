@@ -275,9 +275,10 @@ node_commit_cb(evutil_socket_t fd, short what, void *arg)
 	chat_committed(gen, ok);
 	if (ok && was_open && sync_durable() && sync_quiet())
 		node_sync_inline(gen);
-	else if (ok && was_open && sync_durable())
+	else if (ok && was_open && sync_durable()) {
 		sync_request();
-	else
+		session_write_all();	/* now, not after the next poll */
+	} else
 		chat_synced(gen, ok);	/* earlier ones are durable already */
 	if (ok && store_take_added())
 		node_index_later();
@@ -295,6 +296,7 @@ node_synced_cb(evutil_socket_t fd, short what, void *arg)
 	if (rc < 0)
 		fe_store_error(__func__, cause);
 	chat_synced(node_gen - 1, rc > 0);
+	session_write_all();		/* the ACKs that waited */
 	if (fe->flush != NULL)
 		fe->flush();
 	if (node_commit_wanted)
