@@ -88,9 +88,10 @@ CREATE TABLE messages (
 -- as delivered and is not written again (rewriting it and an index entry
 -- on every ACK took a sixth of a sender's time in a burst). An ACK finds
 -- its row through a map in memory of the outbox rows the node has stored
--- or read. id is the message's row id; there is no foreign key (checking
--- it cost every message a lookup): nothing deletes messages, and whatever
--- does must delete their outbox rows with them.
+-- or read (after a restart, through a scan of this table, which has no
+-- index but its row ids). id is the message's row id; there is no foreign
+-- key (checking it cost every message a lookup): nothing deletes messages,
+-- and whatever does must delete their outbox rows with them.
 CREATE TABLE outbox (
 	id		INTEGER PRIMARY KEY,
 	conv		INTEGER NOT NULL,

@@ -255,8 +255,12 @@ static const char *store_sql[S__COUNT] = {
 	[S_MSG_FIND] =
 	    "SELECT m.id, " STORE_MSG_STATE " FROM messages m "
 	    "WHERE m.conv = ?1 AND m.msgid = ?2 AND m.ts = ?3",
+	/*
+	 * CROSS JOIN keeps the outbox the outer loop: left to itself, the
+	 * planner scanned the conversation's messages.
+	 */
 	[S_MSG_INFLIGHT] =
-	    "SELECT o.id FROM outbox o JOIN messages m ON m.id = o.id "
+	    "SELECT o.id FROM outbox o CROSS JOIN messages m ON m.id = o.id "
 	    "WHERE o.conv = ?1 AND m.msgid = ?2",
 	/* Row ids come from memory: the message id is checked too. */
 	[S_MSG_STATE] =
@@ -273,7 +277,7 @@ static const char *store_sql[S__COUNT] = {
 	    "AND conv = ?1 AND state = 0",
 	[S_MSG_OUTBOX] =
 	    "SELECT m.id, m.conv, m.msgid, m.author, m.outgoing, o.state, "
-	    "m.ts, m.stored, m.body FROM outbox o JOIN messages m "
+	    "m.ts, m.stored, m.body FROM outbox o CROSS JOIN messages m "
 	    "ON m.id = o.id WHERE o.conv = ?1 AND o.id > ?2 ORDER BY o.id",
 	[S_MSG_LAST] =
 	    "SELECT " STORE_MSG_COLS " FROM messages m WHERE m.conv = ? "
