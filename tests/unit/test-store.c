@@ -105,7 +105,7 @@ test_store_flights(int64_t conv)
 			ASSERT_TRUE(store_vm_steps() < 500);
 		ASSERT_INT_EQ(store_flights_held(), held - i - 1);
 		if (i == ml.n / 2) {
-			/* Delivered again in the same transaction: no change. */
+			/* ACKed again in the same transaction: no change. */
 			ASSERT_INT_EQ(store_msg_state(conv, ml.v[i].id,
 			    MSG_DELIVERED, &cause), 0);
 			ASSERT_INT_EQ(store_msg_outbox(conv, 0, &m2, &cause),
