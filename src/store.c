@@ -106,14 +106,14 @@ static const char	*store_migrations[] = {
 #define STORE_VERSION	((int)nitems(store_migrations))
 
 /*
- * A message's state: its outbox row's while it has one (schema 5), else
- * its own. The columns of a message as store_msg_row reads them.
+ * Messages m with their outbox rows o: a message's state is its outbox
+ * row's while it has one (schema 5), else its own. The columns of a
+ * message as store_msg_row reads them.
  */
-#define STORE_MSG_STATE							\
-	"coalesce((SELECT o.state FROM outbox o WHERE o.id = m.id), m.state)"
+#define STORE_MSG_FROM	"messages m LEFT JOIN outbox o ON o.id = m.id"
 #define STORE_MSG_COLS							\
-	"m.id, m.conv, m.msgid, m.author, m.outgoing, " STORE_MSG_STATE	\
-	", m.ts, m.stored, m.body"
+	"m.id, m.conv, m.msgid, m.author, m.outgoing, "			\
+	"coalesce(o.state, m.state), m.ts, m.stored, m.body"
 
 enum store_stmt {
 	S_BEGIN,
@@ -253,8 +253,8 @@ static const char *store_sql[S__COUNT] = {
 	[S_OUTBOX_ADD] =
 	    "INSERT INTO outbox (id, conv, state) VALUES (?, ?, ?)",
 	[S_MSG_FIND] =
-	    "SELECT m.id, " STORE_MSG_STATE " FROM messages m "
-	    "WHERE m.conv = ?1 AND m.msgid = ?2 AND m.ts = ?3",
+	    "SELECT m.id, coalesce(o.state, m.state) FROM " STORE_MSG_FROM
+	    " WHERE m.conv = ?1 AND m.msgid = ?2 AND m.ts = ?3",
 	/*
 	 * CROSS JOIN keeps the outbox the outer loop: left to itself, the
 	 * planner scanned the conversation's messages.
@@ -280,19 +280,20 @@ static const char *store_sql[S__COUNT] = {
 	    "m.ts, m.stored, m.body FROM outbox o CROSS JOIN messages m "
 	    "ON m.id = o.id WHERE o.conv = ?1 AND o.id > ?2 ORDER BY o.id",
 	[S_MSG_LAST] =
-	    "SELECT " STORE_MSG_COLS " FROM messages m WHERE m.conv = ? "
-	    "ORDER BY m.ts DESC, m.id DESC LIMIT ?",
+	    "SELECT " STORE_MSG_COLS " FROM " STORE_MSG_FROM
+	    " WHERE m.conv = ? ORDER BY m.ts DESC, m.id DESC LIMIT ?",
 	[S_MSG_BEFORE] =
-	    "SELECT " STORE_MSG_COLS " FROM messages m WHERE m.conv = ?1 "
-	    "AND (m.ts, m.id) < (?2, ?3) ORDER BY m.ts DESC, m.id DESC "
-	    "LIMIT ?4",
+	    "SELECT " STORE_MSG_COLS " FROM " STORE_MSG_FROM
+	    " WHERE m.conv = ?1 AND (m.ts, m.id) < (?2, ?3) "
+	    "ORDER BY m.ts DESC, m.id DESC LIMIT ?4",
 	[S_MSG_AFTER] =
-	    "SELECT " STORE_MSG_COLS " FROM messages m WHERE m.conv = ?1 "
-	    "AND (m.ts, m.id) > (?2, ?3) ORDER BY m.ts ASC, m.id ASC LIMIT ?4",
+	    "SELECT " STORE_MSG_COLS " FROM " STORE_MSG_FROM
+	    " WHERE m.conv = ?1 AND (m.ts, m.id) > (?2, ?3) "
+	    "ORDER BY m.ts ASC, m.id ASC LIMIT ?4",
 	[S_MSG_SEARCH] =
 	    "SELECT " STORE_MSG_COLS " FROM messages_fts f JOIN messages m "
-	    "ON m.id = f.rowid WHERE messages_fts MATCH ? "
-	    "ORDER BY f.rowid DESC LIMIT ?",
+	    "ON m.id = f.rowid LEFT JOIN outbox o ON o.id = m.id "
+	    "WHERE messages_fts MATCH ? ORDER BY f.rowid DESC LIMIT ?",
 	[S_FTS_INDEX] =
 	    "INSERT INTO messages_fts (rowid, body) SELECT id, body "
 	    "FROM messages WHERE id > ?1 AND id <= ?2",
@@ -303,7 +304,7 @@ static const char *store_sql[S__COUNT] = {
 	    "0) FROM messages)",
 	[S_FTS_DONE] = "UPDATE fts_state SET indexed = ? WHERE id = 1",
 	[S_MSG_GET] =
-	    "SELECT " STORE_MSG_COLS " FROM messages m WHERE m.id = ?",
+	    "SELECT " STORE_MSG_COLS " FROM " STORE_MSG_FROM " WHERE m.id = ?",
 };
 
 static sqlite3		*store_db;
