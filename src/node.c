@@ -256,7 +256,7 @@ node_commit_cb(evutil_socket_t fd, short what, void *arg)
 {
 	char		*cause;
 	uint64_t	 gen = node_gen;
-	int		 ok = 1, was_open;
+	int		 ok = 1, was_open, durable;
 
 	if (sync_busy()) {
 		node_commit_wanted = 1;
@@ -267,15 +267,17 @@ node_commit_cb(evutil_socket_t fd, short what, void *arg)
 		fe_store_error(__func__, cause);	/* the messages still go */
 	if (!(was_open = store_pending()) && !chat_waiting())
 		return;
+	/* Only marks and indexing written: the next sync takes them. */
+	durable = was_open && !store_lazy() && sync_durable();
 	if (store_commit(&cause) != 0) {
 		fe_store_error(__func__, cause);
 		ok = 0;
 	}
 	node_gen++;
 	chat_committed(gen, ok);
-	if (ok && was_open && sync_durable() && sync_quiet())
+	if (ok && durable && sync_quiet())
 		node_sync_inline(gen);
-	else if (ok && was_open && sync_durable()) {
+	else if (ok && durable) {
 		sync_request();
 		session_write_all();	/* now, not after the next poll */
 	} else

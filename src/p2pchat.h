@@ -416,6 +416,7 @@ void		 store_close(void);
 int		 store_begin(char **);
 int		 store_commit(char **);
 int		 store_pending(void);
+int		 store_lazy(void);
 int		 store_take_added(void);
 int		 store_index(u_int, int *, char **);
 int		 store_index_all(char **);

@@ -310,6 +310,7 @@ static const char *store_sql[S__COUNT] = {
 static sqlite3		*store_db;
 static sqlite3_stmt	*store_stmts[S__COUNT];
 static int		 store_in_tx;
+static int		 store_tx_lazy;	/* only writes that may wait */
 static int		 store_added;	/* messages added since asked */
 static char		*store_path;
 static int		 store_wal_keep;	/* keep the written-out log */
@@ -562,6 +563,20 @@ store_stmt(enum store_stmt s)
 	    store_dl_flush(&cause) != 0) {
 		log_warnx("%s: %s", __func__, cause);
 		free(cause);
+	}
+	switch (s) {
+	case S_MSG_INFLIGHT:
+	case S_MSG_STATE:
+	case S_MSG_DELIVER_ONE:
+	case S_MSG_SENT:
+	case S_CONV_UNREAD:
+	case S_FTS_INDEX:
+	case S_FTS_UPTO:
+	case S_FTS_DONE:
+		break;
+	default:
+		store_tx_lazy = 0;
+		break;
 	}
 
 	sqlite3_reset(st);
@@ -977,6 +992,7 @@ store_begin(char **cause)
 	if (store_exec(S_BEGIN, cause) != 0)
 		return (-1);
 	store_in_tx = 1;
+	store_tx_lazy = 1;
 	return (0);
 }
 
@@ -1063,6 +1079,20 @@ int
 store_pending(void)
 {
 	return (store_in_tx);
+}
+
+/*
+ * Has the open transaction only written what may wait for a later sync to
+ * reach the disk? Delivery and "sent" marks (a mark lost with the power is
+ * made again when the message is sent again and ACKed again; the peer
+ * keeps one copy), unread counts and the full-text index (which is in
+ * step with its own progress mark in the same transaction). Nothing that
+ * anyone is told about once durable.
+ */
+int
+store_lazy(void)
+{
+	return (store_in_tx && store_tx_lazy);
 }
 
 /* Copy a blob column of an exact size; -1 if it is not that size. */

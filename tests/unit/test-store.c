@@ -166,13 +166,20 @@ test_store_messages(void)
 	ASSERT_INT_EQ(ml.n, 500);
 	msg_list_free(&ml);
 	ASSERT_INT_EQ(store_begin(&cause), 0);
+	ASSERT_INT_EQ(store_lazy(), 1);
 	memset(m.id, 0, sizeof m.id);
 	memcpy(m.id, &id5, sizeof id5);
 	ASSERT_INT_EQ(store_msg_state(conv, m.id, MSG_DELIVERED, &cause), 1);
+	/* A delivery mark alone may wait for a later sync; a message not. */
+	ASSERT_INT_EQ(store_lazy(), 1);
 	/* No going back, and no second change. */
 	ASSERT_INT_EQ(store_msg_state(conv, m.id, MSG_SENT, &cause), 0);
 	ASSERT_INT_EQ(store_msg_state(conv, m.id, MSG_DELIVERED, &cause), 0);
+	ASSERT_INT_EQ(store_lazy(), 1);
+	ASSERT_TRUE(add_msg(conv, 4000, 0, 4000, "received") > 0);
+	ASSERT_INT_EQ(store_lazy(), 0);
 	ASSERT_INT_EQ(store_commit(&cause), 0);
+	ASSERT_INT_EQ(store_lazy(), 0);
 	ASSERT_INT_EQ(store_msg_outbox(conv, 0, &ml, &cause), 0);
 	ASSERT_INT_EQ(ml.n, 499);
 	msg_list_free(&ml);
