@@ -292,17 +292,20 @@ sync_done(char **cause)
 }
 
 /*
- * Is the disk quiet and fast: no sync running, none for longer than the
- * last one took, and that one took at most SYNC_INLINE_MAX_US? Then a sync
- * on the loop's thread costs less than handing it to the sync thread. The
- * first sync goes to the thread (nothing is known of the disk yet).
+ * Is the disk quiet and fast: no sync running, none for half as long as
+ * the last one took, and that one took at most SYNC_INLINE_MAX_US? Then a
+ * sync on the loop's thread costs less than handing it to the sync thread.
+ * (Under load commits follow the end of a sync at once; a message that
+ * answers one just stored comes a wake-up or two later, under the whole
+ * of a sync's time.) The first sync goes to the thread (nothing is known
+ * of the disk yet).
  */
 int
 sync_quiet(void)
 {
 	if (!sync_thr_on || sync_running || sync_took > SYNC_INLINE_MAX_US)
 		return (0);
-	return (mono_us() - sync_ended_at > sync_took);
+	return (mono_us() - sync_ended_at > sync_took / 2);
 }
 
 /* Sync on the loop's thread (the disk being quiet): 0, or -1 with *cause. */
