@@ -317,9 +317,10 @@ static int		 store_wal_keep;	/* keep the written-out log */
 
 /*
  * Outgoing messages not yet delivered, by id: row ids for the ACKs, so an
- * ACK costs a lookup here and an UPDATE by row id. Filled when an outgoing
- * message is stored or read from the outbox (every message is, before it
- * is sent); an ACK for a message not here is looked up in the outbox.
+ * ACK costs a lookup here and a queued row id (store_dl). Filled when an
+ * outgoing message is stored or read from the outbox (every message is,
+ * before it is sent); an ACK for a message not here is looked up in the
+ * outbox.
  *
  * An open-addressing hash table with linear probing, at most half full; a
  * free slot has row id 0. The ids are this node's own random ids (a peer's
@@ -1359,7 +1360,11 @@ store_msg_set_state(int64_t id, int64_t conv, const uint8_t *msgid,
 	return (1);
 }
 
-/* Move an outgoing message forward to state; 1 if it changed. */
+/*
+ * Move an outgoing message forward to state; 1 if it changed. The row id
+ * comes from the map of messages in flight, or else from the outbox. A
+ * delivery in flight is only queued (store_dl) and leaves the map.
+ */
 int
 store_msg_state(int64_t conv, const uint8_t *msgid, int state, char **cause)
 {
@@ -1367,39 +1372,27 @@ store_msg_state(int64_t conv, const uint8_t *msgid, int state, char **cause)
 	int64_t		 id;
 	int		 rc;
 
-	/*
-	 * Found first, then changed by row id: an UPDATE that looks the row
-	 * up through an index it also changes takes two passes (measured
-	 * seven times slower).
-	 */
-	if (state >= MSG_DELIVERED &&
-	    (id = store_flight_find(conv, msgid, 1)) != 0) {
+	if ((id = store_flight_find(conv, msgid,
+	    state >= MSG_DELIVERED)) != 0) {
+		if (state < MSG_DELIVERED)
+			return (store_msg_set_state(id, conv, msgid, state,
+			    cause));
 		store_dl_add(id, conv);
 		return (1);
 	}
-	if ((id = store_flight_find(conv, msgid, 0)) != 0) {
-		if ((rc = store_msg_set_state(id, conv, msgid, state,
-		    cause)) != 0 || state < MSG_DELIVERED)
-			return (rc);
-		/* Not in flight after all (rolled back): look it up. */
-		store_flight_find(conv, msgid, 1);
-		id = 0;
+	st = store_stmt(S_MSG_INFLIGHT);
+	sqlite3_bind_int64(st, 1, conv);
+	sqlite3_bind_blob(st, 2, msgid, MSGID_LEN, SQLITE_STATIC);
+	rc = sqlite3_step(st);
+	if (rc == SQLITE_ROW)
+		id = sqlite3_column_int64(st, 0);
+	sqlite3_reset(st);
+	if (rc != SQLITE_ROW && rc != SQLITE_DONE) {
+		*cause = store_error("finding a message");
+		return (-1);
 	}
-	if (id == 0) {
-		st = store_stmt(S_MSG_INFLIGHT);
-		sqlite3_bind_int64(st, 1, conv);
-		sqlite3_bind_blob(st, 2, msgid, MSGID_LEN, SQLITE_STATIC);
-		rc = sqlite3_step(st);
-		if (rc == SQLITE_ROW)
-			id = sqlite3_column_int64(st, 0);
-		sqlite3_reset(st);
-		if (rc != SQLITE_ROW && rc != SQLITE_DONE) {
-			*cause = store_error("finding a message");
-			return (-1);
-		}
-		if (id == 0)
-			return (0);
-	}
+	if (id == 0)
+		return (0);
 	return (store_msg_set_state(id, conv, msgid, state, cause));
 }
 
