@@ -529,7 +529,7 @@ store_dl_flush(char **cause)
 	return (0);
 }
 
-/* Forget every message in flight (closing). */
+/* Forget every message in flight (closing, or after a rollback). */
 static void
 store_flight_clear(void)
 {
@@ -1009,8 +1009,13 @@ store_commit(char **cause)
 	    store_exec(S_COMMIT, cause) != 0) {
 		store_exec(S_ROLLBACK, NULL);
 		store_in_tx = 0;
-		store_dl_n = 0;
 		store_dl_failed = 0;
+		/*
+		 * The map may hold row ids of messages that are not stored
+		 * after all (and the ids may be given again): forget it all.
+		 * ACKs find the others through the outbox.
+		 */
+		store_flight_clear();
 		return (-1);
 	}
 	store_in_tx = 0;
