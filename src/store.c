@@ -262,13 +262,16 @@ static const char *store_sql[S__COUNT] = {
 	[S_MSG_INFLIGHT] =
 	    "SELECT o.id FROM outbox o CROSS JOIN messages m ON m.id = o.id "
 	    "WHERE o.conv = ?1 AND m.msgid = ?2",
-	/* Row ids come from memory: the message id is checked too. */
+	/*
+	 * Row ids come from memory: the message id is checked too. Both take
+	 * (id, state, conv, msgid); delivery needs no state.
+	 */
 	[S_MSG_STATE] =
 	    "UPDATE outbox SET state = ?2 WHERE id = ?1 AND state < ?2 "
 	    "AND conv = ?3 AND ?4 = (SELECT msgid FROM messages WHERE id = ?1)",
 	[S_MSG_DELIVER_ONE] =
-	    "DELETE FROM outbox WHERE id = ?1 AND conv = ?2 "
-	    "AND ?3 = (SELECT msgid FROM messages WHERE id = ?1)",
+	    "DELETE FROM outbox WHERE id = ?1 AND conv = ?3 "
+	    "AND ?4 = (SELECT msgid FROM messages WHERE id = ?1)",
 	/* A run of consecutive row ids, all of them ACKed (store_dl). */
 	[S_MSG_DELIVERED] =
 	    "DELETE FROM outbox WHERE id BETWEEN ?1 AND ?2 AND conv = ?3",
@@ -529,7 +532,10 @@ store_dl_flush(char **cause)
 	return (0);
 }
 
-/* Forget every message in flight (closing, or after a rollback). */
+/*
+ * Forget every message in flight, and the deliveries queued (closing, or
+ * after a rollback).
+ */
 static void
 store_flight_clear(void)
 {
@@ -1340,29 +1346,18 @@ static int
 store_msg_set_state(int64_t id, int64_t conv, const uint8_t *msgid,
     int state, char **cause)
 {
+	enum store_stmt	 which;
 	sqlite3_stmt	*st;
 
-	if (state >= MSG_DELIVERED) {
-		st = store_stmt(S_MSG_DELIVER_ONE);
-		sqlite3_bind_int64(st, 1, id);
-		sqlite3_bind_int64(st, 2, conv);
-		sqlite3_bind_blob(st, 3, msgid, MSGID_LEN, SQLITE_STATIC);
-		if (store_exec(S_MSG_DELIVER_ONE, cause) != 0)
-			return (-1);
-	} else {
-		st = store_stmt(S_MSG_STATE);
-		sqlite3_bind_int64(st, 1, id);
-		sqlite3_bind_int(st, 2, state);
-		sqlite3_bind_int64(st, 3, conv);
-		sqlite3_bind_blob(st, 4, msgid, MSGID_LEN, SQLITE_STATIC);
-		if (store_exec(S_MSG_STATE, cause) != 0)
-			return (-1);
-	}
-	if (sqlite3_changes(store_db) == 0)
-		return (0);
-	if (state >= MSG_DELIVERED)
-		store_flight_find(conv, msgid, 1);
-	return (1);
+	which = state >= MSG_DELIVERED ? S_MSG_DELIVER_ONE : S_MSG_STATE;
+	st = store_stmt(which);
+	sqlite3_bind_int64(st, 1, id);
+	sqlite3_bind_int(st, 2, state);
+	sqlite3_bind_int64(st, 3, conv);
+	sqlite3_bind_blob(st, 4, msgid, MSGID_LEN, SQLITE_STATIC);
+	if (store_exec(which, cause) != 0)
+		return (-1);
+	return (sqlite3_changes(store_db) != 0);
 }
 
 /*
