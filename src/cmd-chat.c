@@ -88,7 +88,6 @@ cmd_search(struct cmd_ctx *ctx, int argc, char **argv, char **cause)
 
 	if (store_msg_search(argv[0], 100, &ml, cause) != 0)
 		return (-1);
-	node_schedule_commit();		/* what the search indexed */
 	for (i = 0; i < ml.n; i++) {
 		if ((c = conv_find(ml.v[i].conv)) != NULL)
 			fe->list_msg("history", c, &ml.v[i]);

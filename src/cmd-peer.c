@@ -75,8 +75,7 @@ cmd_verify(struct cmd_ctx *ctx, int argc, char **argv, char **cause)
 	}
 	identity_safety_number(identity->ed_pk, p->id, sn, sizeof sn);
 	if (argc == 2) {
-		if (store_begin(cause) != 0 ||
-		    store_peer_trust(p->dbid, TRUST_VERIFIED, cause) != 0)
+		if (store_peer_trust(p->dbid, TRUST_VERIFIED, cause) != 0)
 			return (-1);
 		p->trust = TRUST_VERIFIED;
 		p->conflict = 0;
@@ -96,8 +95,7 @@ cmd_set_trust(struct peer *p, int trust, char **cause)
 {
 	struct fe_kv	kv[2];
 
-	if (store_begin(cause) != 0 ||
-	    store_peer_trust(p->dbid, trust, cause) != 0)
+	if (store_peer_trust(p->dbid, trust, cause) != 0)
 		return (-1);
 	p->trust = trust;
 	if (trust == TRUST_BLOCKED && p->session != NULL)

@@ -138,7 +138,6 @@ out:
 		fe->error(cause);
 	free(cause);
 	free(copy);
-	node_schedule_commit();
 	return (rc);
 }
 

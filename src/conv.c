@@ -56,13 +56,36 @@ conv_mark_read(struct conv *c, int64_t rowid)
 	c->unread = 0;
 	if (rowid > c->last_read)
 		c->last_read = rowid;
-	if (store_begin(&cause) != 0 ||
-	    store_conv_read(c->id, c->last_read, &cause) != 0) {
+	if (store_conv_read(c->id, c->last_read, &cause) != 0) {
 		fe_store_error(__func__, cause);
 		return;
 	}
 	c->unread_stored = 0;
-	node_schedule_commit();
+}
+
+/*
+ * Before a commit: store the unread counts that changed with the messages
+ * of the transaction (one row per conversation, not one per message, and
+ * only the conversations that had messages: there is one per known peer).
+ * A failure is reported; the messages still go.
+ */
+static void
+conv_store_unread(void *arg, int ok)
+{
+	struct conv	*c;
+	char		*cause;
+
+	while ((c = TAILQ_FIRST(&conv_unread_queue)) != NULL) {
+		if (ok && c->unread != c->unread_stored) {
+			if (store_conv_unread(c->id, c->unread, &cause) != 0) {
+				fe_store_error(__func__, cause);
+				ok = 0;	/* the others wait for a change */
+			} else
+				c->unread_stored = c->unread;
+		}
+		TAILQ_REMOVE(&conv_unread_queue, c, unread_entry);
+		c->unread_queued = 0;
+	}
 }
 
 /* A message arrived unread in c; its count is stored with the commit. */
@@ -70,33 +93,12 @@ void
 conv_unread_add(struct conv *c)
 {
 	c->unread++;
-	if (!c->unread_queued) {
-		c->unread_queued = 1;
-		TAILQ_INSERT_TAIL(&conv_unread_queue, c, unread_entry);
-	}
-}
-
-/*
- * Before a commit: store the unread counts that changed with the messages
- * of the transaction (one row per conversation, not one per message, and
- * only the conversations that had messages: there is one per known peer).
- */
-int
-conv_store_unread(char **cause)
-{
-	struct conv	*c;
-
-	while ((c = TAILQ_FIRST(&conv_unread_queue)) != NULL) {
-		if (c->unread != c->unread_stored) {
-			if (store_begin(cause) != 0 ||
-			    store_conv_unread(c->id, c->unread, cause) != 0)
-				return (-1);
-			c->unread_stored = c->unread;
-		}
-		TAILQ_REMOVE(&conv_unread_queue, c, unread_entry);
-		c->unread_queued = 0;
-	}
-	return (0);
+	if (c->unread_queued)
+		return;
+	if (TAILQ_EMPTY(&conv_unread_queue))
+		txn_after(TXN_BEFORE, conv_store_unread, NULL);
+	c->unread_queued = 1;
+	TAILQ_INSERT_TAIL(&conv_unread_queue, c, unread_entry);
 }
 
 /* Free every conversation. */

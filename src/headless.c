@@ -8,7 +8,8 @@
 
 #define HEADLESS_LINE_MAX	(1024 * 1024)
 
-static struct bufferevent	*headless_in;
+static struct event		*headless_rd;
+static struct evbuffer		*headless_in;
 static struct cmd_ctx		 headless_ctx;
 static struct event		*headless_flush_ev;
 
@@ -237,15 +238,27 @@ const struct frontend headless_frontend = {
 	.flush = headless_flush,
 };
 
-/* Lines arrived on standard input: run each as a command. */
+/*
+ * Standard input is readable: read a piece (up to IO_READ_MAX, more of a
+ * burst than libevent would take) and run each whole line as a command. At
+ * end of input (or an error) stop reading and keep running.
+ */
 static void
-headless_read_cb(struct bufferevent *bev, void *arg)
+headless_read_cb(evutil_socket_t fd, short what, void *arg)
 {
-	struct evbuffer	*in = bufferevent_get_input(bev);
+	struct evbuffer	*in = headless_in;
 	char		*line;
 	size_t		 len;
+	ssize_t		 n;
 
-	bev_read_more(bev, READ_MORE);	/* more of a burst this turn */
+	n = io_read(fd, in, IO_READ_MAX);
+	if (n == 0 || (n == -1 && errno != EAGAIN && errno != EWOULDBLOCK)) {
+		event_del(headless_rd);
+		log_info("%s: end of standard input", __func__);
+		/* A last line without a newline still counts. */
+		if (evbuffer_get_length(in) != 0)
+			evbuffer_add(in, "\n", 1);
+	}
 	while ((line = evbuffer_readln(in, &len, EVBUFFER_EOL_CRLF)) != NULL) {
 		if (len != 0)
 			cmd_run(&headless_ctx, line);
@@ -257,14 +270,6 @@ headless_read_cb(struct bufferevent *bev, void *arg)
 		evbuffer_drain(in, evbuffer_get_length(in));
 		headless_error("input line longer than 1 MiB dropped");
 	}
-}
-
-/* End of input (or an error): stop reading, keep running. */
-static void
-headless_event_cb(struct bufferevent *bev, short what, void *arg)
-{
-	bufferevent_disable(bev, EV_READ);
-	log_info("%s: end of standard input", __func__);
 }
 
 /*
@@ -309,18 +314,21 @@ headless_start(void)
 	if (headless_read_file())
 		return;
 	evutil_make_socket_nonblocking(STDIN_FILENO);
-	headless_in = bufferevent_socket_new(node_base, STDIN_FILENO, 0);
-	bufferevent_setcb(headless_in, headless_read_cb, NULL,
-	    headless_event_cb, NULL);
-	bufferevent_enable(headless_in, EV_READ);
+	headless_in = evbuffer_new();
+	headless_rd = event_new(node_base, STDIN_FILENO, EV_READ|EV_PERSIST,
+	    headless_read_cb, NULL);
+	event_add(headless_rd, NULL);
 }
 
 /* Stop reading commands. */
 void
 headless_stop(void)
 {
+	if (headless_rd != NULL)
+		event_free(headless_rd);
+	headless_rd = NULL;
 	if (headless_in != NULL)
-		bufferevent_free(headless_in);
+		evbuffer_free(headless_in);
 	headless_in = NULL;
 	if (headless_flush_ev != NULL)
 		event_free(headless_flush_ev);

@@ -151,13 +151,11 @@ lan_read_cb(evutil_socket_t fd, short what, void *arg)
 	    (p->session != NULL || p->trust == TRUST_BLOCKED))
 		return;
 	inet_ntop(AF_INET, &from.sin_addr, host, sizeof host);
-	if (store_begin(&cause) != 0 ||
-	    store_addr_learn(host, port, ADDR_SOURCE_LAN, id, &cause) != 0) {
+	if (store_addr_learn(host, port, ADDR_SOURCE_LAN, id, &cause) != 0) {
 		log_warnx("%s: %s", __func__, cause);
 		free(cause);
 		return;
 	}
-	node_schedule_commit();
 	log_debug("%s: %.16s at %s:%u", __func__, pkt + 8, host, port);
 	node_dial_candidate(host, port);
 }
@@ -182,7 +180,7 @@ lan_timer_cb(evutil_socket_t fd, short what, void *arg)
 }
 
 /* Open the discovery socket and start announcing (if switched on). */
-void
+static void
 lan_init(void)
 {
 	struct sockaddr_in	sin;
@@ -216,7 +214,7 @@ lan_init(void)
 }
 
 /* Stop announcing. */
-void
+static void
 lan_shutdown(void)
 {
 	if (lan_read_ev != NULL)
@@ -228,3 +226,9 @@ lan_shutdown(void)
 		close(lan_fd);
 	lan_fd = -1;
 }
+
+const struct module lan_module = {
+	.name = "lan",
+	.init = lan_init,
+	.shutdown = lan_shutdown,
+};

@@ -1,7 +1,7 @@
 /*
  * node.c: the node: the event base, signals, listening sockets, the limits
- * that admit a session, the dial targets with their backoff, and the commit
- * at the end of each loop turn.
+ * that admit a session, and the dial targets with their backoff. The
+ * turn's transaction is txn.c's; the protocol modules are module.c's.
  */
 
 #include "p2pchat.h"
@@ -12,18 +12,6 @@
 #include <signal.h>
 
 struct event_base	*node_base;
-static struct event	*node_commit_ev;
-static struct event	*node_sync_ev;
-static uint64_t		 node_gen = 1;	/* of the open transaction */
-static int		 node_commit_wanted;	/* asked for during a sync */
-static struct event	*node_soon_ev;
-static struct event	*node_index_ev;
-static int64_t		 node_index_first;	/* first unindexed, stored */
-static int		 node_index_busy;	/* batches follow */
-
-#define NODE_INDEX_DELAY_MS	1000	/* index new messages after a pause */
-#define NODE_INDEX_MAX_MS	10000	/* or this long after the first */
-#define NODE_INDEX_BATCH	2000	/* messages indexed per loop turn */
 static struct event	*node_signals[5];
 static struct evconnlistener *node_listeners[2];
 static u_short		 node_port;
@@ -135,181 +123,6 @@ node_sockaddr_host(const struct sockaddr *sa, char *host, size_t len,
 		inet_ntop(AF_INET, &sin->sin_addr, host, len);
 		*port = ntohs(sin->sin_port);
 	}
-}
-
-/* Ask for a commit at the end of this loop turn. */
-void
-node_schedule_commit(void)
-{
-	if (node_commit_ev != NULL && !event_pending(node_commit_ev,
-	    EV_TIMEOUT, NULL))
-		event_active(node_commit_ev, EV_TIMEOUT, 0);
-}
-
-/* The commit-soon timer fired. */
-static void
-node_soon_cb(evutil_socket_t fd, short what, void *arg)
-{
-	chat_mark_sent();
-	node_schedule_commit();
-}
-
-/*
- * Ask for a commit within a second, for writes that nothing waits for
- * (messages marked sent), so they do not cost an fsync of their own. By
- * then most of them are delivered and need no writing: marking every
- * message sent 200 ms after sending it took 9% of a sender's time in a
- * burst, rewriting rows (and their outbox index entries) the ACK was
- * about to rewrite again.
- */
-void
-node_commit_soon(void)
-{
-	struct timeval	tv = { 1, 0 };
-
-	if (node_soon_ev != NULL && !evtimer_pending(node_soon_ev, NULL))
-		evtimer_add(node_soon_ev, &tv);
-}
-
-/*
- * New messages were stored: index them once storing pauses for
- * NODE_INDEX_DELAY_MS (a burst is not slowed by it), but no later than
- * NODE_INDEX_MAX_MS after the first of them (under steady traffic). While
- * batches are under way, they take the new messages too.
- */
-static void
-node_index_later(void)
-{
-	int64_t	now, at;
-
-	if (node_index_ev == NULL || node_index_busy)
-		return;
-	now = mono_us() / 1000;
-	if (node_index_first == 0)
-		node_index_first = now;
-	at = now + NODE_INDEX_DELAY_MS;
-	if (at > node_index_first + NODE_INDEX_MAX_MS) {
-		if (evtimer_pending(node_index_ev, NULL))
-			return;
-		at = now;
-	}
-	timer_add_ms(node_index_ev, at - now);
-}
-
-/*
- * Put a batch of new messages into the full-text index, off the message
- * path; more batches follow until it is done. A search indexes the rest
- * itself first.
- */
-static void
-node_index_cb(evutil_socket_t fd, short what, void *arg)
-{
-	char	*cause;
-	int	 more;
-
-	node_index_busy = 0;
-	node_index_first = 0;
-	if (store_begin(&cause) != 0 ||
-	    store_index(NODE_INDEX_BATCH, &more, &cause) != 0) {
-		log_warnx("%s: %s", __func__, cause);
-		free(cause);
-		return;
-	}
-	node_schedule_commit();
-	if (more) {
-		node_index_busy = 1;
-		timer_add_ms(node_index_ev, 10);
-	}
-}
-
-/*
- * Make transaction gen durable on this thread (the disk is quiet). What the
- * commit let go (messages to send) is written out first, so the peer has
- * it while we wait; what waited for the sync is written out after.
- */
-static void
-node_sync_inline(uint64_t gen)
-{
-	char	*cause;
-	int	 ok = 1;
-
-	session_write_all();
-	if (sync_inline(&cause) != 0) {
-		fe_store_error(__func__, cause);
-		ok = 0;
-	}
-	chat_synced(gen, ok);
-	session_write_all();
-	if (fe->flush != NULL)
-		fe->flush();
-}
-
-/*
- * End of a loop turn: commit the turn's transaction (generation
- * node_gen), send what waited for the commit, and start the sync that makes
- * it durable; what waits for that runs in node_synced_cb. While a sync runs
- * no commit is made: the next turns add to the open transaction, which is
- * committed when the sync is over (group commit sized by the disk).
- */
-static void
-node_commit_cb(evutil_socket_t fd, short what, void *arg)
-{
-	char		*cause;
-	uint64_t	 gen = node_gen;
-	int		 ok = 1, was_open, durable;
-
-	if (sync_busy()) {
-		node_commit_wanted = 1;
-		return;
-	}
-	node_commit_wanted = 0;
-	if (conv_store_unread(&cause) != 0)
-		fe_store_error(__func__, cause);	/* the messages still go */
-	if (!(was_open = store_pending()) && !chat_waiting())
-		return;
-	/* Only marks and indexing written: the next sync takes them. */
-	durable = was_open && !store_lazy() && sync_durable();
-	if (store_commit(&cause) != 0) {
-		fe_store_error(__func__, cause);
-		ok = 0;
-	}
-	node_gen++;
-	chat_committed(gen, ok);
-	if (ok && durable && sync_quiet())
-		node_sync_inline(gen);
-	else if (ok && durable) {
-		sync_request();
-		session_write_all();	/* now, not after the next poll */
-	} else
-		chat_synced(gen, ok);	/* earlier ones are durable already */
-	if (ok && store_take_added())
-		node_index_later();
-}
-
-/* The sync thread finished: what waited for durability can go. */
-static void
-node_synced_cb(evutil_socket_t fd, short what, void *arg)
-{
-	char	*cause = NULL;
-	int	 rc;
-
-	if ((rc = sync_done(&cause)) == 0)
-		return;
-	if (rc < 0)
-		fe_store_error(__func__, cause);
-	chat_synced(node_gen - 1, rc > 0);
-	session_write_all();		/* the ACKs that waited */
-	if (fe->flush != NULL)
-		fe->flush();
-	if (node_commit_wanted)
-		node_schedule_commit();
-}
-
-/* The generation of the transaction open now (or the next one). */
-uint64_t
-node_commit_gen(void)
-{
-	return (node_gen);
 }
 
 /* New connection on a listening socket. */
@@ -491,24 +304,7 @@ node_init(char **cause)
 	if ((node_base = event_base_new()) == NULL)
 		fatalx("event_base_new");
 	event_base_priority_init(node_base, 3);
-	/*
-	 * The commit runs at the I/O events' priority, after the callbacks
-	 * already active this turn. At a lower one it starved while input
-	 * kept coming: a sender stored a whole burst of commands before it
-	 * sent any, and its peer sat idle meanwhile.
-	 */
-	node_commit_ev = event_new(node_base, -1, 0, node_commit_cb, NULL);
-	event_priority_set(node_commit_ev, 1);
-	if (sync_fd() != -1) {
-		node_sync_ev = event_new(node_base, sync_fd(),
-		    EV_READ|EV_PERSIST, node_synced_cb, NULL);
-		event_priority_set(node_sync_ev, 1);
-		event_add(node_sync_ev, NULL);
-	}
-	node_soon_ev = evtimer_new(node_base, node_soon_cb, NULL);
-	node_index_ev = evtimer_new(node_base, node_index_cb, NULL);
-	if (store_take_added())
-		node_index_later();
+	txn_init();
 	for (i = 0; i < nitems(sigs); i++) {
 		node_signals[i] = evsignal_new(node_base, sigs[i],
 		    node_signal_cb, NULL);
@@ -516,8 +312,7 @@ node_init(char **cause)
 	}
 	if (node_listen(cause) != 0)
 		return (-1);
-	pex_init();
-	lan_init();
+	module_init();
 	return (0);
 }
 
@@ -552,7 +347,6 @@ node_shutdown(void)
 	struct target	*t;
 	struct timeval	 tv = { 0, 300000 };
 	struct session	*s;
-	char		*cause;
 	u_int		 i;
 
 	node_quitting = 1;
@@ -566,15 +360,8 @@ node_shutdown(void)
 		event_base_dispatch(node_base);
 	}
 	session_free_all();
-	if (store_commit(&cause) != 0 || sync_now(&cause) != 0) {
-		log_warnx("%s: %s", __func__, cause);
-		free(cause);
-		chat_committed(node_gen, 0);
-	} else {
-		chat_committed(node_gen, 1);
-		chat_synced(node_gen, 1);
-	}
-	chat_shutdown();
+	txn_shutdown();
+	module_shutdown();
 	while ((t = TAILQ_FIRST(&node_targets)) != NULL) {
 		TAILQ_REMOVE(&node_targets, t, entry);
 		event_free(t->ev);
@@ -589,16 +376,6 @@ node_shutdown(void)
 		if (node_signals[i] != NULL)
 			event_free(node_signals[i]);
 	}
-	event_free(node_commit_ev);
-	if (node_sync_ev != NULL)
-		event_free(node_sync_ev);
-	node_sync_ev = NULL;
-	event_free(node_soon_ev);
-	event_free(node_index_ev);
-	node_commit_ev = node_soon_ev = node_index_ev = NULL;
-	mesh_shutdown();
-	pex_shutdown();
-	lan_shutdown();
 	peer_free_all();
 	event_base_free(node_base);
 	node_base = NULL;
@@ -831,14 +608,13 @@ node_session_open(struct session *s)
 		t->session = NULL;
 		t->peer = p;
 		evtimer_del(t->ev);
-		rc = store_begin(&cause) == 0 ? store_addr_ok(s->host, s->port,
-		    p->dbid, &cause) : -1;
+		rc = store_addr_ok(s->host, s->port, p->dbid, &cause);
 	} else if (s->listen_port != 0) {
 		t = node_target(s->host, s->listen_port, 0);
 		t->peer = p;
 		evtimer_del(t->ev);
-		rc = store_begin(&cause) == 0 ? store_addr_add(s->host,
-		    s->listen_port, 1, p->dbid, &cause) : -1;
+		rc = store_addr_add(s->host, s->listen_port, 1, p->dbid,
+		    &cause);
 	}
 	if (rc != 0) {
 		log_warnx("%s: %s", __func__, cause);
@@ -847,10 +623,7 @@ node_session_open(struct session *s)
 	log_info("%s: %s (%.16s) online at %s", __func__, peer_name(p),
 	    p->hex, p->addr);
 	fe->peer(p);
-	chat_session_open(s);
-	pex_session_open(s);
-	mesh_session_open(s);
-	node_schedule_commit();
+	module_session_open(s);
 }
 
 /* An authenticated session is closing: redial its peer's addresses. */
@@ -866,7 +639,6 @@ node_session_gone(struct session *s)
 	}
 	if (s->peer == NULL || s->peer->session != s || node_quitting)
 		return;
-	pex_schedule_fill();
 	if (s->bye_reason == BYE_DUPLICATE || s->bye_reason == BYE_BLOCKED)
 		return;
 	stable = now_ms() - s->peer->up_since >= TARGET_STABLE_MS;
@@ -914,7 +686,6 @@ node_start_dialling(void)
 		log_warnx("%s: %s", __func__, cause);
 		free(cause);
 	}
-	pex_schedule_fill();
 }
 
 /*

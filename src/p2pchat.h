@@ -142,12 +142,12 @@ int		 hex_decode(const char *, uint8_t *, size_t);
 int64_t		 now_ms(void);
 int64_t		 mono_us(void);
 void		 timer_add_ms(struct event *, int64_t);
-#define READ_FULL	4096		/* what libevent 2.1 reads at most */
-#define READ_MORE	(60 * 1024)	/* what bev_read_more takes on top */
-size_t		 bev_read_more(struct bufferevent *, size_t);
-size_t		 bev_write_now(struct bufferevent *);
 void		 random_id(void *, size_t);
 int		 addr_parse(const char *, char **, u_short *, char **);
+
+/* io.c */
+#define IO_READ_MAX	(64 * 1024)	/* read at most a turn */
+ssize_t		 io_read(int, struct evbuffer *, size_t);
 
 /* json.c */
 struct json {
@@ -352,7 +352,9 @@ enum session_state {
 struct session {
 	enum session_state	 state;
 	int			 initiator;
-	struct bufferevent	*bev;
+	struct bufferevent	*bev;		/* for writing */
+	struct event		*rd;		/* reading, into in */
+	struct evbuffer		*in;
 	struct event		*timer;
 	struct noise_hs		*hs;
 	struct noise_cipher	 tx;
@@ -523,6 +525,13 @@ struct rec_relay {
 	size_t		 sealed_len;
 	const uint8_t	*sig;
 };
+struct rec_sealed {			/* inside a RELAY's seal */
+	const uint8_t	*author;
+	const uint8_t	*msg_id;
+	uint64_t	 sent_at;
+	const char	*text;
+	size_t		 len;
+};
 struct rec_relay_ack {
 	const uint8_t	*author;
 	const uint8_t	*recipient;
@@ -549,10 +558,29 @@ struct record {
 	} u;
 };
 
+/*
+ * The record table (wire.c): one row a record type. A record of a type
+ * not in it is ignored; one that comes in a session state below the row's
+ * (anything but HELLO before HELLO) or whose body does not parse ends the
+ * session with BYE reason 1.
+ */
+struct record_type {
+	uint8_t		 type;
+	const char	*name;
+	int		 state;		/* lowest enum session_state */
+	int		(*parse)(struct buf *, struct record *);
+	int		(*handle)(struct session *, struct record *);
+};
+extern const struct record_type record_table[];
+
 /* wire.c */
 int		 wire_frame(const u_char *, size_t, const u_char **, size_t *,
 		     size_t *);
+const struct record_type *wire_record_type(uint8_t);
 int		 wire_parse(const u_char *, size_t, struct record *);
+int		 wire_parse_sealed(const u_char *, size_t, struct rec_sealed *);
+void		 wire_build_room(struct buf *, const struct rec_room *);
+void		 wire_list_records(FILE *);
 void		 wire_build_hello(struct buf *, const char *, u_short, uint32_t,
 		     const char *);
 void		 wire_build_chat(struct buf *, const uint8_t *, uint64_t,
@@ -565,7 +593,10 @@ int		 session_send_buf(struct session *, struct buf *);
 int		 session_frame_pull(struct evbuffer *, const u_char **, size_t *,
 		    size_t *);
 void		 session_frame_write(struct bufferevent *, const u_char *, size_t);
-void		 session_write_all(void);
+int		 session_hello_record(struct session *, struct record *);
+int		 session_ping_record(struct session *, struct record *);
+int		 session_pong_record(struct session *, struct record *);
+int		 session_bye_record(struct session *, struct record *);
 void		 session_close(struct session *, int, const char *);
 void		 session_free_all(void);
 void		 session_accept(evutil_socket_t, struct sockaddr *, int);
@@ -589,6 +620,41 @@ int		 sync_done(char **);
 int		 sync_now(char **);
 void		 sync_wal_frames(int);
 
+/* txn.c */
+#define TXN_BEFORE	0	/* inside the transaction, before its commit */
+#define TXN_COMMITTED	1
+#define TXN_DURABLE	2
+typedef void	 txn_cb(void *, int);
+void		 txn_init(void);
+void		 txn_shutdown(void);
+void		 txn_begun(void);
+void		 txn_after(int, txn_cb *, void *);
+
+/* module.c */
+#define STATS_MAX	32
+struct stats {
+	struct fe_kv	 v[STATS_MAX];
+	u_int		 n;
+};
+void		 stats_add(struct stats *, const char *, long long);
+struct module {
+	const char	*name;
+	void		(*init)(void);
+	void		(*session_open)(struct session *);
+	void		(*session_closed)(struct session *);
+	void		(*shutdown)(void);
+	void		(*stats)(struct stats *);
+};
+void		 module_init(void);
+void		 module_session_open(struct session *);
+void		 module_session_closed(struct session *);
+void		 module_shutdown(void);
+void		 module_stats(struct stats *);
+
+/* index.c */
+extern const struct module index_module;
+void		 index_later(void);
+
 /* node.c */
 extern struct event_base *node_base;
 extern void	(*node_winch_hook)(void);
@@ -598,9 +664,6 @@ u_short		 node_listen_port(void);
 const char	*node_listen_address(void);
 void		 node_sockaddr_host(const struct sockaddr *, char *, size_t,
 		     u_short *);
-void		 node_schedule_commit(void);
-uint64_t	 node_commit_gen(void);
-void		 node_commit_soon(void);
 int		 node_init(char **);
 void		 node_quit(void);
 int		 node_is_quitting(void);
@@ -634,17 +697,13 @@ struct conv	*conv_find(int64_t);
 const char	*conv_name(struct conv *);
 void		 conv_mark_read(struct conv *, int64_t);
 void		 conv_unread_add(struct conv *);
-int		 conv_store_unread(char **);
 void		 conv_free_all(void);
 
 /* chat.c */
-void		 chat_session_open(struct session *);
-void		 chat_mark_sent(void);
-void		 chat_committed(uint64_t, int);
-void		 chat_synced(uint64_t, int);
-int		 chat_waiting(void);
-void		 chat_shutdown(void);
-int		 chat_record(struct session *, struct record *);
+extern const struct module chat_module;
+int		 chat_chat_record(struct session *, struct record *);
+int		 chat_ack_record(struct session *, struct record *);
+int		 chat_typing_record(struct session *, struct record *);
 int		 chat_check_text(const char *, size_t, char **);
 int		 chat_send(struct peer *, const char *, size_t, char **);
 int		 chat_typing(struct peer *, int, char **);
@@ -680,29 +739,26 @@ void		 room_loaded(struct conv *, const char *, const char *, int);
 const char	*room_name(struct room *);
 struct conv	*room_conv(const char *, char **);
 int		 room_send(struct room *, const char *, size_t, char **);
-int		 room_record(struct session *, struct record *);
-void		 room_session_open(struct session *);
-void		 room_shutdown(void);
+extern const struct module room_module;
+int		 room_msg_record(struct session *, struct record *);
+int		 room_sync_record(struct session *, struct record *);
 int		 cmd_join(struct cmd_ctx *, int, char **, char **);
 int		 cmd_part(struct cmd_ctx *, int, char **, char **);
 int		 cmd_rooms(struct cmd_ctx *, int, char **, char **);
 int		 cmd_stats(struct cmd_ctx *, int, char **, char **);
-int		 mesh_record(struct session *, struct record *);
-void		 mesh_session_open(struct session *);
-void		 mesh_shutdown(void);
 
 /* relay.c */
 #define RELAY_SEALED_MIN	(PEER_ID_LEN + MSGID_LEN + 8 + 1)
-int		 relay_record(struct session *, struct record *);
-void		 relay_session_open(struct session *);
+extern const struct module relay_module;
+int		 relay_msg_record(struct session *, struct record *);
+int		 relay_ack_record(struct session *, struct record *);
 void		 relay_offline_send(struct peer *);
 void		 relay_ack_after_commit(struct session *, const uint8_t *,
 		     const uint8_t *);
 
 /* lan.c */
 int		 lan_parse(const u_char *, size_t, uint8_t *, u_short *);
-void		 lan_init(void);
-void		 lan_shutdown(void);
+extern const struct module lan_module;
 
 /* pex.c */
 #define ADDR_BAD		0
@@ -714,12 +770,11 @@ void		 lan_shutdown(void);
 #define ADDR_SOURCE_LAN		2
 int		 pex_addr_class(int, const uint8_t *);
 int		 pex_host_class(const char *);
-int		 pex_record(struct session *, struct record *);
-void		 pex_session_open(struct session *);
+extern const struct module pex_module;
+int		 pex_request_record(struct session *, struct record *);
+int		 pex_pex_record(struct session *, struct record *);
 void		 pex_fill(void);
 void		 pex_schedule_fill(void);
-void		 pex_init(void);
-void		 pex_shutdown(void);
 
 /* cmd.c */
 struct cmd_ctx {

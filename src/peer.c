@@ -133,15 +133,13 @@ peer_authenticated(const uint8_t *id, const char *nick, char **cause)
 	if ((p = peer_find(id)) != NULL) {
 		peer_set_nick(p, nick);
 		p->last_seen = now_ms();
-		if (store_begin(cause) != 0 ||
-		    store_peer_seen(p->dbid, nick, cause) != 0)
+		if (store_peer_seen(p->dbid, nick, cause) != 0)
 			return (NULL);
 		return (p);
 	}
 	other = peer_find_nick(nick, NULL);
 	conflict = other != NULL;
-	if (store_begin(cause) != 0 ||
-	    store_peer_add(id, nick, conflict, &dbid, &conv, cause) != 0)
+	if (store_peer_add(id, nick, conflict, &dbid, &conv, cause) != 0)
 		return (NULL);
 	p = peer_create(id, dbid, nick);
 	p->conflict = conflict;
@@ -177,8 +175,7 @@ peer_set_nick(struct peer *p, const char *nick)
 	if (p->conflict || (other = peer_find_nick(nick, p)) == NULL)
 		return;
 	p->conflict = 1;
-	if (store_begin(&cause) != 0 ||
-	    store_peer_conflict(p->dbid, &cause) != 0) {
+	if (store_peer_conflict(p->dbid, &cause) != 0) {
 		log_warnx("%s: %s", __func__, cause);
 		free(cause);
 	}
@@ -298,8 +295,7 @@ peer_learn(const uint8_t *id, char **cause)
 
 	if ((p = peer_find(id)) != NULL)
 		return (p);
-	if (store_begin(cause) != 0 ||
-	    store_peer_add(id, "", 0, &dbid, &conv, cause) != 0)
+	if (store_peer_add(id, "", 0, &dbid, &conv, cause) != 0)
 		return (NULL);
 	p = peer_create(id, dbid, "");
 	p->conv = conv_add(conv, 0, 0);

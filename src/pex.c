@@ -130,8 +130,7 @@ pex_learn(struct session *from, const struct rec_pex_entry *e, int *added)
 		return;
 	inet_ntop(e->family == 4 ? AF_INET : AF_INET6, e->addr, host,
 	    sizeof host);
-	if (store_begin(&cause) != 0 ||
-	    store_addr_learn(host, e->port, ADDR_SOURCE_PEX, e->id,
+	if (store_addr_learn(host, e->port, ADDR_SOURCE_PEX, e->id,
 	    &cause) != 0) {
 		log_warnx("%s: %s", __func__, cause);
 		free(cause);
@@ -140,19 +139,23 @@ pex_learn(struct session *from, const struct rec_pex_entry *e, int *added)
 	(*added)++;
 }
 
-/* Handle PEX_REQUEST and PEX. */
+/* PEX_REQUEST: answer with the peers we know. */
 int
-pex_record(struct session *s, struct record *r)
+pex_request_record(struct session *s, struct record *r)
+{
+	if (++s->pex_asked > 64)
+		return (0);	/* ignore a peer that keeps asking */
+	pex_answer(s);
+	return (0);
+}
+
+/* PEX: learn the addresses (those we would dial), and dial if short. */
+int
+pex_pex_record(struct session *s, struct record *r)
 {
 	char	*cause;
 	int	 i, added = 0;
 
-	if (r->type == REC_PEX_REQUEST) {
-		if (++s->pex_asked > 64)
-			return (0);	/* ignore a peer that keeps asking */
-		pex_answer(s);
-		return (0);
-	}
 	for (i = 0; i < r->u.pex.count; i++)
 		pex_learn(s, &r->u.pex.entries[i], &added);
 	if (added != 0) {
@@ -161,17 +164,24 @@ pex_record(struct session *s, struct record *r)
 			log_warnx("%s: %s", __func__, cause);
 			free(cause);
 		}
-		node_schedule_commit();
 		pex_schedule_fill();
 	}
 	return (0);
 }
 
 /* A session opened: ask it for its peers. */
-void
+static void
 pex_session_open(struct session *s)
 {
 	pex_ask(s);
+}
+
+/* An open session closed: dial from the book if sessions are short now. */
+static void
+pex_session_closed(struct session *s)
+{
+	if (!node_is_quitting() && s->peer->session == s)
+		pex_schedule_fill();
 }
 
 /* Loader callback: dial book entries while sessions are short. */
@@ -263,8 +273,8 @@ pex_timer_cb(evutil_socket_t fd, short what, void *arg)
 	evtimer_add(pex_timer, &tv);
 }
 
-/* Start the exchange timer. */
-void
+/* Start the exchange timer, and dial from the book soon. */
+static void
 pex_init(void)
 {
 	struct timeval	tv;
@@ -274,10 +284,11 @@ pex_init(void)
 	tv.tv_sec = cfg_num(CFG_PEX_INTERVAL);
 	tv.tv_usec = randombytes_uniform(1000000);
 	evtimer_add(pex_timer, &tv);
+	pex_schedule_fill();
 }
 
 /* Stop it. */
-void
+static void
 pex_shutdown(void)
 {
 	if (pex_timer != NULL)
@@ -286,3 +297,11 @@ pex_shutdown(void)
 		event_free(pex_fill_timer);
 	pex_timer = pex_fill_timer = NULL;
 }
+
+const struct module pex_module = {
+	.name = "pex",
+	.init = pex_init,
+	.session_open = pex_session_open,
+	.session_closed = pex_session_closed,
+	.shutdown = pex_shutdown,
+};

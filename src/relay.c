@@ -20,9 +20,13 @@
 #define RELAY_ACK_CTX		"p2pchat/1 relay ack"
 #define RELAY_KIND_MSG		0
 #define RELAY_KIND_ACK		1
-#define RELAY_INNER		(PEER_ID_LEN + MSGID_LEN + 8)
 #define RELAY_STRANGERS		32	/* new authors an hour */
 #define RELAY_EXPIRE_EVERY	60000	/* ms between sweeps of old records */
+
+static struct {
+	u_long		 held;
+	u_long		 delivered;
+} relay_stats;
 
 /* The bytes the author of a RELAY signs. */
 static void
@@ -178,15 +182,15 @@ relay_send_held(int kind, const u_char *rec, size_t len, void *arg)
 		return;
 	if (wire_parse(rec, len, &r) != 0 || r.type != REC_RELAY_ACK)
 		return;
-	if (store_begin(&cause) != 0 || store_relay_del(s->remote_id,
-	    r.u.relay_ack.msg_id, RELAY_KIND_ACK, &cause) != 0) {
+	if (store_relay_del(s->remote_id, r.u.relay_ack.msg_id,
+	    RELAY_KIND_ACK, &cause) != 0) {
 		log_warnx("%s: %s", __func__, cause);
 		free(cause);
 	}
 }
 
 /* A session opened: hand over what we hold for it, and our own mail. */
-void
+static void
 relay_session_open(struct session *s)
 {
 	static int64_t	 last_sweep;
@@ -194,8 +198,7 @@ relay_session_open(struct session *s)
 
 	if (now_ms() - last_sweep > RELAY_EXPIRE_EVERY) {
 		last_sweep = now_ms();
-		if (store_begin(&cause) != 0 ||
-		    store_relay_expire(&cause) != 0) {
+		if (store_relay_expire(&cause) != 0) {
 			log_warnx("%s: %s", __func__, cause);
 			free(cause);
 		}
@@ -262,13 +265,12 @@ relay_stranger_ok(void)
 static int
 relay_deliver(struct session *s, struct rec_relay *r)
 {
-	struct peer	*author;
-	struct msg	 m;
-	struct buf	 b;
-	u_char		*plain, xpk[32], xsk[32];
-	size_t		 plen;
-	uint64_t	 sent_at;
-	char		*cause = NULL;
+	struct peer		*author;
+	struct msg		 m;
+	struct rec_sealed	 in;
+	u_char			*plain, xpk[32], xsk[32];
+	size_t			 plen;
+	char			*cause = NULL;
 	int		 dup, rc;
 
 	if ((author = peer_find(r->author)) != NULL &&
@@ -283,18 +285,14 @@ relay_deliver(struct session *s, struct rec_relay *r)
 		rc = crypto_box_seal_open(plain, r->sealed, r->sealed_len, xpk,
 		    xsk);
 	sodium_memzero(xsk, sizeof xsk);
-	if (rc != 0 || plen < RELAY_INNER + 1 ||
-	    plen - RELAY_INNER > TEXT_MAX ||
-	    memcmp(plain, r->author, PEER_ID_LEN) != 0 ||
-	    memcmp(plain + PEER_ID_LEN, r->msg_id, MSGID_LEN) != 0 ||
-	    !utf8_valid((char *)plain + RELAY_INNER, plen - RELAY_INNER,
-	    UTF8_ALLOW_NUL)) {
+	/* The author and id inside the seal must be the envelope's. */
+	if (rc != 0 || wire_parse_sealed(plain, plen, &in) != 0 ||
+	    memcmp(in.author, r->author, PEER_ID_LEN) != 0 ||
+	    memcmp(in.msg_id, r->msg_id, MSGID_LEN) != 0) {
 		log_info("%s: a relayed message did not open", __func__);
 		free(plain);
 		return (0);
 	}
-	buf_from(&b, plain + PEER_ID_LEN + MSGID_LEN, 8);
-	buf_get_u64(&b, &sent_at);
 	/*
 	 * Strangers cost a peer and a conversation: only so many an hour,
 	 * counted once their message has opened.
@@ -310,11 +308,9 @@ relay_deliver(struct session *s, struct rec_relay *r)
 		free(plain);
 		return (0);
 	}
-	chat_msg_arrived(&m, author->conv->id, r->msg_id, r->author, sent_at,
-	    (const char *)plain + RELAY_INNER, plen - RELAY_INNER);
-	rc = store_begin(&cause);
-	if (rc == 0)
-		rc = store_msg_add(&m, &dup, &cause);
+	chat_msg_arrived(&m, author->conv->id, r->msg_id, r->author,
+	    in.sent_at, in.text, in.len);
+	rc = store_msg_add(&m, &dup, &cause);
 	if (rc != 0) {
 		fe_store_error(__func__, cause);
 		free(plain);
@@ -322,7 +318,7 @@ relay_deliver(struct session *s, struct rec_relay *r)
 	}
 	if (!dup) {
 		conv_unread_add(author->conv);
-		mesh_stats.relay_delivered++;
+		relay_stats.delivered++;
 		chat_post_message(author->conv, &m);
 	}
 	chat_post_relay_ack(s, r->author, r->msg_id);
@@ -345,8 +341,6 @@ relay_hold(int kind, const uint8_t *for_id, const uint8_t *from_id,
 	expires = now_ms() + RELAY_TTL_MS;
 	if (rec_expires < (uint64_t)expires)
 		expires = (int64_t)rec_expires;
-	if (store_begin(cause) != 0)
-		return (-1);
 	return (store_relay_put(for_id, from_id, msg_id, kind, expires,
 	    rec->raw, rec->rawlen, RELAY_PER_AUTHOR, RELAY_TOTAL, cause));
 }
@@ -380,7 +374,7 @@ relay_recv(struct session *s, struct record *rec)
 		log_warnx("%s: %s", __func__, cause);
 		free(cause);
 	} else if (rc == 1)
-		mesh_stats.relay_held++;
+		relay_stats.held++;
 	return (0);
 }
 
@@ -403,10 +397,7 @@ relay_ack_recv(struct session *s, struct record *rec)
 			chat_delivered(p, a->msg_id);
 		return (0);
 	}
-	rc = store_begin(&cause);
-	if (rc == 0)
-		rc = store_relay_del(a->recipient, a->msg_id, RELAY_KIND_MSG,
-		    &cause);
+	rc = store_relay_del(a->recipient, a->msg_id, RELAY_KIND_MSG, &cause);
 	if (rc == 0 && (p = peer_find(a->author)) != NULL && peer_online(p)) {
 		session_send(p->session, rec->raw, rec->rawlen);
 		return (0);
@@ -421,12 +412,17 @@ relay_ack_recv(struct session *s, struct record *rec)
 	return (0);
 }
 
-/* Handle RELAY and RELAY_ACK. */
+/* A RELAY arrived. */
 int
-relay_record(struct session *s, struct record *r)
+relay_msg_record(struct session *s, struct record *r)
 {
-	if (r->type == REC_RELAY)
-		return (relay_recv(s, r));
+	return (relay_recv(s, r));
+}
+
+/* A RELAY_ACK arrived. */
+int
+relay_ack_record(struct session *s, struct record *r)
+{
 	return (relay_ack_recv(s, r));
 }
 
@@ -438,3 +434,17 @@ relay_ack_after_commit(struct session *s, const uint8_t *author,
 	if (s != NULL && s->state == SESSION_OPEN)
 		relay_ack_send(s, author, msg_id);
 }
+
+/* The relay counters, for /stats. */
+static void
+relay_stats_put(struct stats *st)
+{
+	stats_add(st, "relay_held", (long long)relay_stats.held);
+	stats_add(st, "relay_delivered", (long long)relay_stats.delivered);
+}
+
+const struct module relay_module = {
+	.name = "relay",
+	.session_open = relay_session_open,
+	.stats = relay_stats_put,
+};

@@ -22,7 +22,12 @@
 #define ROOM_ID_KEY	"p2pchat/1 room id"
 #define ROOM_KEY_KEY	"p2pchat/1 room key"
 
-struct mesh_stats	mesh_stats;
+static struct {
+	u_long		 received;
+	u_long		 duplicates;
+	u_long		 forwarded;
+	u_long		 bad;
+} room_stats;
 
 /* The set of message ids seen lately, oldest evicted first. */
 struct room_seen {
@@ -218,23 +223,24 @@ room_ad(u_char *ad, const uint8_t *room_id, const uint8_t *msg_id,
 	buf_free(&b);
 }
 
-/* Send a room record to every open session but one, with hops set. */
+/* Send a room message to every open session but one, with hops set. */
 static void
-room_flood(const u_char *rec, size_t len, uint8_t hops, struct session *from)
+room_flood(const struct rec_room *m, uint8_t hops, struct session *from)
 {
+	struct rec_room	 copy = *m;
 	struct session	*s;
-	u_char		*copy;
+	struct buf	 b;
 
-	copy = xmalloc(len);
-	memcpy(copy, rec, len);
-	copy[1 + 32 + 16 + 32 + 8] = hops;
+	copy.hops = hops;
+	buf_init(&b);
+	wire_build_room(&b, &copy);
 	TAILQ_FOREACH(s, &sessions, entry) {
 		if (s == from || s->state != SESSION_OPEN)
 			continue;
-		if (session_send(s, copy, len) == 0)
-			mesh_stats.room_forwarded++;
+		if (session_send_buf(s, &b) == 0)
+			room_stats.forwarded++;
 	}
-	free(copy);
+	buf_free(&b);
 }
 
 /* Store a room message we can read; post it for the frontend. */
@@ -253,9 +259,7 @@ room_store(struct room *r, const struct rec_room *m, const char *text,
 		msg.outgoing = 1;
 		msg.state = MSG_SENT;
 	}
-	rc = store_begin(&cause);
-	if (rc == 0)
-		rc = store_msg_add(&msg, &dup, &cause);
+	rc = store_msg_add(&msg, &dup, &cause);
 	if (rc == 0)
 		rc = store_room_log_add(m->room_id, m->msg_id, msg.ts, rec,
 		    reclen, &cause);
@@ -280,15 +284,15 @@ room_recv(struct session *s, struct record *rec)
 	u_char		 ad[88], *plain;
 	unsigned long long plen;
 
-	mesh_stats.room_received++;
+	room_stats.received++;
 	if (room_seen_has(m->msg_id)) {
-		mesh_stats.room_duplicates++;
+		room_stats.duplicates++;
 		return (0);
 	}
 	buf_init(&b);
 	room_signed_part(&b, m);
 	if (!session_check_signature(s, &b, m->sig, m->author, "room")) {
-		mesh_stats.room_bad++;
+		room_stats.bad++;
 		return (0);
 	}
 	room_seen_check(m->msg_id);
@@ -303,7 +307,7 @@ room_recv(struct session *s, struct record *rec)
 		free(plain);
 	}
 	if (m->hops > 1)
-		room_flood(rec->raw, rec->rawlen, m->hops - 1, s);
+		room_flood(m, m->hops - 1, s);
 	return (0);
 }
 
@@ -312,9 +316,8 @@ static int
 room_send_one(struct room *r, const char *text, size_t len, char **cause)
 {
 	struct rec_room	 m;
-	struct record	 rec;
 	struct buf	 b, sig;
-	uint8_t		 msg_id[MSGID_LEN], nonce[24];
+	uint8_t		 msg_id[MSGID_LEN], nonce[24], sigbytes[64];
 	u_char		 ad[88], *ct;
 	unsigned long long ctlen;
 
@@ -335,26 +338,16 @@ room_send_one(struct room *r, const char *text, size_t len, char **cause)
 	m.ctlen = ctlen;
 	buf_init(&sig);
 	room_signed_part(&sig, &m);
-	buf_init(&b);
-	buf_put_u8(&b, REC_ROOM_MSG);
-	buf_put(&b, r->id, 32);
-	buf_put(&b, msg_id, MSGID_LEN);
-	buf_put(&b, identity->ed_pk, PEER_ID_LEN);
-	buf_put_u64(&b, m.sent_at);
-	buf_put_u8(&b, ROOM_HOPS);
-	buf_put(&b, nonce, 24);
-	buf_put_u16(&b, (uint16_t)ctlen);
-	buf_put(&b, ct, ctlen);
-	crypto_sign_detached(buf_reserve(&b, 64), NULL, sig.d, sig.size,
-	    identity->ed_sk);
+	crypto_sign_detached(sigbytes, NULL, sig.d, sig.size, identity->ed_sk);
 	buf_free(&sig);
-	free(ct);
+	m.sig = sigbytes;
+	buf_init(&b);
+	wire_build_room(&b, &m);
 	room_seen_check(msg_id);
-	if (wire_parse(b.d, b.size, &rec) != 0)
-		fatalx("%s: own room record does not parse", __func__);
-	room_store(r, &rec.u.room, text, len, b.d, b.size);
-	room_flood(b.d, b.size, ROOM_HOPS, NULL);
+	room_store(r, &m, text, len, b.d, b.size);
+	room_flood(&m, ROOM_HOPS, NULL);
 	buf_free(&b);
+	free(ct);
 	return (0);
 }
 
@@ -400,27 +393,29 @@ room_sync_ask(struct session *s, struct room *r)
 	buf_free(&b);
 }
 
-/* ROOM_SYNC reply: send one logged record. */
+/* ROOM_SYNC reply: send one logged record, with a fresh hop count. */
 static void
 room_sync_one(const u_char *rec, size_t len, void *arg)
 {
 	struct session	*s = arg;
-	u_char		*copy;
+	struct record	 r;
+	struct buf	 b;
 
-	if (len < 1 + 32 + 16 + 32 + 8 + 1 || rec[0] != REC_ROOM_MSG)
+	if (wire_parse(rec, len, &r) != 0 || r.type != REC_ROOM_MSG)
 		return;
-	copy = xmalloc(len);
-	memcpy(copy, rec, len);
-	copy[1 + 32 + 16 + 32 + 8] = ROOM_HOPS;
-	session_send(s, copy, len);
-	free(copy);
+	r.u.room.hops = ROOM_HOPS;
+	buf_init(&b);
+	wire_build_room(&b, &r.u.room);
+	session_send_buf(s, &b);
+	buf_free(&b);
 }
 
 /* A ROOM_SYNC arrived: answer from the log of a room we are in. */
-static int
-room_sync(struct session *s, struct rec_room_sync *q)
+int
+room_sync_record(struct session *s, struct record *r)
 {
-	char	*cause;
+	struct rec_room_sync	*q = &r->u.sync;
+	char			*cause;
 
 	if (room_find_id(q->room_id) == NULL)
 		return (0);
@@ -437,17 +432,15 @@ room_sync(struct session *s, struct rec_room_sync *q)
 	return (0);
 }
 
-/* Handle room records. */
+/* A ROOM_MSG arrived. */
 int
-room_record(struct session *s, struct record *r)
+room_msg_record(struct session *s, struct record *r)
 {
-	if (r->type == REC_ROOM_MSG)
-		return (room_recv(s, r));
-	return (room_sync(s, &r->u.sync));
+	return (room_recv(s, r));
 }
 
 /* A session opened: ask it for what our rooms missed. */
-void
+static void
 room_session_open(struct session *s)
 {
 	struct conv	*c;
@@ -459,7 +452,7 @@ room_session_open(struct session *s)
 }
 
 /* Free rooms and the seen set at exit. */
-void
+static void
 room_shutdown(void)
 {
 	struct room_seen	*rs;
@@ -495,8 +488,7 @@ cmd_join(struct cmd_ctx *ctx, int argc, char **argv, char **cause)
 
 	if (room_name_ok(argv[0], cause) != 0)
 		return (-1);
-	if (store_begin(cause) != 0 ||
-	    store_room_add(argv[0], secret, &conv, cause) != 0)
+	if (store_room_add(argv[0], secret, &conv, cause) != 0)
 		return (-1);
 	if ((r = room_find(argv[0])) != NULL) {
 		free(r->secret);
@@ -534,8 +526,7 @@ cmd_part(struct cmd_ctx *ctx, int argc, char **argv, char **cause)
 		    "a room here");
 		return (-1);
 	}
-	if (store_begin(cause) != 0 ||
-	    store_room_joined(r->conv->id, 0, cause) != 0)
+	if (store_room_joined(r->conv->id, 0, cause) != 0)
 		return (-1);
 	r->joined = 0;
 	kv[0] = (struct fe_kv){ "room", r->name, 0 };
@@ -568,54 +559,31 @@ cmd_rooms(struct cmd_ctx *ctx, int argc, char **argv, char **cause)
 int
 cmd_stats(struct cmd_ctx *ctx, int argc, char **argv, char **cause)
 {
-	struct fe_kv	kv[8];
+	struct stats	st;
 	u_int		open, handshaking;
 
+	memset(&st, 0, sizeof st);
 	session_counts(&open, &handshaking);
-	kv[0] = (struct fe_kv){ "sessions", NULL, open };
-	kv[1] = (struct fe_kv){ "handshakes", NULL, handshaking };
-	kv[2] = (struct fe_kv){ "room_received", NULL,
-	    (long long)mesh_stats.room_received };
-	kv[3] = (struct fe_kv){ "room_duplicates", NULL,
-	    (long long)mesh_stats.room_duplicates };
-	kv[4] = (struct fe_kv){ "room_forwarded", NULL,
-	    (long long)mesh_stats.room_forwarded };
-	kv[5] = (struct fe_kv){ "room_bad_signatures", NULL,
-	    (long long)mesh_stats.room_bad };
-	kv[6] = (struct fe_kv){ "relay_held", NULL,
-	    (long long)mesh_stats.relay_held };
-	kv[7] = (struct fe_kv){ "relay_delivered", NULL,
-	    (long long)mesh_stats.relay_delivered };
-	fe->item("stats", kv, 8);
+	stats_add(&st, "sessions", open);
+	stats_add(&st, "handshakes", handshaking);
+	module_stats(&st);
+	fe->item("stats", st.v, st.n);
 	return (0);
 }
 
-/* Mesh records: rooms and relay. */
-int
-mesh_record(struct session *s, struct record *r)
+/* The room counters, for /stats. */
+static void
+room_stats_put(struct stats *st)
 {
-	switch (r->type) {
-	case REC_ROOM_MSG:
-	case REC_ROOM_SYNC:
-		return (room_record(s, r));
-	case REC_RELAY:
-	case REC_RELAY_ACK:
-		return (relay_record(s, r));
-	}
-	return (0);
+	stats_add(st, "room_received", (long long)room_stats.received);
+	stats_add(st, "room_duplicates", (long long)room_stats.duplicates);
+	stats_add(st, "room_forwarded", (long long)room_stats.forwarded);
+	stats_add(st, "room_bad_signatures", (long long)room_stats.bad);
 }
 
-/* A session opened: rooms catch up, relayed mail is handed over. */
-void
-mesh_session_open(struct session *s)
-{
-	room_session_open(s);
-	relay_session_open(s);
-}
-
-/* Free mesh state at exit. */
-void
-mesh_shutdown(void)
-{
-	room_shutdown();
-}
+const struct module room_module = {
+	.name = "room",
+	.session_open = room_session_open,
+	.shutdown = room_shutdown,
+	.stats = room_stats_put,
+};

@@ -2,9 +2,15 @@
  * session.c: one TCP connection to a peer, on a libevent bufferevent: the
  * Noise XX handshake, framing, encryption, HELLO, keepalive and close.
  *
- * Callbacks only change state. A session is never freed from inside its own
- * callbacks: session_close() marks it closing and a zero timer frees it once
- * the BYE is flushed (or after two seconds).
+ * A session reads its socket itself (io.c) into a buffer of its own and
+ * writes through a bufferevent. Records are dispatched through the record
+ * table (wire.c); what the protocol modules do when a session opens or
+ * closes is in the module table (module.c). Nothing here names a module.
+ *
+ * session_close() marks a session closing before anything else (so nothing
+ * it calls can close it again), and a timer frees it once the BYE is
+ * flushed (or after two seconds): callbacks that hold a session across a
+ * loop turn take a reference (session_ref).
  */
 
 #include "p2pchat.h"
@@ -29,13 +35,15 @@ static u_char		 session_plain[FRAME_MAX];
  * until the sender ran out of input.
  */
 #define SESSION_WRITE_MAX	(256 * 1024)
+#define SESSION_READ_MAX	IO_READ_MAX
 #define SESSION_FRAMES_PER_TURN	256
 #define SESSION_BAD_SIGS	3
 
-static void	session_read_cb(struct bufferevent *, void *);
+static void	session_read_cb(evutil_socket_t, short, void *);
 static void	session_event_cb(struct bufferevent *, short, void *);
 static void	session_timer_cb(evutil_socket_t, short, void *);
 static void	session_handshake_done(struct session *);
+static void	session_lost(struct session *, const char *);
 
 /* Arm the session timer in ms. */
 static void
@@ -75,8 +83,8 @@ session_new(struct bufferevent *bev, int initiator, const char *host,
 	s->bye_reason = -1;
 	s->state = SESSION_CONNECTING;
 	s->timer = evtimer_new(node_base, session_timer_cb, s);
-	bufferevent_setcb(bev, session_read_cb, NULL, session_event_cb, s);
-	bufferevent_setwatermark(bev, EV_READ, 0, SESSION_IN_MAX);
+	s->in = evbuffer_new();
+	bufferevent_setcb(bev, NULL, NULL, session_event_cb, s);
 	bufferevent_set_max_single_write(bev, SESSION_WRITE_MAX);
 	TAILQ_INSERT_TAIL(&sessions, s, entry);
 	session_nhandshake++;
@@ -110,6 +118,12 @@ session_free(struct session *s)
 		noise_hs_free(s->hs);
 	noise_cipher_wipe(&s->tx);
 	noise_cipher_wipe(&s->rx);
+	if (s->rd != NULL)
+		event_free(s->rd);
+	s->rd = NULL;
+	if (s->in != NULL)
+		evbuffer_free(s->in);
+	s->in = NULL;
 	if (s->bev != NULL)
 		bufferevent_free(s->bev);
 	s->bev = NULL;
@@ -150,51 +164,46 @@ session_frame_write(struct bufferevent *bev, const u_char *p, size_t len)
 }
 
 /* Encrypt one record into a frame on the session's output. */
-int
-session_send(struct session *s, const u_char *rec, size_t len)
+static int
+session_seal(struct session *s, const u_char *rec, size_t len)
 {
 	static u_char		 frame[2 + FRAME_MAX];
-	struct evbuffer		*out;
+	struct evbuffer		*out = bufferevent_get_output(s->bev);
 
-	if (s->state < SESSION_HELLO || s->state == SESSION_CLOSING)
-		return (-1);
 	if (len == 0 || len > RECORD_MAX)
 		fatalx("%s: record of %zu bytes", __func__, len);
-	out = bufferevent_get_output(s->bev);
-	if (evbuffer_get_length(out) > SESSION_OUT_MAX) {
-		session_close(s, BYE_OVERLOADED, "peer is not reading");
-		return (-1);
-	}
 	/*
 	 * Sealed here and appended, not sealed in reserved space: reserving
 	 * a frame's room in one piece made libevent allocate a new 1 KiB
 	 * chain every few frames, while appending fills 4 KiB chains.
 	 */
 	buf_poke_u16(frame, (uint16_t)(len + NOISE_TAGLEN));
-	if (noise_encrypt(&s->tx, rec, len, frame + 2) != 0) {
-		session_close(s, -1, NULL);
-		return (-1);
-	}
+	if (noise_encrypt(&s->tx, rec, len, frame + 2) != 0)
+		return (-1);	/* the counter ran out */
 	if (evbuffer_add(out, frame, len + NOISE_TAGLEN + 2) != 0)
 		fatalx("%s: evbuffer_add", __func__);
 	return (0);
 }
 
 /*
- * Write what open sessions have queued now, rather than on the loop's next
- * turn (before the loop blocks in an fdatasync). Whatever the socket does
- * not take stays queued for the bufferevent; closing sessions are left to
- * it, since their reaping waits for its write callback.
+ * Send one record on a session that has keys and is not closing. A peer
+ * that lets SESSION_OUT_MAX bytes pile up unread is closed.
  */
-void
-session_write_all(void)
+int
+session_send(struct session *s, const u_char *rec, size_t len)
 {
-	struct session	*s;
-
-	TAILQ_FOREACH(s, &sessions, entry) {
-		if (s->state == SESSION_OPEN)
-			bev_write_now(s->bev);
+	if (s->state < SESSION_HELLO || s->state == SESSION_CLOSING)
+		return (-1);
+	if (evbuffer_get_length(bufferevent_get_output(s->bev)) >
+	    SESSION_OUT_MAX) {
+		session_close(s, BYE_OVERLOADED, "peer is not reading");
+		return (-1);
 	}
+	if (session_seal(s, rec, len) != 0) {
+		session_close(s, -1, NULL);
+		return (-1);
+	}
+	return (0);
 }
 
 /* Send a record held in a buf. */
@@ -221,36 +230,43 @@ session_reap_cb(struct bufferevent *bev, void *arg)
 void
 session_close(struct session *s, int reason, const char *text)
 {
-	struct buf	 b;
-	struct peer	*p = s->peer;
-	int		 was_open = s->state == SESSION_OPEN;
+	struct buf		 b;
+	struct peer		*p = s->peer;
+	enum session_state	 was = s->state;
 
 	if (s->state == SESSION_CLOSING)
 		return;
+	/* First: nothing below may close it again. */
+	s->state = SESSION_CLOSING;
 	log_debug("%s: %s:%u reason %d: %s", __func__, s->host, s->port,
 	    reason, text ? text : "");
-	if (reason >= 0 && s->state >= SESSION_HELLO) {
+	/* No BYE for a peer that is not reading: it would only pile up. */
+	if (reason >= 0 && was >= SESSION_HELLO &&
+	    evbuffer_get_length(bufferevent_get_output(s->bev)) <=
+	    SESSION_OUT_MAX) {
 		buf_init(&b);
 		wire_build_bye(&b, (uint8_t)reason, text ? text : "");
-		session_send_buf(s, &b);
+		session_seal(s, b.d, b.size);
 		buf_free(&b);
 	}
 	if (reason >= 0)
 		s->bye_reason = reason;
-	if (s->state <= SESSION_HANDSHAKE)
+	if (was <= SESSION_HANDSHAKE)
 		session_nhandshake--;
-	if (s->state == SESSION_OPEN)
+	if (was == SESSION_OPEN)
 		session_nopen--;
-	if (s->state >= SESSION_HELLO)
+	if (was == SESSION_OPEN)
+		module_session_closed(s);
+	if (was >= SESSION_HELLO)
 		node_session_gone(s);
-	s->state = SESSION_CLOSING;
 	if (p != NULL && p->session == s) {
 		p->session = NULL;
 		p->typing = 0;
-		if (was_open)
+		if (was == SESSION_OPEN)
 			fe->peer(p);
 	}
-	bufferevent_disable(s->bev, EV_READ);
+	if (s->rd != NULL)
+		event_del(s->rd);
 	bufferevent_setcb(s->bev, NULL, session_reap_cb, NULL, s);
 	evtimer_del(s->timer);
 	session_timer(s, evbuffer_get_length(bufferevent_get_output(s->bev))
@@ -275,7 +291,10 @@ session_start(struct session *s)
 			fatalx("%s: noise_hs_write", __func__);
 		session_frame_write(s->bev, msg, len);
 	}
-	bufferevent_enable(s->bev, EV_READ|EV_WRITE);
+	s->rd = event_new(node_base, bufferevent_getfd(s->bev),
+	    EV_READ|EV_PERSIST, session_read_cb, s);
+	event_add(s->rd, NULL);
+	bufferevent_enable(s->bev, EV_WRITE);
 }
 
 /* Report a failed dial to the frontend and the address book. */
@@ -287,12 +306,10 @@ session_dial_failed(struct session *s, const char *why)
 	if (s->dial == NULL)
 		return;
 	node_dial_failed(s, why);
-	if (store_begin(&cause) != 0 ||
-	    store_addr_fail(s->host, s->port, &cause) != 0) {
+	if (store_addr_fail(s->host, s->port, &cause) != 0) {
 		log_warnx("%s: %s", __func__, cause);
 		free(cause);
 	}
-	node_schedule_commit();
 }
 
 /* Process one handshake message. */
@@ -362,7 +379,7 @@ session_handshake_done(struct session *s)
 		session_close(s, reason, why);
 }
 
-/* A HELLO arrived: the session is open. */
+/* The first HELLO arrived: the session is open. */
 static int
 session_hello(struct session *s, struct rec_hello *h)
 {
@@ -392,60 +409,81 @@ session_hello(struct session *s, struct rec_hello *h)
 	return (0);
 }
 
-/* Handle one decrypted record. */
+/* HELLO: the first opens the session; a later one changes nick or port. */
+int
+session_hello_record(struct session *s, struct record *r)
+{
+	char	*cause;
+
+	if (s->state == SESSION_HELLO)
+		return (session_hello(s, &r->u.hello));
+	if (strcmp(r->u.hello.nick, s->peer->nick) != 0) {
+		peer_set_nick(s->peer, r->u.hello.nick);
+		if (store_peer_seen(s->peer->dbid, s->peer->nick,
+		    &cause) != 0) {
+			log_warnx("%s: %s", __func__, cause);
+			free(cause);
+		}
+		fe->peer(s->peer);
+	}
+	s->listen_port = r->u.hello.listen_port;
+	return (0);
+}
+
+/* PING: answer with a PONG of the same token. */
+int
+session_ping_record(struct session *s, struct record *r)
+{
+	struct buf	b;
+
+	buf_init(&b);
+	buf_put_u8(&b, REC_PONG);
+	buf_put_u64(&b, r->u.token);
+	session_send_buf(s, &b);
+	buf_free(&b);
+	return (0);
+}
+
+/* PONG: the session's timer counts any record as a sign of life. */
+int
+session_pong_record(struct session *s, struct record *r)
+{
+	return (0);
+}
+
+/* BYE: the peer is leaving. */
+int
+session_bye_record(struct session *s, struct record *r)
+{
+	log_info("%s: %s said bye (%u): %s", __func__, peer_name(s->peer),
+	    r->u.bye.reason, r->u.bye.text);
+	s->bye_reason = r->u.bye.reason;
+	session_close(s, -1, NULL);
+	return (0);
+}
+
+/*
+ * Handle one decrypted record through the record table: 0 if handled or
+ * ignored, -1 for a protocol error.
+ */
 static int
 session_record(struct session *s, const u_char *p, size_t len)
 {
-	struct record	r;
-	struct buf	b;
-	int		rc;
+	const struct record_type	*rt;
+	struct record			 r;
+	int				 rc;
 
-	rc = wire_parse(p, len, &r);
-	if (rc == -1) {
-		log_debug("%s: malformed record type %u", __func__, p[0]);
+	rt = wire_record_type(p[0]);
+	if (rt == NULL)
+		return (s->state < SESSION_OPEN ? -1 : 0);  /* HELLO first */
+	if ((int)s->state < rt->state)
+		return (-1);
+	if ((rc = wire_parse(p, len, &r)) != 0) {
+		log_debug("%s: malformed %s from %s:%u", __func__, rt->name,
+		    s->host, s->port);
 		return (-1);
 	}
-	if (s->state == SESSION_HELLO) {
-		if (rc != 0 || r.type != REC_HELLO)
-			return (-1);
-		return (session_hello(s, &r.u.hello));
-	}
-	if (rc == 1)
-		return (0);	/* unknown type: ignored */
-	switch (r.type) {
-	case REC_HELLO:
-		if (strcmp(r.u.hello.nick, s->peer->nick) != 0) {
-			peer_set_nick(s->peer, r.u.hello.nick);
-			store_peer_seen(s->peer->dbid, s->peer->nick, NULL);
-			fe->peer(s->peer);
-		}
-		s->listen_port = r.u.hello.listen_port;
-		return (0);
-	case REC_PING:
-		buf_init(&b);
-		buf_put_u8(&b, REC_PONG);
-		buf_put_u64(&b, r.u.token);
-		session_send_buf(s, &b);
-		buf_free(&b);
-		return (0);
-	case REC_PONG:
-		return (0);
-	case REC_BYE:
-		log_info("%s: %s said bye (%u): %s", __func__,
-		    peer_name(s->peer), r.u.bye.reason, r.u.bye.text);
-		s->bye_reason = r.u.bye.reason;
-		session_close(s, -1, NULL);
-		return (0);
-	case REC_CHAT:
-	case REC_ACK:
-	case REC_TYPING:
-		return (chat_record(s, &r));
-	case REC_PEX_REQUEST:
-	case REC_PEX:
-		return (pex_record(s, &r));
-	default:
-		return (mesh_record(s, &r));
-	}
+	return (rt->handle(s, &r));
 }
 
 /* Handle one frame: a handshake message, or a transport message. */
@@ -465,27 +503,35 @@ session_frame(struct session *s, const u_char *p, size_t len)
 	return (session_record(s, session_plain, len - NOISE_TAGLEN));
 }
 
-/* Bytes arrived: split frames and handle each. */
+/*
+ * The socket is readable (or frames wait from an earlier turn): read, up to
+ * the input's bound, then split frames and handle each.
+ */
 static void
-session_read_cb(struct bufferevent *bev, void *arg)
+session_read_cb(evutil_socket_t fd, short what, void *arg)
 {
 	struct session	*s = arg;
-	struct evbuffer	*in = bufferevent_get_input(bev);
+	struct evbuffer	*in = s->in;
 	const u_char	*body;
-	size_t		 blen, used;
+	size_t		 blen, used, room;
+	ssize_t		 n = 1;
 	u_int		 frames = 0;
 	int		 rc;
 
-	s->last_rx = now_ms();
-	/* More of a burst this turn, within the input's bound. */
-	if (evbuffer_get_length(in) + READ_MORE <= SESSION_IN_MAX)
-		bev_read_more(bev, READ_MORE);
+	room = SESSION_IN_MAX - evbuffer_get_length(in);
+	if (room != 0) {
+		n = io_read(fd, in, room < SESSION_READ_MAX ? room :
+		    SESSION_READ_MAX);
+		if (n > 0)
+			s->last_rx = now_ms();
+		else if (n == -1 && (errno == EAGAIN || errno == EWOULDBLOCK))
+			n = 1;
+	}
 	while (s->state != SESSION_CLOSING) {
 		/* Take turns with other sessions and the terminal. */
 		if (frames++ == SESSION_FRAMES_PER_TURN) {
-			bufferevent_trigger(bev, EV_READ,
-			    BEV_TRIG_DEFER_CALLBACKS);
-			break;
+			event_active(s->rd, EV_READ, 0);
+			return;		/* an end of file is read again */
 		}
 		rc = session_frame_pull(in, &body, &blen, &used);
 		if (rc == 0)
@@ -497,7 +543,8 @@ session_read_cb(struct bufferevent *bev, void *arg)
 		if (s->state != SESSION_CLOSING)
 			evbuffer_drain(in, used);
 	}
-	node_schedule_commit();
+	if (n <= 0 && s->state != SESSION_CLOSING)
+		session_lost(s, n == 0 ? "connection closed" : strerror(errno));
 }
 
 /*
@@ -523,7 +570,18 @@ session_frame_pull(struct evbuffer *in, const u_char **body, size_t *blen,
 	return (wire_frame(p, have, body, blen, used));
 }
 
-/* Connected, closed or failed. */
+/* The connection is gone (closed by the peer, or an error). */
+static void
+session_lost(struct session *s, const char *why)
+{
+	if (s->state == SESSION_CONNECTING)
+		session_dial_failed(s, why);
+	else if (s->state == SESSION_HANDSHAKE && s->dial != NULL)
+		session_dial_failed(s, "closed during the handshake");
+	session_close(s, -1, NULL);
+}
+
+/* Connected, or failed while connecting or writing. */
 static void
 session_event_cb(struct bufferevent *bev, short what, void *arg)
 {
@@ -533,13 +591,9 @@ session_event_cb(struct bufferevent *bev, short what, void *arg)
 		session_start(s);
 		return;
 	}
-	if (s->state == SESSION_CONNECTING)
-		session_dial_failed(s, what & BEV_EVENT_ERROR ?
-		    evutil_socket_error_to_string(EVUTIL_SOCKET_ERROR()) :
-		    "connection closed");
-	else if (s->state == SESSION_HANDSHAKE && s->dial != NULL)
-		session_dial_failed(s, "closed during the handshake");
-	session_close(s, -1, NULL);
+	session_lost(s, what & BEV_EVENT_ERROR ?
+	    evutil_socket_error_to_string(EVUTIL_SOCKET_ERROR()) :
+	    "connection closed");
 }
 
 /* Handshake deadline, keepalive, and the reaper after close. */

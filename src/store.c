@@ -558,12 +558,34 @@ store_error(const char *what)
 	return (cause);
 }
 
+/*
+ * A statement that writes is about to run: open the turn's transaction if
+ * none is open (txn.c commits it at the end of the loop turn).
+ */
+static void
+store_write(enum store_stmt s)
+{
+	char	*cause;
+
+	if (store_in_tx || s == S_BEGIN || s == S_COMMIT || s == S_ROLLBACK ||
+	    sqlite3_stmt_readonly(store_stmts[s]))
+		return;
+	if (store_begin(&cause) != 0) {
+		log_warnx("%s: %s", __func__, cause);
+		free(cause);
+		return;
+	}
+	txn_begun();
+}
+
 /* Get a prepared statement, reset and with its bindings cleared. */
 static sqlite3_stmt *
 store_stmt(enum store_stmt s)
 {
 	sqlite3_stmt	*st = store_stmts[s];
 	char		*cause;
+
+	store_write(s);
 
 	/* Storing a message needs no row marked; anything else may. */
 	if (store_dl_n != 0 && s != S_MSG_INSERT && s != S_OUTBOX_ADD &&
@@ -616,6 +638,7 @@ store_exec(enum store_stmt s, char **cause)
 	sqlite3_stmt	*st = store_stmts[s];
 	int		 rc;
 
+	store_write(s);
 	rc = sqlite3_step(st);
 	sqlite3_reset(st);
 	if (rc != SQLITE_DONE) {
@@ -1077,8 +1100,6 @@ store_index_all(char **cause)
 {
 	int	more;
 
-	if (store_begin(cause) != 0)
-		return (-1);
 	do {
 		if (store_index(50000, &more, cause) != 0)
 			return (-1);

@@ -1,11 +1,8 @@
 /*
- * utf8.c: UTF-8 checks, hex, time, address and bufferevent helpers shared
- * by the core.
+ * utf8.c: UTF-8 checks, hex, time and address helpers shared by the core.
  */
 
 #include "p2pchat.h"
-
-#include <sys/uio.h>
 
 #include <arpa/inet.h>
 
@@ -191,74 +188,6 @@ timer_add_ms(struct event *ev, int64_t ms)
 	tv.tv_sec = ms / 1000;
 	tv.tv_usec = (ms % 1000) * 1000;
 	evtimer_add(ev, &tv);
-}
-
-/*
- * Read what a bufferevent's socket has waiting, up to max bytes, into its
- * input. libevent 2.1 reads at most 4 KiB per readable event, so a burst
- * of lines or frames would be taken (and committed) 30 messages a loop
- * turn; read callbacks call this to take more of the burst in the same
- * turn. It reads only when the input holds a full read (READ_FULL), which
- * a lone line or frame does not. The bufferevent keeps the tail of its input
- * frozen outside its own reads, so it is thawed for this one. End of file
- * and errors are left for the bufferevent's next read to report. Returns
- * the number of bytes added.
- */
-size_t
-bev_read_more(struct bufferevent *bev, size_t max)
-{
-	struct evbuffer		*in = bufferevent_get_input(bev);
-	struct evbuffer_iovec	 v[2];
-	struct iovec		 iov[2];
-	ssize_t			 n = -1;
-	size_t			 left;
-	int			 fd, nv, i;
-
-	if (evbuffer_get_length(in) < READ_FULL ||
-	    (fd = bufferevent_getfd(bev)) == -1 || max == 0)
-		return (0);
-	evbuffer_unfreeze(in, 0);
-	if ((nv = evbuffer_reserve_space(in, max, v, 2)) > 0) {
-		for (left = max, i = 0; i < nv; i++) {
-			iov[i].iov_base = v[i].iov_base;
-			iov[i].iov_len = v[i].iov_len < left ?
-			    v[i].iov_len : left;
-			left -= iov[i].iov_len;
-		}
-		do
-			n = readv(fd, iov, nv);
-		while (n == -1 && errno == EINTR);
-		for (left = n > 0 ? n : 0, i = 0; i < nv && left > 0; i++) {
-			v[i].iov_len = iov[i].iov_len < left ?
-			    iov[i].iov_len : left;
-			left -= v[i].iov_len;
-		}
-		evbuffer_commit_space(in, v, i);
-	}
-	evbuffer_freeze(in, 0);
-	return (n > 0 ? (size_t)n : 0);
-}
-
-/*
- * Write what a socket bufferevent holds to its socket now, instead of when
- * the loop next polls; returns the bytes written (0 if none, or if the
- * socket took nothing). libevent keeps the start of an output buffer
- * frozen outside its own write callback, so a plain evbuffer_write here
- * writes nothing; the start is thawed for the call and frozen again.
- */
-size_t
-bev_write_now(struct bufferevent *bev)
-{
-	struct evbuffer	*out = bufferevent_get_output(bev);
-	int		 fd, n;
-
-	if (evbuffer_get_length(out) == 0 ||
-	    (fd = bufferevent_getfd(bev)) == -1)
-		return (0);
-	evbuffer_unfreeze(out, 1);
-	n = evbuffer_write(out, fd);
-	evbuffer_freeze(out, 1);
-	return (n > 0 ? (size_t)n : 0);
 }
 
 /*

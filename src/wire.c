@@ -1,6 +1,8 @@
 /*
  * wire.c: frames and records of PROTOCOL.md, parsed and built.
  *
+ * The record table is here: one row a record type, with the session state
+ * it may come in, its parser and its handler (in the module's file).
  * Every parse goes through the buf reader and is strict: a known record whose
  * body is short, long, or has a bad field is malformed (the session then
  * ends with BYE reason 1); an unknown type is reported as such and ignored.
@@ -57,8 +59,10 @@ wire_get_str8(struct buf *b, char *dst, size_t max, int check,
 
 /* Parse a HELLO body. */
 static int
-wire_parse_hello(struct buf *b, struct rec_hello *h)
+wire_parse_hello(struct buf *b, struct record *r)
 {
+	struct rec_hello	*h = &r->u.hello;
+
 	if (buf_get_u8(b, &h->version) != 0)
 		return (-1);
 	if (wire_get_str8(b, h->nick, NICK_MAX, 1, 0) != 0)
@@ -74,10 +78,11 @@ wire_parse_hello(struct buf *b, struct rec_hello *h)
 	return (0);
 }
 
-/* Parse a CHAT body; the text points into the record. */
+/* Parse a CHAT body; the text (UTF-8, no U+0000) points into the record. */
 static int
-wire_parse_chat(struct buf *b, struct rec_chat *c)
+wire_parse_chat(struct buf *b, struct record *r)
 {
+	struct rec_chat	*c = &r->u.chat;
 	const u_char	*p;
 	uint16_t	 n;
 
@@ -86,7 +91,7 @@ wire_parse_chat(struct buf *b, struct rec_chat *c)
 	    buf_get_u16(b, &n) != 0 || n == 0 || n > TEXT_MAX ||
 	    buf_get_ptr(b, &p, n) != 0)
 		return (-1);
-	if (!utf8_valid((const char *)p, n, UTF8_ALLOW_NUL))
+	if (!utf8_valid((const char *)p, n, 0))
 		return (-1);
 	c->text = (const char *)p;
 	c->len = n;
@@ -95,8 +100,9 @@ wire_parse_chat(struct buf *b, struct rec_chat *c)
 
 /* Parse a PEX body. */
 static int
-wire_parse_pex(struct buf *b, struct rec_pex *x)
+wire_parse_pex(struct buf *b, struct record *r)
 {
+	struct rec_pex		*x = &r->u.pex;
 	struct rec_pex_entry	*e;
 	uint8_t			 i;
 
@@ -116,11 +122,15 @@ wire_parse_pex(struct buf *b, struct rec_pex *x)
 	return (0);
 }
 
-/* Parse a ROOM_MSG body; pointers point into the record. */
+/*
+ * Parse a ROOM_MSG body; pointers point into the record. A hop count above
+ * the limit is taken as the limit.
+ */
 static int
-wire_parse_room(struct buf *b, struct rec_room *m)
+wire_parse_room(struct buf *b, struct record *r)
 {
-	uint16_t	n;
+	struct rec_room	*m = &r->u.room;
+	uint16_t	 n;
 
 	if (buf_get_ptr(b, &m->room_id, 32) != 0 ||
 	    buf_get_ptr(b, &m->msg_id, MSGID_LEN) != 0 ||
@@ -133,14 +143,17 @@ wire_parse_room(struct buf *b, struct rec_room *m)
 	    buf_get_ptr(b, &m->sig, 64) != 0)
 		return (-1);
 	m->ctlen = n;
+	if (m->hops > ROOM_HOPS)
+		m->hops = ROOM_HOPS;
 	return (0);
 }
 
 /* Parse a RELAY body. */
 static int
-wire_parse_relay(struct buf *b, struct rec_relay *m)
+wire_parse_relay(struct buf *b, struct record *r)
 {
-	uint16_t	n;
+	struct rec_relay	*m = &r->u.relay;
+	uint16_t		 n;
 
 	if (buf_get_ptr(b, &m->recipient, PEER_ID_LEN) != 0 ||
 	    buf_get_ptr(b, &m->author, PEER_ID_LEN) != 0 ||
@@ -158,8 +171,10 @@ wire_parse_relay(struct buf *b, struct rec_relay *m)
 
 /* Parse a RELAY_ACK body. */
 static int
-wire_parse_relay_ack(struct buf *b, struct rec_relay_ack *m)
+wire_parse_relay_ack(struct buf *b, struct record *r)
 {
+	struct rec_relay_ack	*m = &r->u.relay_ack;
+
 	if (buf_get_ptr(b, &m->author, PEER_ID_LEN) != 0 ||
 	    buf_get_ptr(b, &m->recipient, PEER_ID_LEN) != 0 ||
 	    buf_get_ptr(b, &m->msg_id, MSGID_LEN) != 0 ||
@@ -169,6 +184,105 @@ wire_parse_relay_ack(struct buf *b, struct rec_relay_ack *m)
 	return (0);
 }
 
+/* Parse a PING or PONG body. */
+static int
+wire_parse_token(struct buf *b, struct record *r)
+{
+	return (buf_get_u64(b, &r->u.token));
+}
+
+/* Parse a BYE body (its text is any UTF-8; it is escaped where shown). */
+static int
+wire_parse_bye(struct buf *b, struct record *r)
+{
+	if (buf_get_u8(b, &r->u.bye.reason) != 0)
+		return (-1);
+	return (wire_get_str8(b, r->u.bye.text, 255, 0, 1));
+}
+
+/* Parse an ACK body. */
+static int
+wire_parse_ack(struct buf *b, struct record *r)
+{
+	return (buf_get(b, r->u.ack, MSGID_LEN));
+}
+
+/* Parse a TYPING body. */
+static int
+wire_parse_typing(struct buf *b, struct record *r)
+{
+	if (buf_get_u8(b, &r->u.typing) != 0 || r->u.typing > 1)
+		return (-1);
+	return (0);
+}
+
+/* Parse an empty body (PEX_REQUEST). */
+static int
+wire_parse_empty(struct buf *b, struct record *r)
+{
+	return (0);
+}
+
+/* Parse a ROOM_SYNC body. */
+static int
+wire_parse_room_sync(struct buf *b, struct record *r)
+{
+	if (buf_get_ptr(b, &r->u.sync.room_id, 32) != 0 ||
+	    buf_get_u64(b, &r->u.sync.since) != 0)
+		return (-1);
+	return (0);
+}
+
+/*
+ * The record table: the protocol's records (PROTOCOL.md section 3) and the
+ * project-defined ones of p2pchat-protocol(7), in type order.
+ */
+const struct record_type record_table[] = {
+	{ .type = REC_HELLO, .name = "HELLO", .state = SESSION_HELLO,
+	  .parse = wire_parse_hello, .handle = session_hello_record },
+	{ .type = REC_PING, .name = "PING", .state = SESSION_OPEN,
+	  .parse = wire_parse_token, .handle = session_ping_record },
+	{ .type = REC_PONG, .name = "PONG", .state = SESSION_OPEN,
+	  .parse = wire_parse_token, .handle = session_pong_record },
+	{ .type = REC_BYE, .name = "BYE", .state = SESSION_OPEN,
+	  .parse = wire_parse_bye, .handle = session_bye_record },
+	{ .type = REC_CHAT, .name = "CHAT", .state = SESSION_OPEN,
+	  .parse = wire_parse_chat, .handle = chat_chat_record },
+	{ .type = REC_ACK, .name = "ACK", .state = SESSION_OPEN,
+	  .parse = wire_parse_ack, .handle = chat_ack_record },
+	{ .type = REC_TYPING, .name = "TYPING", .state = SESSION_OPEN,
+	  .parse = wire_parse_typing, .handle = chat_typing_record },
+	{ .type = REC_PEX_REQUEST, .name = "PEX_REQUEST", .state = SESSION_OPEN,
+	  .parse = wire_parse_empty, .handle = pex_request_record },
+	{ .type = REC_PEX, .name = "PEX", .state = SESSION_OPEN,
+	  .parse = wire_parse_pex, .handle = pex_pex_record },
+	{ .type = REC_ROOM_MSG, .name = "ROOM_MSG", .state = SESSION_OPEN,
+	  .parse = wire_parse_room, .handle = room_msg_record },
+	{ .type = REC_ROOM_SYNC, .name = "ROOM_SYNC", .state = SESSION_OPEN,
+	  .parse = wire_parse_room_sync, .handle = room_sync_record },
+	{ .type = REC_RELAY, .name = "RELAY", .state = SESSION_OPEN,
+	  .parse = wire_parse_relay, .handle = relay_msg_record },
+	{ .type = REC_RELAY_ACK, .name = "RELAY_ACK", .state = SESSION_OPEN,
+	  .parse = wire_parse_relay_ack, .handle = relay_ack_record },
+	{ .name = NULL }
+};
+
+/* The table's row for a record type, or NULL for an unknown type. */
+const struct record_type *
+wire_record_type(uint8_t type)
+{
+	static const struct record_type	*index[256];
+	static int			 made;
+	const struct record_type	*rt;
+
+	if (!made) {
+		for (rt = record_table; rt->name != NULL; rt++)
+			index[rt->type] = rt;
+		made = 1;
+	}
+	return (index[type]);
+}
+
 /*
  * Parse one record (type byte then body). Returns 0 for a good known record,
  * 1 for an unknown type (to be ignored), -1 for a malformed known record.
@@ -176,8 +290,8 @@ wire_parse_relay_ack(struct buf *b, struct rec_relay_ack *m)
 int
 wire_parse(const u_char *p, size_t len, struct record *r)
 {
-	struct buf	b;
-	int		rc;
+	const struct record_type	*rt;
+	struct buf			 b;
 
 	memset(r, 0, sizeof *r);
 	if (len < 1)
@@ -185,56 +299,65 @@ wire_parse(const u_char *p, size_t len, struct record *r)
 	r->type = p[0];
 	r->raw = p;
 	r->rawlen = len;
-	buf_from(&b, p + 1, len - 1);
-	switch (r->type) {
-	case REC_HELLO:
-		rc = wire_parse_hello(&b, &r->u.hello);
-		break;
-	case REC_PING:
-	case REC_PONG:
-		rc = buf_get_u64(&b, &r->u.token);
-		break;
-	case REC_BYE:
-		if ((rc = buf_get_u8(&b, &r->u.bye.reason)) == 0)
-			rc = wire_get_str8(&b, r->u.bye.text, 255, 0, 1);
-		break;
-	case REC_CHAT:
-		rc = wire_parse_chat(&b, &r->u.chat);
-		break;
-	case REC_ACK:
-		rc = buf_get(&b, r->u.ack, MSGID_LEN);
-		break;
-	case REC_TYPING:
-		rc = buf_get_u8(&b, &r->u.typing);
-		if (rc == 0 && r->u.typing > 1)
-			rc = -1;
-		break;
-	case REC_PEX_REQUEST:
-		rc = 0;
-		break;
-	case REC_PEX:
-		rc = wire_parse_pex(&b, &r->u.pex);
-		break;
-	case REC_ROOM_MSG:
-		rc = wire_parse_room(&b, &r->u.room);
-		break;
-	case REC_ROOM_SYNC:
-		rc = buf_get_ptr(&b, &r->u.sync.room_id, 32);
-		if (rc == 0)
-			rc = buf_get_u64(&b, &r->u.sync.since);
-		break;
-	case REC_RELAY:
-		rc = wire_parse_relay(&b, &r->u.relay);
-		break;
-	case REC_RELAY_ACK:
-		rc = wire_parse_relay_ack(&b, &r->u.relay_ack);
-		break;
-	default:
+	if ((rt = wire_record_type(r->type)) == NULL)
 		return (1);
-	}
-	if (rc != 0 || buf_left(&b) != 0)
+	buf_from(&b, p + 1, len - 1);
+	if (rt->parse(&b, r) != 0 || buf_left(&b) != 0)
 		return (-1);
 	return (0);
+}
+
+/*
+ * Parse what a RELAY's seal holds: author[32] msg_id[16] sent_at (u64)
+ * and the text (1 to TEXT_MAX bytes of UTF-8 without U+0000), to the end.
+ */
+int
+wire_parse_sealed(const u_char *p, size_t len, struct rec_sealed *m)
+{
+	struct buf	b;
+	const u_char	*text;
+	size_t		 n;
+
+	buf_from(&b, p, len);
+	if (buf_get_ptr(&b, &m->author, PEER_ID_LEN) != 0 ||
+	    buf_get_ptr(&b, &m->msg_id, MSGID_LEN) != 0 ||
+	    buf_get_u64(&b, &m->sent_at) != 0)
+		return (-1);
+	n = buf_left(&b);
+	if (n == 0 || n > TEXT_MAX || buf_get_ptr(&b, &text, n) != 0 ||
+	    !utf8_valid((const char *)text, n, 0))
+		return (-1);
+	m->text = (const char *)text;
+	m->len = n;
+	return (0);
+}
+
+/* Print the record table: type, name, lowest state (--list-records). */
+void
+wire_list_records(FILE *f)
+{
+	const struct record_type	*rt;
+
+	for (rt = record_table; rt->name != NULL; rt++) {
+		fprintf(f, "0x%02x\t%s\t%s\n", rt->type, rt->name,
+		    rt->state == SESSION_HELLO ? "hello" : "open");
+	}
+}
+
+/* Build a ROOM_MSG record from its fields. */
+void
+wire_build_room(struct buf *b, const struct rec_room *m)
+{
+	buf_put_u8(b, REC_ROOM_MSG);
+	buf_put(b, m->room_id, 32);
+	buf_put(b, m->msg_id, MSGID_LEN);
+	buf_put(b, m->author, PEER_ID_LEN);
+	buf_put_u64(b, m->sent_at);
+	buf_put_u8(b, m->hops);
+	buf_put(b, m->nonce, 24);
+	buf_put_u16(b, (uint16_t)m->ctlen);
+	buf_put(b, m->ct, m->ctlen);
+	buf_put(b, m->sig, 64);
 }
 
 /* Build a HELLO record. */

@@ -125,66 +125,23 @@ test_hex_addr(void)
 }
 
 /*
- * bev_read_more, on a pipe holding 200 KiB and then end of file: each read
- * callback takes up to max bytes more, the bytes arrive whole and in order,
- * the input's tail is frozen again afterwards, and end of file is still
- * reported by the bufferevent once the data is all read.
+ * io_read, on a pipe holding 200 KiB and then end of file: each call takes
+ * up to max bytes (more than libevent's 4 KiB), the bytes arrive whole and
+ * in order, EAGAIN says nothing waits, and end of file reads as 0.
  */
-#define READMORE_TOTAL	(200 * 1024)
-struct readmore {
-	struct event_base	*base;
-	size_t			 max;
-	u_int			 calls;
-	size_t			 extra;		/* bytes bev_read_more added */
-	int			 bad;		/* a check in the callback failed */
-	int			 eof;
-	struct buf		 got;
-};
-
+#define IOREAD_TOTAL	(200 * 1024)
 static void
-readmore_read_cb(struct bufferevent *bev, void *arg)
+test_io_read(void)
 {
-	struct readmore	*r = arg;
-	struct evbuffer	*in = bufferevent_get_input(bev);
-	size_t		 before = evbuffer_get_length(in), n, len;
+	struct evbuffer	*in;
+	u_char		*data, *got;
+	size_t		 i, off = 0;
+	ssize_t		 w, n;
+	u_int		 calls = 0, big = 0;
+	int		 p[2];
 
-	r->calls++;
-	n = bev_read_more(bev, r->max);
-	if (n > r->max || evbuffer_get_length(in) != before + n)
-		r->bad = 1;
-	if (evbuffer_add(in, "x", 1) != -1)	/* frozen for the caller */
-		r->bad = 1;
-	r->extra += n;
-	len = evbuffer_get_length(in);
-	if (evbuffer_remove(in, buf_reserve(&r->got, len), len) != (int)len)
-		r->bad = 1;
-}
-
-static void
-readmore_event_cb(struct bufferevent *bev, short what, void *arg)
-{
-	struct readmore	*r = arg;
-
-	if (what & BEV_EVENT_EOF)
-		r->eof = 1;
-	event_base_loopbreak(r->base);
-}
-
-static void
-test_bev_read_more(void)
-{
-	struct readmore		 r;
-	struct bufferevent	*bev;
-	u_char			*data;
-	size_t			 i, off = 0;
-	ssize_t			 w;
-	int			 p[2];
-
-	memset(&r, 0, sizeof r);
-	buf_init(&r.got);
-	r.max = READ_MORE;
-	data = xmalloc(READMORE_TOTAL);
-	for (i = 0; i < READMORE_TOTAL; i++)
+	data = xmalloc(IOREAD_TOTAL);
+	for (i = 0; i < IOREAD_TOTAL; i++)
 		data[i] = (u_char)(i * 7 + i / 251);
 	ASSERT_INT_EQ(pipe(p), 0);
 #ifdef F_SETPIPE_SZ
@@ -192,66 +149,46 @@ test_bev_read_more(void)
 #endif
 	evutil_make_socket_nonblocking(p[0]);
 	evutil_make_socket_nonblocking(p[1]);
-	r.base = event_base_new();
-	bev = bufferevent_socket_new(r.base, p[0], BEV_OPT_CLOSE_ON_FREE);
-	bufferevent_setcb(bev, readmore_read_cb, NULL, readmore_event_cb, &r);
-	bufferevent_enable(bev, EV_READ);
-	/* Write what the pipe takes, let the loop read, until all is in. */
-	while (!r.eof) {
-		while (off < READMORE_TOTAL && (w = write(p[1], data + off,
-		    READMORE_TOTAL - off)) > 0)
+	in = evbuffer_new();
+	/* Nothing written yet: EAGAIN, and nothing added. */
+	ASSERT_INT_EQ(io_read(p[0], in, IO_READ_MAX), -1);
+	ASSERT_TRUE(errno == EAGAIN || errno == EWOULDBLOCK);
+	ASSERT_INT_EQ(evbuffer_get_length(in), 0);
+	for (;;) {
+		while (off < IOREAD_TOTAL && (w = write(p[1], data + off,
+		    IOREAD_TOTAL - off)) > 0)
 			off += w;
-		if (off == READMORE_TOTAL && p[1] != -1) {
+		if (off == IOREAD_TOTAL && p[1] != -1) {
 			close(p[1]);
 			p[1] = -1;
 		}
-		event_base_loop(r.base, EVLOOP_ONCE);
+		n = io_read(p[0], in, IO_READ_MAX);
+		if (n == 0)
+			break;
+		if (n == -1) {
+			ASSERT_TRUE(errno == EAGAIN || errno == EWOULDBLOCK);
+			continue;
+		}
+		calls++;
+		ASSERT_TRUE((size_t)n <= IO_READ_MAX);
+		if (n > 4096)
+			big++;
 	}
-	ASSERT_INT_EQ(r.bad, 0);
-	ASSERT_INT_EQ(r.got.size, READMORE_TOTAL);
-	ASSERT_MEM_EQ(r.got.d, data, READMORE_TOTAL);
-	/* It read more than libevent's 4 KiB a call, so fewer calls. */
-	ASSERT_TRUE(r.extra > 0);
-	ASSERT_TRUE(r.calls < READMORE_TOTAL / READ_FULL);
-	ASSERT_INT_EQ(bev_read_more(bev, 0), 0);
-	bufferevent_free(bev);
-	event_base_free(r.base);
-	buf_free(&r.got);
+	ASSERT_INT_EQ(evbuffer_get_length(in), IOREAD_TOTAL);
+	got = evbuffer_pullup(in, -1);
+	ASSERT_MEM_EQ(got, data, IOREAD_TOTAL);
+	ASSERT_TRUE(big > 0);
+	ASSERT_TRUE(calls < IOREAD_TOTAL / 4096);
+	/* A bound of 10 bytes reads 10 bytes at most. */
+	evbuffer_drain(in, IOREAD_TOTAL);
+	ASSERT_INT_EQ(pipe(p), 0);
+	ASSERT_INT_EQ(write(p[1], data, 100), 100);
+	ASSERT_INT_EQ(io_read(p[0], in, 10), 10);
+	ASSERT_INT_EQ(evbuffer_get_length(in), 10);
+	close(p[0]);
+	close(p[1]);
+	evbuffer_free(in);
 	free(data);
-}
-
-/*
- * bev_write_now puts a bufferevent's output on its socket at once, without
- * the loop running (libevent keeps the output's start frozen otherwise).
- */
-static void
-test_bev_write_now(void)
-{
-	struct event_base	*base;
-	struct bufferevent	*bev;
-	char			 got[64];
-	int			 sv[2];
-
-	ASSERT_INT_EQ(socketpair(AF_UNIX, SOCK_STREAM, 0, sv), 0);
-	evutil_make_socket_nonblocking(sv[0]);
-	evutil_make_socket_nonblocking(sv[1]);
-	base = event_base_new();
-	bev = bufferevent_socket_new(base, sv[0], BEV_OPT_CLOSE_ON_FREE);
-	bufferevent_enable(bev, EV_READ|EV_WRITE);
-	ASSERT_INT_EQ(bev_write_now(bev), 0);	/* nothing queued */
-	bufferevent_write(bev, "frame one", 9);
-	ASSERT_INT_EQ(bev_write_now(bev), 9);
-	ASSERT_INT_EQ(evbuffer_get_length(bufferevent_get_output(bev)), 0);
-	ASSERT_INT_EQ(read(sv[1], got, sizeof got), 9);
-	ASSERT_MEM_EQ(got, "frame one", 9);
-	/* The bufferevent still writes by itself afterwards. */
-	bufferevent_write(bev, "two", 3);
-	event_base_loop(base, EVLOOP_ONCE);
-	ASSERT_INT_EQ(read(sv[1], got, sizeof got), 3);
-	ASSERT_MEM_EQ(got, "two", 3);
-	bufferevent_free(bev);
-	event_base_free(base);
-	close(sv[1]);
 }
 
 int
@@ -262,7 +199,6 @@ main(void)
 	TEST_RUN(test_buf_grow);
 	TEST_RUN(test_utf8);
 	TEST_RUN(test_hex_addr);
-	TEST_RUN(test_bev_read_more);
-	TEST_RUN(test_bev_write_now);
+	TEST_RUN(test_io_read);
 	return (test_done("test-buf"));
 }

@@ -1,0 +1,87 @@
+/*
+ * module.c: the module table. Each protocol module (and the other parts
+ * that live beside the sessions) is one row: what it does when the node
+ * starts, when a session opens or closes, at shutdown, and what it counts
+ * for /stats. The node and the sessions call these, never a module by
+ * name; the records a module handles are rows of the record table
+ * (wire.c). Hooks run in the order of the table, shutdown in reverse.
+ */
+
+#include "p2pchat.h"
+
+static const struct module *module_table[] = {
+	&chat_module,
+	&pex_module,
+	&room_module,
+	&relay_module,
+	&lan_module,
+	&index_module,
+};
+
+/* Start every module. */
+void
+module_init(void)
+{
+	u_int	i;
+
+	for (i = 0; i < nitems(module_table); i++) {
+		if (module_table[i]->init != NULL)
+			module_table[i]->init();
+	}
+}
+
+/* A session opened (HELLO was exchanged). */
+void
+module_session_open(struct session *s)
+{
+	u_int	i;
+
+	for (i = 0; i < nitems(module_table); i++) {
+		if (module_table[i]->session_open != NULL)
+			module_table[i]->session_open(s);
+	}
+}
+
+/* An open session is closing (its peer is still set). */
+void
+module_session_closed(struct session *s)
+{
+	u_int	i;
+
+	for (i = 0; i < nitems(module_table); i++) {
+		if (module_table[i]->session_closed != NULL)
+			module_table[i]->session_closed(s);
+	}
+}
+
+/* Stop every module, the last started first. */
+void
+module_shutdown(void)
+{
+	u_int	i;
+
+	for (i = nitems(module_table); i > 0; i--) {
+		if (module_table[i - 1]->shutdown != NULL)
+			module_table[i - 1]->shutdown();
+	}
+}
+
+/* Collect every module's counters. */
+void
+module_stats(struct stats *st)
+{
+	u_int	i;
+
+	for (i = 0; i < nitems(module_table); i++) {
+		if (module_table[i]->stats != NULL)
+			module_table[i]->stats(st);
+	}
+}
+
+/* Add one counter (those past STATS_MAX are dropped). */
+void
+stats_add(struct stats *st, const char *key, long long value)
+{
+	if (st->n < nitems(st->v))
+		st->v[st->n++] = (struct fe_kv){ key, NULL, value };
+}
