@@ -470,7 +470,6 @@ ui_input_run(char *s)
 		free(cause);
 		return;
 	}
-	node_schedule_commit();
 	if (!ui.cur->follow || ui.cur->has_newer)
 		ui_view_bottom(ui.cur);
 }
