@@ -14,6 +14,7 @@ static const struct module *module_table[] = {
 	&pex_module,
 	&room_module,
 	&relay_module,
+	&reach_module,
 	&lan_module,
 	&index_module,
 };

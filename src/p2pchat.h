@@ -70,6 +70,7 @@
 #define REC_ROOM_SYNC		0x31
 #define REC_RELAY		0x38
 #define REC_RELAY_ACK		0x39
+#define REC_OBSERVED		0x50
 
 /* BYE reasons. */
 #define BYE_NORMAL		0
@@ -539,6 +540,11 @@ struct rec_relay_ack {
 	uint64_t	 expires;
 	const uint8_t	*sig;
 };
+struct rec_observed {			/* an address as the peer sees it */
+	uint8_t		 family;	/* 4 or 6 */
+	uint8_t		 addr[16];
+	uint16_t	 port;
+};
 struct record {
 	uint8_t		 type;
 	const u_char	*raw;		/* the whole record */
@@ -555,6 +561,7 @@ struct record {
 		struct rec_room_sync sync;
 		struct rec_relay relay;
 		struct rec_relay_ack relay_ack;
+		struct rec_observed observed;
 	} u;
 };
 
@@ -755,6 +762,10 @@ int		 relay_ack_record(struct session *, struct record *);
 void		 relay_offline_send(struct peer *);
 void		 relay_ack_after_commit(struct session *, const uint8_t *,
 		     const uint8_t *);
+
+/* reach.c */
+extern const struct module reach_module;
+int		 reach_observed_record(struct session *, struct record *);
 
 /* lan.c */
 int		 lan_parse(const u_char *, size_t, uint8_t *, u_short *);

@@ -233,6 +233,20 @@ wire_parse_room_sync(struct buf *b, struct record *r)
 	return (0);
 }
 
+/* Parse an OBSERVED body: u8 family (4 or 6), the address, u16 port. */
+static int
+wire_parse_observed(struct buf *b, struct record *r)
+{
+	struct rec_observed	*o = &r->u.observed;
+
+	if (buf_get_u8(b, &o->family) != 0 ||
+	    (o->family != 4 && o->family != 6) ||
+	    buf_get(b, o->addr, o->family == 4 ? 4 : 16) != 0 ||
+	    buf_get_u16(b, &o->port) != 0)
+		return (-1);
+	return (0);
+}
+
 /*
  * The record table: the protocol's records (PROTOCOL.md section 3) and the
  * project-defined ones of p2pchat-protocol(7), in type order.
@@ -264,6 +278,8 @@ const struct record_type record_table[] = {
 	  .parse = wire_parse_relay, .handle = relay_msg_record },
 	{ .type = REC_RELAY_ACK, .name = "RELAY_ACK", .state = SESSION_OPEN,
 	  .parse = wire_parse_relay_ack, .handle = relay_ack_record },
+	{ .type = REC_OBSERVED, .name = "OBSERVED", .state = SESSION_OPEN,
+	  .parse = wire_parse_observed, .handle = reach_observed_record },
 	{ .name = NULL }
 };
 

@@ -257,6 +257,48 @@ evil_after_hello(struct evil *e, const void *rec, size_t len)
 	return (evil_expect_bye(e, BYE_PROTOCOL));
 }
 
+/*
+ * Tell the node where we see it (OBSERVED), and check that it tells us our
+ * own address and port: the record the node sends after HELLO. A PING
+ * answered last shows our record was taken.
+ */
+static int
+evil_observed(struct evil *e)
+{
+	struct sockaddr_in	 me;
+	socklen_t		 len = sizeof me;
+	u_char			 frame[FRAME_MAX], plain[FRAME_MAX];
+	u_char			 rec[9] = { REC_OBSERVED, 4, 192, 0, 2, 77,
+				     0x10, 0x92 };
+	int			 n, seen = 0;
+
+	if (getsockname(e->fd, (struct sockaddr *)&me, &len) != 0 ||
+	    evil_handshake(e, IDENTITY_PAYLOAD_LEN, 0) != 0 ||
+	    evil_hello(e, "evil") != 0)
+		return (1);
+	evil_send(e, rec, 8, NULL, NULL);
+	memcpy(rec, "\x02\0\0\0\0\0\0\0\x2b", 9);
+	evil_send(e, rec, 9, NULL, NULL);
+	for (;;) {
+		if ((n = evil_read_frame(e, frame)) < 0 ||
+		    noise_decrypt(&e->rx, frame, n, plain) != 0)
+			return (1);
+		n -= NOISE_TAGLEN;
+		if (plain[0] == REC_OBSERVED) {
+			if (n != 8 || plain[1] != 4 ||
+			    memcmp(plain + 2, &me.sin_addr, 4) != 0 ||
+			    (plain[6] << 8 | plain[7]) != ntohs(me.sin_port)) {
+				printf("wrong OBSERVED record\n");
+				return (1);
+			}
+			printf("observed\n");
+			seen = 1;
+		}
+		if (plain[0] == REC_PONG && plain[8] == 0x2b)
+			return (seen ? 0 : 1);
+	}
+}
+
 /* Open n junk connections at once, write a little junk on each, hold them. */
 static int
 evil_flood(struct evil *e, int n)
@@ -388,6 +430,26 @@ evil_run(struct evil *e, const char *mode)
 		memcpy(rec, "\x02\0\0\0\0\0\0\0\1", 9);
 		evil_send(e, rec, 9, NULL, NULL);
 		return (evil_expect_bye(e, BYE_PROTOCOL));
+	}
+	if (strcmp(mode, "unknown-first") == 0) {
+		/* Before HELLO, even an unknown type is a protocol error. */
+		if (evil_handshake(e, IDENTITY_PAYLOAD_LEN, 0) != 0)
+			return (1);
+		evil_send(e, "\x7e\x01\x02\x03", 4, NULL, NULL);
+		return (evil_expect_bye(e, BYE_PROTOCOL));
+	}
+	if (strcmp(mode, "observed") == 0)
+		return (evil_observed(e));
+	if (strcmp(mode, "observed-bad") == 0) {
+		memcpy(rec, "\x50\x05\x7f\x00\x00\x01\x00\x01", 8);
+		return (evil_after_hello(e, rec, 8));
+	}
+	if (strcmp(mode, "chat-nul") == 0) {
+		memset(rec, 0, sizeof rec);
+		rec[0] = REC_CHAT;
+		rec[26] = 3;		/* text_len 3: "a", U+0000, "b" */
+		memcpy(rec + 27, "a\0b", 3);
+		return (evil_after_hello(e, rec, 30));
 	}
 	if (strcmp(mode, "bad-nick") == 0) {
 		if (evil_handshake(e, IDENTITY_PAYLOAD_LEN, 0) != 0)

@@ -34,7 +34,8 @@ for mode in garbage-1 garbage-31 garbage-48 silence; do
 done
 
 for mode in zero-frame garbage-65535 wrong-prologue bad-signature payload-95 first-not-hello \
-    overrun bad-nick replay flip zero-ephemeral good; do
+    unknown-first overrun bad-nick chat-nul observed-bad replay flip zero-ephemeral \
+    observed good; do
 	out=$("$EVIL" $mode 127.0.0.1 "$alice_port" 2>&1)
 	rc=$?
 	echo "$mode: $out (exit $rc)"
@@ -42,6 +43,10 @@ for mode in zero-frame garbage-65535 wrong-prologue bad-signature payload-95 fir
 	kill -0 "$alice_pid" || fail "alice died after $mode"
 	still_served "$mode"
 done
+
+# The OBSERVED record the good peer sent was counted.
+send alice /stats
+wait_for alice '"event":"stats".*"observed_reports":[1-9]'
 
 # 300 junk connections at once, while bob keeps chatting.
 "$EVIL" flood-300 127.0.0.1 "$alice_port" > "$T/flood.txt" 2>&1 &
