@@ -306,12 +306,14 @@ cfg_reader(char *str, int num, void *arg)
 /*
  * Open the file for reading: a regular file of at most CFG_FILE_MAX bytes.
  * O_NONBLOCK so that a FIFO does not block the open; a device such as
- * /dev/zero (a symbolic link to it) would never end.
+ * /dev/zero (a symbolic link to it) would never end. /dev/null is taken
+ * as an empty file (-f /dev/null: no configuration). NULL without cause
+ * when there is nothing to read.
  */
 static FILE *
 cfg_open(const char *path, int must_exist, char **cause)
 {
-	struct stat	 sb;
+	struct stat	 sb, nsb;
 	FILE		*f;
 	int		 fd, fl;
 
@@ -326,6 +328,12 @@ cfg_open(const char *path, int must_exist, char **cause)
 	if (fstat(fd, &sb) != 0) {
 		xasprintf(cause, "%s: %s", path, strerror(errno));
 		goto fail;
+	}
+	if (S_ISCHR(sb.st_mode) && stat("/dev/null", &nsb) == 0 &&
+	    S_ISCHR(nsb.st_mode) && sb.st_rdev == nsb.st_rdev) {
+		close(fd);
+		*cause = NULL;
+		return (NULL);
 	}
 	if (!S_ISREG(sb.st_mode)) {
 		xasprintf(cause, "%s: not a regular file", path);

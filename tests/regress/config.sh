@@ -72,6 +72,14 @@ check_refused zero "$T/zero.ini" "$T/zero.ini: not a regular file"
 mkfifo "$T/fifo.ini"
 check_refused fifo "$T/fifo.ini" "$T/fifo.ini: not a regular file"
 check_refused dir "$T" "$T: not a regular file"
+# /dev/null is the one device taken, as an empty file: no configuration.
+# (A bad --listen, checked after the file is read, stops it there: with
+# every default it would announce itself on the LAN.)
+$TIMEOUT "$P2PCHAT" --headless -d "$T/devnull" -f /dev/null -l nowhere \
+    < /dev/null > /dev/null 2> "$T/devnull.stderr"
+rc=$?
+[ $rc -eq 2 ] && grep -q -- "--listen:" "$T/devnull.stderr" || \
+    fail "-f /dev/null: exit status $rc: $(cat "$T/devnull.stderr")"
 
 # 100,000 lines (3 MB) are more than a configuration file may have.
 {
