@@ -3,6 +3,27 @@
 
 . "${TESTS_DIR:-$(dirname "$0")/..}/lib.sh"
 
+if command -v timeout > /dev/null 2>&1; then
+	TIMEOUT="timeout 60"
+else
+	TIMEOUT=""
+fi
+
+# refused NAME DIR PATTERN [ARGS...]: p2pchat on profile DIR exits 1
+# with PATTERN on stderr and never becomes ready. It is sent /quit, so
+# one that starts anyway ends and the test fails rather than hangs.
+refused() {
+	_n=$1 _d=$2 _p=$3
+	shift 3
+	echo /quit | $TIMEOUT "$P2PCHAT" --headless -d "$_d" -l 127.0.0.1:0 \
+	    "$@" > "$T/$_n.stdout" 2> "$T/$_n.stderr"
+	_rc=$?
+	[ $_rc -eq 1 ] || fail "$_n: exit status $_rc, expected 1"
+	grep -q '"event":"ready"' "$T/$_n.stdout" && fail "$_n: started anyway"
+	grep -q -- "$_p" "$T/$_n.stderr" || \
+	    fail "$_n: error \"$(cat "$T/$_n.stderr")\" does not match \"$_p\""
+}
+
 # A file of random bytes where the database should be.
 mkdir -p "$T/junk"
 head -c 65536 /dev/urandom > "$T/junk/p2pchat.db"
@@ -47,6 +68,14 @@ if command -v sqlite3 > /dev/null; then
 	    fail "newer database error: $(cat "$T/new.stderr")"
 	[ "$(cksum < "$T/good/p2pchat.db")" = "$sum1" ] || \
 	    fail "newer database was modified"
+	# A negative version is no p2pchat's: refused with a message (it was
+	# an unset error string), the file kept.
+	sqlite3 "$T/good/p2pchat.db" "PRAGMA user_version = -1"
+	sum1=$(cksum < "$T/good/p2pchat.db")
+	refused negative "$T/good" \
+	    "good/p2pchat.db: not a p2pchat database (schema version -1)"
+	[ "$(cksum < "$T/good/p2pchat.db")" = "$sum1" ] || \
+	    fail "database of version -1 was modified"
 	# Put the version back: the identity is intact.
 	sqlite3 "$T/good/p2pchat.db" "PRAGMA user_version = $v"
 	start_node good -l 127.0.0.1:0
