@@ -11,15 +11,18 @@
 
 #include <ini.h>
 
+/* The largest configuration file read; more is refused, not truncated. */
+#define CFG_FILE_MAX	(1024 * 1024)
+
 const struct cfg_entry cfg_table[] = {
 	{ CFG_NICK, "node", "nick", CFG_STRING, "", 0, NICK_MAX, NULL,
 	  "Nick shown to peers; empty means the login name." },
 	{ CFG_LISTEN, "node", "listen", CFG_ADDR, "*:7300", 0, 0, NULL,
 	  "Address and port to listen on; * means every IPv4 and IPv6 "
 	  "address, port 0 any free port." },
-	{ CFG_BOOTSTRAP, "node", "bootstrap", CFG_LIST, "", 0, 0, NULL,
+	{ CFG_BOOTSTRAP, "node", "bootstrap", CFG_LIST, "", 0, 256, NULL,
 	  "Peer address (HOST:PORT) to dial at start; repeat the key for "
-	  "more." },
+	  "more (at most 256)." },
 	{ CFG_MAX_PEERS, "node", "max_peers", CFG_NUMBER, "64", 1, 20000,
 	  NULL, "Most authenticated sessions at once." },
 	{ CFG_MAX_HANDSHAKES, "node", "max_handshakes", CFG_NUMBER, "64", 1,
@@ -77,6 +80,8 @@ struct cfg_parse {
 	const char	*path;
 	FILE		*f;
 	int		 line;		/* lines read so far */
+	off_t		 bytes;		/* bytes read so far */
+	int		 too_big;
 	int		 error_line;
 	char		*error;
 };
@@ -208,6 +213,11 @@ cfg_apply(const struct cfg_entry *ce, const char *v, char **cause)
 				xasprintf(cause, "port 0 in \"%s\"", v);
 				return (-1);
 			}
+			if (cv->nlist >= ce->max) {
+				xasprintf(cause, "more than %lld values",
+				    ce->max);
+				return (-1);
+			}
 			cfg_list_add(ce->key, v);
 			break;
 		}
@@ -278,12 +288,73 @@ cfg_reader(char *str, int num, void *arg)
 	struct cfg_parse	*cp = arg;
 	char			*p;
 
+	if (cp->too_big)
+		return (NULL);
 	if ((p = fgets(str, num, cp->f)) != NULL &&
 	    strchr(str, '\n') != NULL)
 		cp->line++;
 	else if (p != NULL && feof(cp->f))
 		cp->line++;
+	if (p != NULL && (cp->bytes += strlen(str)) > CFG_FILE_MAX) {
+		/* It grew after cfg_open looked at its size. */
+		cp->too_big = 1;
+		return (NULL);
+	}
 	return (p);
+}
+
+/*
+ * Open the file for reading: a regular file of at most CFG_FILE_MAX bytes.
+ * O_NONBLOCK so that a FIFO does not block the open; a device such as
+ * /dev/zero (a symbolic link to it) would never end. /dev/null is taken
+ * as an empty file (-f /dev/null: no configuration). NULL without cause
+ * when there is nothing to read.
+ */
+static FILE *
+cfg_open(const char *path, int must_exist, char **cause)
+{
+	struct stat	 sb, nsb;
+	FILE		*f;
+	int		 fd, fl;
+
+	if ((fd = open(path, O_RDONLY|O_NONBLOCK|O_CLOEXEC)) == -1) {
+		if (errno == ENOENT && !must_exist) {
+			*cause = NULL;
+			return (NULL);
+		}
+		xasprintf(cause, "%s: %s", path, strerror(errno));
+		return (NULL);
+	}
+	if (fstat(fd, &sb) != 0) {
+		xasprintf(cause, "%s: %s", path, strerror(errno));
+		goto fail;
+	}
+	if (S_ISCHR(sb.st_mode) && stat("/dev/null", &nsb) == 0 &&
+	    S_ISCHR(nsb.st_mode) && sb.st_rdev == nsb.st_rdev) {
+		close(fd);
+		*cause = NULL;
+		return (NULL);
+	}
+	if (!S_ISREG(sb.st_mode)) {
+		xasprintf(cause, "%s: not a regular file", path);
+		goto fail;
+	}
+	if (sb.st_size > CFG_FILE_MAX) {
+		xasprintf(cause, "%s: %lld bytes, larger than the %d a "
+		    "configuration file may have", path,
+		    (long long)sb.st_size, CFG_FILE_MAX);
+		goto fail;
+	}
+	if ((fl = fcntl(fd, F_GETFL)) == -1 ||
+	    fcntl(fd, F_SETFL, fl & ~O_NONBLOCK) == -1 ||
+	    (f = fdopen(fd, "r")) == NULL) {
+		xasprintf(cause, "%s: %s", path, strerror(errno));
+		goto fail;
+	}
+	return (f);
+fail:
+	close(fd);
+	return (NULL);
 }
 
 /*
@@ -298,14 +369,16 @@ cfg_load(const char *path, int must_exist, char **cause)
 
 	memset(&cp, 0, sizeof cp);
 	cp.path = path;
-	if ((cp.f = fopen(path, "r")) == NULL) {
-		if (errno == ENOENT && !must_exist)
-			return (0);
-		xasprintf(cause, "%s: %s", path, strerror(errno));
-		return (-1);
-	}
+	if ((cp.f = cfg_open(path, must_exist, cause)) == NULL)
+		return (*cause == NULL ? 0 : -1);
 	line = ini_parse_stream(cfg_reader, &cp, cfg_handler, &cp);
 	fclose(cp.f);
+	if (cp.too_big) {
+		xasprintf(cause, "%s: larger than the %d bytes a "
+		    "configuration file may have", path, CFG_FILE_MAX);
+		free(cp.error);
+		return (-1);
+	}
 	if (line == 0)
 		return (0);
 	if (line < 0) {

@@ -11,6 +11,15 @@
 
 struct identity	*identity;
 
+/* Wipe and free an identity. */
+static void
+identity_wipe(struct identity *id)
+{
+	sodium_free(id->ed_sk);
+	sodium_free(id->x_sk);
+	free(id);
+}
+
 /* Build the signed identity payload for our static key. */
 static void
 identity_make_payload(struct identity *id)
@@ -24,9 +33,12 @@ identity_make_payload(struct identity *id)
 	    id->ed_sk);
 }
 
-/* Load the identity from the store, creating and saving one if none. */
+/*
+ * Load the identity from the store; if there is none, make and save one
+ * when create is set. 1 loaded or made, 0 none (and not create), -1 error.
+ */
 int
-identity_load(char **cause)
+identity_load(int create, char **cause)
 {
 	struct identity	*id;
 	uint8_t		 check[32];
@@ -38,6 +50,10 @@ identity_load(char **cause)
 		fatal("sodium_malloc");
 	if ((found = store_identity_get(id, cause)) == -1)
 		goto fail;
+	if (!found && !create) {
+		identity_wipe(id);
+		return (0);
+	}
 	if (!found) {
 		crypto_sign_keypair(id->ed_pk, id->ed_sk);
 		randombytes_buf(id->x_sk, 32);
@@ -56,11 +72,9 @@ identity_load(char **cause)
 	sodium_mprotect_readonly(id->ed_sk);
 	sodium_mprotect_readonly(id->x_sk);
 	identity = id;
-	return (0);
+	return (1);
 fail:
-	sodium_free(id->ed_sk);
-	sodium_free(id->x_sk);
-	free(id);
+	identity_wipe(id);
 	return (-1);
 }
 
@@ -70,9 +84,7 @@ identity_free(void)
 {
 	if (identity == NULL)
 		return;
-	sodium_free(identity->ed_sk);
-	sodium_free(identity->x_sk);
-	free(identity);
+	identity_wipe(identity);
 	identity = NULL;
 }
 

@@ -19,14 +19,15 @@ static void
 main_usage(FILE *f)
 {
 	fprintf(f,
-"usage: p2pchat [-hV] [--headless] [-d DIR] [-f FILE] [-l ADDR:PORT]\n"
-"               [-c ADDR:PORT]... [-n NAME]\n"
+"usage: p2pchat [-hV] [--headless] [--new-identity] [-d DIR] [-f FILE]\n"
+"               [-l ADDR:PORT] [-c ADDR:PORT]... [-n NAME]\n"
 "  -d, --home DIR          profile directory (database, log)\n"
 "  -f, --config FILE       configuration file (p2pchat.ini(5))\n"
 "  -l, --listen ADDR:PORT  listen address; * is every address, port 0 any\n"
 "  -c, --connect ADDR:PORT dial a peer at start (repeatable)\n"
 "  -n, --nick NAME         nick shown to peers\n"
 "      --headless          commands on stdin, JSON Lines events on stdout\n"
+"      --new-identity      make a new identity if the database has none\n"
 "  -V, --version           print the version and exit\n"
 "  -h, --help              print this help and exit\n"
 "See p2pchat(1).\n");
@@ -95,11 +96,32 @@ main_mkdirs(const char *path, mode_t mode, char **cause)
 	return (0);
 }
 
-/* The profile holds secret keys: make its directory private. */
-static void
+/* A profile file or directory must be the user's; NULL if it is, or why. */
+static char *
+main_owner(const char *path, const struct stat *sb)
+{
+	char	*cause;
+
+	if (sb->st_uid == getuid())
+		return (NULL);
+	xasprintf(&cause, "%s is owned by uid %lu, not by you (uid %lu)",
+	    path, (u_long)sb->st_uid, (u_long)getuid());
+	return (cause);
+}
+
+/*
+ * The profile holds the secret key. As sshd does with StrictModes, a
+ * directory other users can write to is refused: they could have put
+ * their own database (identity) or log there, and a chmod now would not
+ * undo that. One they can only read or search is made private, with a
+ * log line (mkdir(1) under umask 022 makes 0755). Returns the mode it
+ * had if it was changed, else 0.
+ */
+static mode_t
 main_private(const char *home)
 {
-	struct stat	sb;
+	struct stat	 sb;
+	char		*cause;
 
 	if (stat(home, &sb) != 0)
 		main_fail(home);
@@ -107,11 +129,90 @@ main_private(const char *home)
 		fprintf(stderr, "p2pchat: %s is not a directory\n", home);
 		exit(1);
 	}
-	if ((sb.st_mode & 077) != 0 && sb.st_uid == getuid() &&
-	    chmod(home, sb.st_mode & 0700) != 0) {
+	if ((cause = main_owner(home, &sb)) != NULL)
+		main_fail(cause);
+	if ((sb.st_mode & 022) != 0) {
+		fprintf(stderr, "p2pchat: %s: mode %04o lets other users write "
+		    "in the profile directory; check what is in it, then run "
+		    "\"chmod 700 %s\"\n", home, (u_int)(sb.st_mode & 07777),
+		    home);
+		exit(1);
+	}
+	if ((sb.st_mode & 077) == 0)
+		return (0);
+	if (chmod(home, sb.st_mode & 0700) != 0) {
 		fprintf(stderr, "p2pchat: %s: %s\n", home, strerror(errno));
 		exit(1);
 	}
+	return (sb.st_mode & 07777);
+}
+
+/*
+ * The database (and its log, which holds copies of its pages) holds the
+ * secret key: refused, as ssh(1) refuses a private key file, if it is
+ * not a regular file of ours or if other users may read or write it. A
+ * key others could read may have been copied; making the file private
+ * now would hide that. Returns 0 if the file is missing (a new profile),
+ * else 1 with its stat in sb.
+ */
+static int
+main_check_file(const char *path, struct stat *sb)
+{
+	char	*cause;
+
+	if (stat(path, sb) != 0) {
+		if (errno == ENOENT)
+			return (0);
+		fprintf(stderr, "p2pchat: %s: %s\n", path, strerror(errno));
+		exit(1);
+	}
+	if (!S_ISREG(sb->st_mode)) {
+		fprintf(stderr, "p2pchat: %s is not a regular file\n", path);
+		exit(1);
+	}
+	if ((cause = main_owner(path, sb)) != NULL)
+		main_fail(cause);
+	if ((sb->st_mode & 077) != 0) {
+		fprintf(stderr, "p2pchat: %s: mode %04o lets other users read "
+		    "or change the secret key it holds; run \"chmod 600 %s\"\n",
+		    path, (u_int)(sb->st_mode & 07777), path);
+		exit(1);
+	}
+	return (1);
+}
+
+/* The database has no identity: say what is missing and how to go on. */
+static __dead void
+main_no_identity(const char *path, const char *why)
+{
+	fprintf(stderr, "p2pchat: %s has no identity: %s; it was left as it "
+	    "is (restore it from a backup, or start with --new-identity for "
+	    "a new one)\n", path, why);
+	exit(1);
+}
+
+/*
+ * Check the database file before it is opened. Returns 1 if a new
+ * identity may be made: there is no file (a new profile), or the user
+ * asked with --new-identity. An empty file is refused here, before
+ * SQLite would write a new schema into it.
+ */
+static int
+main_check_db(const char *path, int new_identity)
+{
+	struct stat	 sb, wsb;
+	char		*wal;
+	int		 exists;
+
+	exists = main_check_file(path, &sb);
+	xasprintf(&wal, "%s-wal", path);
+	main_check_file(wal, &wsb);
+	free(wal);
+	if (!exists || new_identity)
+		return (1);
+	if (sb.st_size == 0)
+		main_no_identity(path, "the file is empty (0 bytes)");
+	return (0);
 }
 
 /* The default profile directory: $XDG_DATA_HOME/p2pchat. */
@@ -186,6 +287,7 @@ main_lock(const char *home, char **cause)
 enum {
 	OPT_HEADLESS = 256,
 	OPT_LIST_KEYS,
+	OPT_NEW_IDENTITY,
 };
 
 static const struct option main_options[] = {
@@ -196,6 +298,7 @@ static const struct option main_options[] = {
 	{ "nick", required_argument, NULL, 'n' },
 	{ "headless", no_argument, NULL, OPT_HEADLESS },
 	{ "list-keys", no_argument, NULL, OPT_LIST_KEYS },
+	{ "new-identity", no_argument, NULL, OPT_NEW_IDENTITY },
 	{ "version", no_argument, NULL, 'V' },
 	{ "help", no_argument, NULL, 'h' },
 	{ NULL, 0, NULL, 0 }
@@ -209,7 +312,9 @@ main(int argc, char **argv)
 	char		*nick = NULL, *path, *cause;
 	char		**connects = NULL;
 	u_int		 nconnects = 0, i;
-	int		 ch, headless = 0, must_exist = 0;
+	int		 ch, headless = 0, must_exist = 0, new_identity = 0;
+	int		 create, found;
+	mode_t		 was;
 	static const char *levels[] = { "warn", "info", "debug" };
 	int		 level;
 
@@ -239,6 +344,9 @@ main(int argc, char **argv)
 			break;
 		case OPT_HEADLESS:
 			headless = 1;
+			break;
+		case OPT_NEW_IDENTITY:
+			new_identity = 1;
 			break;
 		case OPT_LIST_KEYS:
 			ui_list_keys(stdout);
@@ -287,7 +395,7 @@ main(int argc, char **argv)
 		home = home_alloc = main_default_home();
 	if (main_mkdirs(home, 0700, &cause) != 0)
 		main_fail(cause);
-	main_private(home);
+	was = main_private(home);
 	if (main_lock(home, &cause) != 0)
 		main_fail(cause);
 	for (level = 0; level < 3; level++) {
@@ -302,12 +410,22 @@ main(int argc, char **argv)
 	    home);
 	log_debug("%s: configuration %s, listen %s", __func__,
 	    config != NULL ? config : "(none)", cfg_str(CFG_LISTEN));
+	if (was != 0)
+		log_info("%s: %s was mode %04o, made %04o", __func__, home,
+		    (u_int)was, (u_int)(was & 0700));
 
 	xasprintf(&path, "%s/p2pchat.db", home);
+	create = main_check_db(path, new_identity);
 	if (store_open(path, &cause) != 0)
 		main_fail(cause);
+	if ((found = identity_load(create, &cause)) == -1)
+		main_fail(cause);
+	if (found == 0) {
+		store_close();
+		main_no_identity(path, "its identity row is missing");
+	}
 	free(path);
-	if (identity_load(&cause) != 0 || peer_load(&cause) != 0)
+	if (peer_load(&cause) != 0)
 		main_fail(cause);
 
 	fe = headless ? &headless_frontend : &ui_frontend;

@@ -227,7 +227,7 @@ struct identity {
 	char		 hex[PEER_HEX_LEN + 1];
 };
 extern struct identity *identity;
-int		 identity_load(char **);
+int		 identity_load(int, char **);
 void		 identity_free(void);
 int		 identity_payload_check(const uint8_t *, size_t, const uint8_t *,
 		     uint8_t *);

@@ -649,7 +649,10 @@ store_exec(enum store_stmt s, char **cause)
 	return (0);
 }
 
-/* Read PRAGMA user_version; -1 if the file is not a database. */
+/*
+ * Read PRAGMA user_version; -1 with cause if it cannot be read or is
+ * negative (p2pchat never writes one: not its file).
+ */
 static int
 store_user_version(char **cause)
 {
@@ -661,10 +664,13 @@ store_user_version(char **cause)
 		*cause = store_error("reading the schema version");
 		return (-1);
 	}
-	if (sqlite3_step(st) == SQLITE_ROW)
-		v = sqlite3_column_int(st, 0);
-	else
+	if (sqlite3_step(st) != SQLITE_ROW)
 		*cause = store_error("reading the schema version");
+	else if ((v = sqlite3_column_int(st, 0)) < 0) {
+		xasprintf(cause, "%s: not a p2pchat database (schema version "
+		    "%d); it was left as it is", store_path, v);
+		v = -1;
+	}
 	sqlite3_finalize(st);
 	return (v);
 }

@@ -48,6 +48,79 @@ bell = yes
 [ui]
 bell = what" "first-error-wins.ini:3: bell: unknown key in \[node\]"
 
+# A file that is not a regular file is refused at once, naming it: a link
+# to /dev/zero would be read for ever, a FIFO would block the open.
+# timeout(1) makes a hang a failure.
+if command -v timeout > /dev/null 2>&1; then
+	TIMEOUT="timeout 60"
+else
+	TIMEOUT=""
+fi
+# check_refused NAME FILE PATTERN: FILE is refused with PATTERN, quickly.
+check_refused() {
+	$TIMEOUT "$P2PCHAT" --headless -d "$T/prof" -f "$2" \
+	    -l 127.0.0.1:0 < /dev/null > "$T/$1.stdout" 2> "$T/$1.stderr"
+	rc=$?
+	[ $rc -eq 124 ] && fail "$1: still reading after 60 seconds"
+	[ $rc -eq 1 ] || fail "$1: exit status $rc, expected 1"
+	grep -q ready "$T/$1.stdout" && fail "$1: node started anyway"
+	grep -q -- "$3" "$T/$1.stderr" || \
+	    fail "$1: error \"$(cat "$T/$1.stderr")\" does not match \"$3\""
+}
+ln -s /dev/zero "$T/zero.ini"
+check_refused zero "$T/zero.ini" "$T/zero.ini: not a regular file"
+mkfifo "$T/fifo.ini"
+check_refused fifo "$T/fifo.ini" "$T/fifo.ini: not a regular file"
+check_refused dir "$T" "$T: not a regular file"
+# /dev/null is the one device taken, as an empty file: no configuration.
+# (A bad --listen, checked after the file is read, stops it there: with
+# every default it would announce itself on the LAN.)
+$TIMEOUT "$P2PCHAT" --headless -d "$T/devnull" -f /dev/null -l nowhere \
+    < /dev/null > /dev/null 2> "$T/devnull.stderr"
+rc=$?
+[ $rc -eq 2 ] && grep -q -- "--listen:" "$T/devnull.stderr" || \
+    fail "-f /dev/null: exit status $rc: $(cat "$T/devnull.stderr")"
+
+# 100,000 lines (3 MB) are more than a configuration file may have.
+{
+	echo '[node]'
+	seq 1 100000 | sed 's/.*/bootstrap = 198.51.100.7:7300/'
+} > "$T/huge.ini"
+check_refused huge "$T/huge.ini" \
+    "huge.ini: [0-9]* bytes, larger than the 1048576"
+
+# A repeatable key has a bound too, named with its line: 256 addresses
+# are taken, the 257th is refused (loopback addresses: nothing leaves
+# the machine).
+{
+	echo '[node]'
+	echo 'lan_discovery = no'
+	seq 1 257 | awk '{ printf "bootstrap = 127.1.%d.%d:9\n", \
+	    int($1 / 256), $1 % 256 }'
+} > "$T/many.ini"
+check_refused many "$T/many.ini" \
+    "many.ini:259: bootstrap: more than 256 values"
+head -n 258 "$T/many.ini" > "$T/p256.ini"
+echo /quit | $TIMEOUT "$P2PCHAT" --headless -d "$T/p256" \
+    -f "$T/p256.ini" -l 127.0.0.1:0 -n p256 > "$T/p256.stdout" \
+    2> "$T/p256.stderr" || fail "256 addresses: $(cat "$T/p256.stderr")"
+grep -q '"event":"ready"' "$T/p256.stdout" || fail "256 addresses: no ready"
+
+# 100,000 lines within the size bound load, and quickly enough that the
+# timeout does not end them.
+{
+	echo '[node]'
+	echo 'lan_discovery = no'
+	seq 1 100000 | sed 's/.*/nick = n/'
+} > "$T/long.ini"
+echo /quit | $TIMEOUT "$P2PCHAT" --headless -d "$T/long" \
+    -f "$T/long.ini" -l 127.0.0.1:0 > "$T/long.stdout" 2> "$T/long.stderr"
+rc=$?
+[ $rc -eq 0 ] || \
+    fail "100,000 short lines: exit status $rc: $(cat "$T/long.stderr")"
+grep -q '"event":"ready".*"nick":"n"' "$T/long.stdout" || \
+    fail "100,000 short lines: not ready with nick n"
+
 # A named file that is missing is an error; a missing default file is not.
 "$P2PCHAT" --headless -d "$T/prof" -f "$T/missing.ini" < /dev/null \
     > /dev/null 2> "$T/missing.err"

@@ -1,11 +1,34 @@
 #!/bin/sh
-# store.sh: a damaged or newer database is refused and left untouched.
+# store.sh: a damaged or newer database, one without an identity, and a
+# profile other users can reach are refused and left untouched.
 
 . "${TESTS_DIR:-$(dirname "$0")/..}/lib.sh"
 
+if command -v timeout > /dev/null 2>&1; then
+	TIMEOUT="timeout 60"
+else
+	TIMEOUT=""
+fi
+
+# refused NAME DIR PATTERN [ARGS...]: p2pchat on profile DIR exits 1
+# with PATTERN on stderr and never becomes ready. It is sent /quit, so
+# one that starts anyway ends and the test fails rather than hangs.
+refused() {
+	_n=$1 _d=$2 _p=$3
+	shift 3
+	echo /quit | $TIMEOUT "$P2PCHAT" --headless -d "$_d" -l 127.0.0.1:0 \
+	    "$@" > "$T/$_n.stdout" 2> "$T/$_n.stderr"
+	_rc=$?
+	[ $_rc -eq 1 ] || fail "$_n: exit status $_rc, expected 1"
+	grep -q '"event":"ready"' "$T/$_n.stdout" && fail "$_n: started anyway"
+	grep -q -- "$_p" "$T/$_n.stderr" || \
+	    fail "$_n: error \"$(cat "$T/$_n.stderr")\" does not match \"$_p\""
+}
+
 # A file of random bytes where the database should be.
-mkdir -p "$T/junk"
+mkdir -m 700 "$T/junk"
 head -c 65536 /dev/urandom > "$T/junk/p2pchat.db"
+chmod 600 "$T/junk/p2pchat.db"
 sum1=$(cksum < "$T/junk/p2pchat.db")
 "$P2PCHAT" --headless -d "$T/junk" -l 127.0.0.1:0 < /dev/null \
     > "$T/junk.stdout" 2> "$T/junk.stderr"
@@ -32,6 +55,59 @@ sum1=$(cksum < "$T/good/p2pchat.db")
 [ "$(cksum < "$T/good/p2pchat.db")" = "$sum1" ] || \
     fail "damaged database was modified"
 
+# A database truncated to nothing has no identity: refused and kept, with
+# no new identity made in it; --new-identity makes one.
+start_node empty -l 127.0.0.1:0
+stop_node empty
+id0=$empty_id
+: > "$T/empty/p2pchat.db"
+refused empty "$T/empty" \
+    "$T/empty/p2pchat.db has no identity: the file is empty (0 bytes)"
+grep -q -- "--new-identity" "$T/empty.stderr" || \
+    fail "the empty database error does not name --new-identity"
+[ -s "$T/empty/p2pchat.db" ] && fail "something was written to the empty file"
+start_node empty -l 127.0.0.1:0 --new-identity
+[ -n "$empty_id" ] && [ "$empty_id" != "$id0" ] || \
+    fail "--new-identity: id \"$empty_id\", the old one was $id0"
+stop_node empty
+# It is kept: the flag never replaces an identity the file has.
+id0=$empty_id
+start_node empty -l 127.0.0.1:0 --new-identity
+[ "$empty_id" = "$id0" ] || fail "--new-identity replaced an identity"
+stop_node empty
+
+# The profile holds the secret key. A directory other users can write in
+# is refused, naming it, its mode and the chmod to run, and left as it
+# is; one they can only read is made private (as before) with a log line.
+chmod 777 "$T/empty"
+refused dir777 "$T/empty" \
+    "$T/empty: mode 0777 lets other users write.*chmod 700 $T/empty"
+[ "$(stat -c %a "$T/empty")" = 777 ] || fail "the 0777 directory was changed"
+chmod 755 "$T/empty"
+start_node empty -l 127.0.0.1:0
+stop_node empty
+[ "$(stat -c %a "$T/empty")" = 700 ] || fail "the 0755 directory not made 0700"
+grep -q "$T/empty was mode 0755, made 0700" "$T/empty/p2pchat.log" || \
+    fail "no log line for the directory made private"
+# A database (or its log) others can read is refused as ssh refuses such
+# a private key: it may have been copied already.
+db=$T/empty/p2pchat.db
+chmod 644 "$db"
+sum1=$(cksum < "$db")
+refused db644 "$T/empty" \
+    "$db: mode 0644 lets other users read or change the secret key"
+grep -q "run \"chmod 600 $db\"" "$T/db644.stderr" || \
+    fail "the 0644 database error does not give the chmod"
+[ "$(stat -c %a "$db")" = 644 ] || fail "the 0644 database was changed"
+[ "$(cksum < "$db")" = "$sum1" ] || fail "the 0644 database was modified"
+chmod 600 "$db"
+chmod 640 "$db-wal"
+refused wal640 "$T/empty" "$db-wal: mode 0640 .*chmod 600 $db-wal"
+chmod 600 "$db-wal"
+start_node empty -l 127.0.0.1:0
+[ "$empty_id" = "$id0" ] || fail "identity changed after the mode checks"
+stop_node empty
+
 # A database from a newer p2pchat.
 if command -v sqlite3 > /dev/null; then
 	cp "$T/good.db.bak" "$T/good/p2pchat.db"
@@ -47,11 +123,33 @@ if command -v sqlite3 > /dev/null; then
 	    fail "newer database error: $(cat "$T/new.stderr")"
 	[ "$(cksum < "$T/good/p2pchat.db")" = "$sum1" ] || \
 	    fail "newer database was modified"
+	# A negative version is no p2pchat's: refused with a message (it was
+	# an unset error string), the file kept.
+	sqlite3 "$T/good/p2pchat.db" "PRAGMA user_version = -1"
+	sum1=$(cksum < "$T/good/p2pchat.db")
+	refused negative "$T/good" \
+	    "good/p2pchat.db: not a p2pchat database (schema version -1)"
+	[ "$(cksum < "$T/good/p2pchat.db")" = "$sum1" ] || \
+	    fail "database of version -1 was modified"
 	# Put the version back: the identity is intact.
 	sqlite3 "$T/good/p2pchat.db" "PRAGMA user_version = $v"
 	start_node good -l 127.0.0.1:0
 	[ "$good_id" = "$id1" ] || fail "identity lost"
 	stop_node good
+
+	# A database whose identity row was deleted: refused, not started
+	# with a new identity under the old peers and history, and kept.
+	cp "$T/good/p2pchat.db" "$T/good.db.id"
+	sqlite3 "$T/good/p2pchat.db" "DELETE FROM identity" || \
+	    fail "sqlite3 could not delete the identity"
+	sum1=$(cksum < "$T/good/p2pchat.db")
+	refused noid "$T/good" \
+	    "good/p2pchat.db has no identity: its identity row is missing"
+	[ "$(cksum < "$T/good/p2pchat.db")" = "$sum1" ] || \
+	    fail "database without an identity was modified"
+	[ "$(sqlite3 "$T/good/p2pchat.db" "SELECT count(*) FROM identity")" \
+	    = 0 ] || fail "an identity was written after all"
+	cp "$T/good.db.id" "$T/good/p2pchat.db"
 
 	# A schema 1 database is migrated forward, keeping its identity.
 	cp "$T/good.db.bak" "$T/good/p2pchat.db"
