@@ -55,6 +55,18 @@ module_session_closed(struct session *s)
 	}
 }
 
+/* An open session's output drained: modules that pace answers go on. */
+void
+module_session_drained(struct session *s)
+{
+	u_int	i;
+
+	for (i = 0; i < nitems(module_table); i++) {
+		if (module_table[i]->session_drained != NULL)
+			module_table[i]->session_drained(s);
+	}
+}
+
 /* Stop every module, the last started first. */
 void
 module_shutdown(void)

@@ -361,6 +361,8 @@ struct session {
 	struct noise_cipher	 tx;
 	struct noise_cipher	 rx;
 	uint8_t			 remote_id[PEER_ID_LEN];
+	uint8_t			 hh[NOISE_HASHMAX];	/* handshake hash */
+	size_t			 hhlen;
 	struct peer		*peer;
 	char			*host;		/* remote IP as text */
 	u_short			 port;		/* remote TCP port */
@@ -459,8 +461,9 @@ int		 store_room_add(const char *, const char *, int64_t *,
 int		 store_room_joined(int64_t, int, char **);
 int		 store_room_log_add(const uint8_t *, const uint8_t *, int64_t,
 		     const u_char *, size_t, char **);
-int		 store_room_log_since(const uint8_t *, int64_t, u_int,
-		     void (*)(const u_char *, size_t, void *), void *, char **);
+int		 store_room_log_since(const uint8_t *, int64_t, int64_t, u_int,
+		     void (*)(const u_char *, size_t, int64_t, int64_t, void *),
+		     void *, char **);
 int64_t		 store_room_log_last(const uint8_t *);
 int		 store_relay_put(const uint8_t *, const uint8_t *,
 		     const uint8_t *, int, int64_t, const u_char *, size_t, u_int,
@@ -514,7 +517,7 @@ struct rec_room {
 	const uint8_t	*sig;		/* 64 */
 };
 struct rec_room_sync {
-	const uint8_t	*room_id;
+	const uint8_t	*tag;		/* proof of membership, 32 */
 	uint64_t	 since;
 };
 struct rec_relay {
@@ -609,6 +612,7 @@ void		 session_free_all(void);
 void		 session_accept(evutil_socket_t, struct sockaddr *, int);
 struct session	*session_dial(struct sockaddr *, int, const char *, char **);
 void		 session_counts(u_int *, u_int *);
+size_t		 session_queued(struct session *);
 int		 session_check_signature(struct session *, struct buf *,
 		    const uint8_t *, const uint8_t *, const char *);
 void		 session_ref(struct session *);
@@ -649,12 +653,14 @@ struct module {
 	void		(*init)(void);
 	void		(*session_open)(struct session *);
 	void		(*session_closed)(struct session *);
+	void		(*session_drained)(struct session *);
 	void		(*shutdown)(void);
 	void		(*stats)(struct stats *);
 };
 void		 module_init(void);
 void		 module_session_open(struct session *);
 void		 module_session_closed(struct session *);
+void		 module_session_drained(struct session *);
 void		 module_shutdown(void);
 void		 module_stats(struct stats *);
 
@@ -742,6 +748,8 @@ struct mesh_stats {
 };
 extern struct mesh_stats mesh_stats;
 void		 room_keys(const char *, const char *, uint8_t *, uint8_t *);
+void		 room_member_tag(const uint8_t *, const uint8_t *, size_t,
+		     const uint8_t *, uint8_t *);
 void		 room_loaded(struct conv *, const char *, const char *, int);
 const char	*room_name(struct room *);
 struct conv	*room_conv(const char *, char **);

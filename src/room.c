@@ -9,7 +9,12 @@
  * hop limit; every node checks the signature before forwarding and drops
  * what it has seen (a bounded set of message ids). Members keep the records
  * they saw and answer ROOM_SYNC with those newer than a given time, so a
- * node that comes back gets what it missed. See p2pchat-protocol(7).
+ * node that comes back gets what it missed. A ROOM_SYNC carries no room id:
+ * it names its room by a tag only a member can compute, different on every
+ * session, and is answered only when the tag proves the asker a member. An
+ * answer is paced by the session's output (a feed sends more as it drains),
+ * and a session is sent each logged record of a room once at most. See
+ * p2pchat-protocol(7).
  */
 
 #include "p2pchat.h"
@@ -21,12 +26,32 @@
 #define ROOM_SIG_CTX	"p2pchat/1 room"
 #define ROOM_ID_KEY	"p2pchat/1 room id"
 #define ROOM_KEY_KEY	"p2pchat/1 room key"
+#define ROOM_TAG_CTX	"p2pchat/1 room member"
+#define ROOM_FEED_HIGH	(512 * 1024)	/* queued output a feed stops at */
+#define ROOM_FEED_BATCH	64		/* records read from the log at once */
+
+/*
+ * A ROOM_SYNC being answered on a session: the log of room from (ts, id)
+ * on, left more records at most. Once done it stays, to remember how far
+ * this session was sent (nothing is sent twice).
+ */
+struct room_feed {
+	struct session		*s;
+	struct room		*r;
+	int64_t			 ts;		/* last sent (or asked from) */
+	int64_t			 id;
+	u_int			 left;
+	TAILQ_ENTRY(room_feed)	 entry;
+};
+static TAILQ_HEAD(, room_feed)	room_feeds = TAILQ_HEAD_INITIALIZER(room_feeds);
 
 static struct {
 	u_long		 received;
 	u_long		 duplicates;
 	u_long		 forwarded;
 	u_long		 bad;
+	u_long		 syncs;
+	u_long		 sync_unproven;
 } room_stats;
 
 /* The set of message ids seen lately, oldest evicted first. */
@@ -99,6 +124,27 @@ room_keys(const char *name, const char *secret, uint8_t *id, uint8_t *key)
 	crypto_generichash_update(&st, (const u_char *)name, strlen(name) + 1);
 	crypto_generichash_update(&st, (const u_char *)secret, strlen(secret));
 	crypto_generichash_final(&st, key, 32);
+}
+
+/*
+ * The tag by which the node with identity key author shows, on the session
+ * with handshake hash hh, that it knows a room's key: BLAKE2b-256 keyed
+ * with the room key of ROOM_TAG_CTX, hh and author. A tag says nothing of
+ * the room to anyone else, differs on every session, and cannot be sent
+ * back as the other side's (the author is in it).
+ */
+void
+room_member_tag(const uint8_t *key, const uint8_t *hh, size_t hhlen,
+    const uint8_t *author, uint8_t *tag)
+{
+	crypto_generichash_state	st;
+
+	crypto_generichash_init(&st, key, 32, 32);
+	crypto_generichash_update(&st, (const u_char *)ROOM_TAG_CTX,
+	    sizeof ROOM_TAG_CTX - 1);
+	crypto_generichash_update(&st, hh, hhlen);
+	crypto_generichash_update(&st, author, PEER_ID_LEN);
+	crypto_generichash_final(&st, tag, 32);
 }
 
 /* Derive a room object's id and key. */
@@ -374,7 +420,7 @@ static void
 room_sync_ask(struct session *s, struct room *r)
 {
 	struct buf	b;
-
+	uint8_t		tag[32];
 	int64_t		since, now = now_ms();
 
 	/*
@@ -385,51 +431,142 @@ room_sync_ask(struct session *s, struct room *r)
 	if (since > now)
 		since = now;
 	since = since > ROOM_SYNC_MARGIN ? since - ROOM_SYNC_MARGIN : 0;
+	room_member_tag(r->key, s->hh, s->hhlen, identity->ed_pk, tag);
 	buf_init(&b);
 	buf_put_u8(&b, REC_ROOM_SYNC);
-	buf_put(&b, r->id, 32);
+	buf_put(&b, tag, sizeof tag);
 	buf_put_u64(&b, (uint64_t)since);
 	session_send_buf(s, &b);
 	buf_free(&b);
 }
 
-/* ROOM_SYNC reply: send one logged record, with a fresh hop count. */
+/* A feed's log record: send it with a fresh hop count, and move on. */
 static void
-room_sync_one(const u_char *rec, size_t len, void *arg)
+room_feed_one(const u_char *rec, size_t len, int64_t ts, int64_t id,
+    void *arg)
 {
-	struct session	*s = arg;
-	struct record	 r;
-	struct buf	 b;
+	struct room_feed	*f = arg;
+	struct record		 r;
+	struct buf		 b;
 
+	f->ts = ts;
+	f->id = id;
+	f->left--;
 	if (wire_parse(rec, len, &r) != 0 || r.type != REC_ROOM_MSG)
 		return;
 	r.u.room.hops = ROOM_HOPS;
 	buf_init(&b);
 	wire_build_room(&b, &r.u.room);
-	session_send_buf(s, &b);
+	session_send_buf(f->s, &b);
 	buf_free(&b);
 }
 
-/* A ROOM_SYNC arrived: answer from the log of a room we are in. */
+/* Send what a feed has left while the session's output has room. */
+static void
+room_feed_run(struct room_feed *f)
+{
+	char	*cause;
+	u_int	 before, batch;
+
+	while (f->left != 0 && f->s->state == SESSION_OPEN &&
+	    session_queued(f->s) < ROOM_FEED_HIGH) {
+		before = f->left;
+		batch = f->left < ROOM_FEED_BATCH ? f->left : ROOM_FEED_BATCH;
+		if (store_room_log_since(f->r->id, f->ts, f->id, batch,
+		    room_feed_one, f, &cause) != 0) {
+			log_warnx("%s: %s", __func__, cause);
+			free(cause);
+			f->left = 0;
+		} else if (before - f->left < batch)
+			f->left = 0;	/* the end of the log */
+	}
+}
+
+/* Which joined room does a session's member tag prove? */
+static struct room *
+room_proven(struct session *s, const uint8_t *tag)
+{
+	struct conv	*c;
+	uint8_t		 want[32];
+
+	TAILQ_FOREACH(c, &convs, entry) {
+		if (c->room == NULL || !c->room->joined)
+			continue;
+		room_member_tag(c->room->key, s->hh, s->hhlen, s->remote_id,
+		    want);
+		if (sodium_memcmp(want, tag, sizeof want) == 0)
+			return (c->room);
+	}
+	return (NULL);
+}
+
+/*
+ * A ROOM_SYNC arrived: if its tag proves the asker a member of a room we
+ * are in, answer from the log, paced, and never with a record this
+ * session was sent already.
+ */
 int
 room_sync_record(struct session *s, struct record *r)
 {
 	struct rec_room_sync	*q = &r->u.sync;
-	char			*cause;
+	struct room_feed	*f;
+	struct room		*room;
+	int64_t			 since;
 
-	if (room_find_id(q->room_id) == NULL)
+	if ((room = room_proven(s, q->tag)) == NULL) {
+		room_stats.sync_unproven++;
 		return (0);
+	}
 	if (++s->syncs > ROOM_SYNC_PER_SESSION) {
 		log_info("%s: %s asks too often", __func__, peer_name(s->peer));
 		return (0);
 	}
-	if (store_room_log_since(q->room_id, q->since > INT64_MAX ?
-	    INT64_MAX : (int64_t)q->since, ROOM_SYNC_MAX, room_sync_one, s,
-	    &cause) != 0) {
-		log_warnx("%s: %s", __func__, cause);
-		free(cause);
+	since = q->since > INT64_MAX ? INT64_MAX : (int64_t)q->since;
+	TAILQ_FOREACH(f, &room_feeds, entry) {
+		if (f->s == s && f->r == room)
+			break;
 	}
+	if (f == NULL) {
+		f = xcalloc(1, sizeof *f);
+		f->s = s;
+		f->r = room;
+		f->ts = since;
+		f->id = INT64_MAX;	/* after every record at since */
+		TAILQ_INSERT_TAIL(&room_feeds, f, entry);
+	} else if (since > f->ts) {
+		f->ts = since;
+		f->id = INT64_MAX;
+	}
+	f->left = ROOM_SYNC_MAX;
+	room_stats.syncs++;
+	room_feed_run(f);
 	return (0);
+}
+
+/* A session's output drained: its feeds go on. */
+static void
+room_session_drained(struct session *s)
+{
+	struct room_feed	*f;
+
+	TAILQ_FOREACH(f, &room_feeds, entry) {
+		if (f->s == s && f->left != 0)
+			room_feed_run(f);
+	}
+}
+
+/* A session closed: forget its feeds. */
+static void
+room_session_closed(struct session *s)
+{
+	struct room_feed	*f, *next;
+
+	TAILQ_FOREACH_SAFE(f, &room_feeds, entry, next) {
+		if (f->s == s) {
+			TAILQ_REMOVE(&room_feeds, f, entry);
+			free(f);
+		}
+	}
 }
 
 /* A ROOM_MSG arrived. */
@@ -579,11 +716,16 @@ room_stats_put(struct stats *st)
 	stats_add(st, "room_duplicates", (long long)room_stats.duplicates);
 	stats_add(st, "room_forwarded", (long long)room_stats.forwarded);
 	stats_add(st, "room_bad_signatures", (long long)room_stats.bad);
+	stats_add(st, "room_syncs", (long long)room_stats.syncs);
+	stats_add(st, "room_syncs_unproven",
+	    (long long)room_stats.sync_unproven);
 }
 
 const struct module room_module = {
 	.name = "room",
 	.session_open = room_session_open,
+	.session_closed = room_session_closed,
+	.session_drained = room_session_drained,
 	.shutdown = room_shutdown,
 	.stats = room_stats_put,
 };

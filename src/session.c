@@ -36,10 +36,13 @@ static u_char		 session_plain[FRAME_MAX];
  */
 #define SESSION_WRITE_MAX	(256 * 1024)
 #define SESSION_READ_MAX	IO_READ_MAX
+/* Below this much queued output, modules pacing an answer send more. */
+#define SESSION_DRAIN_LOW	(256 * 1024)
 #define SESSION_FRAMES_PER_TURN	256
 #define SESSION_BAD_SIGS	3
 
 static void	session_read_cb(evutil_socket_t, short, void *);
+static void	session_write_cb(struct bufferevent *, void *);
 static void	session_event_cb(struct bufferevent *, short, void *);
 static void	session_timer_cb(evutil_socket_t, short, void *);
 static void	session_handshake_done(struct session *);
@@ -84,7 +87,8 @@ session_new(struct bufferevent *bev, int initiator, const char *host,
 	s->state = SESSION_CONNECTING;
 	s->timer = evtimer_new(node_base, session_timer_cb, s);
 	s->in = evbuffer_new();
-	bufferevent_setcb(bev, NULL, NULL, session_event_cb, s);
+	bufferevent_setcb(bev, NULL, session_write_cb, session_event_cb, s);
+	bufferevent_setwatermark(bev, EV_WRITE, SESSION_DRAIN_LOW, 0);
 	bufferevent_set_max_single_write(bev, SESSION_WRITE_MAX);
 	TAILQ_INSERT_TAIL(&sessions, s, entry);
 	session_nhandshake++;
@@ -204,6 +208,23 @@ session_send(struct session *s, const u_char *rec, size_t len)
 		return (-1);
 	}
 	return (0);
+}
+
+/* The bytes queued on a session's output, not yet written. */
+size_t
+session_queued(struct session *s)
+{
+	return (evbuffer_get_length(bufferevent_get_output(s->bev)));
+}
+
+/* The output drained below SESSION_DRAIN_LOW: paced answers go on. */
+static void
+session_write_cb(struct bufferevent *bev, void *arg)
+{
+	struct session	*s = arg;
+
+	if (s->state == SESSION_OPEN)
+		module_session_drained(s);
 }
 
 /* Send a record held in a buf. */
@@ -351,6 +372,7 @@ session_handshake(struct session *s, const u_char *p, size_t len)
 		return (-1);
 	if (noise_hs_split(s->hs, &s->tx, &s->rx) != 0)
 		return (-1);
+	s->hhlen = noise_hs_hash(s->hs, s->hh);
 	noise_hs_free(s->hs);
 	s->hs = NULL;
 	session_handshake_done(s);

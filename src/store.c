@@ -222,8 +222,8 @@ static const char *store_sql[S__COUNT] = {
 	    "INSERT OR IGNORE INTO room_log (room_id, msgid, ts, record) "
 	    "VALUES (?, ?, ?, ?)",
 	[S_ROOM_LOG_SINCE] =
-	    "SELECT record FROM room_log WHERE room_id = ? AND ts > ? "
-	    "ORDER BY ts, id LIMIT ?",
+	    "SELECT record, ts, id FROM room_log WHERE room_id = ?1 AND "
+	    "(ts, id) > (?2, ?3) ORDER BY ts, id LIMIT ?4",
 	[S_ROOM_LOG_LAST] =
 	    "SELECT coalesce(max(ts), 0) FROM room_log WHERE room_id = ?",
 	[S_RELAY_PUT] =
@@ -1754,17 +1754,20 @@ store_room_log_add(const uint8_t *room_id, const uint8_t *msgid, int64_t ts,
 
 /* Call fn for each logged record of a room after since, oldest first. */
 int
-store_room_log_since(const uint8_t *room_id, int64_t since, u_int limit,
-    void (*fn)(const u_char *, size_t, void *), void *arg, char **cause)
+store_room_log_since(const uint8_t *room_id, int64_t ts, int64_t id,
+    u_int limit, void (*fn)(const u_char *, size_t, int64_t, int64_t, void *),
+    void *arg, char **cause)
 {
 	sqlite3_stmt	*st = store_stmt(S_ROOM_LOG_SINCE);
 	int		 rc;
 
 	sqlite3_bind_blob(st, 1, room_id, 32, SQLITE_STATIC);
-	sqlite3_bind_int64(st, 2, since);
-	sqlite3_bind_int(st, 3, limit);
+	sqlite3_bind_int64(st, 2, ts);
+	sqlite3_bind_int64(st, 3, id);
+	sqlite3_bind_int(st, 4, limit);
 	while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
 		fn(sqlite3_column_blob(st, 0), sqlite3_column_bytes(st, 0),
+		    sqlite3_column_int64(st, 1), sqlite3_column_int64(st, 2),
 		    arg);
 	}
 	sqlite3_reset(st);

@@ -227,7 +227,7 @@ wire_parse_empty(struct buf *b, struct record *r)
 static int
 wire_parse_room_sync(struct buf *b, struct record *r)
 {
-	if (buf_get_ptr(b, &r->u.sync.room_id, 32) != 0 ||
+	if (buf_get_ptr(b, &r->u.sync.tag, 32) != 0 ||
 	    buf_get_u64(b, &r->u.sync.since) != 0)
 		return (-1);
 	return (0);
