@@ -243,6 +243,7 @@ session_close(struct session *s, int reason, const char *text)
 		session_nopen--;
 	if (s->state >= SESSION_HELLO)
 		node_session_gone(s);
+	node_session_closed(s);
 	s->state = SESSION_CLOSING;
 	if (p != NULL && p->session == s) {
 		p->session = NULL;
