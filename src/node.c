@@ -84,7 +84,8 @@ static u_int		 node_book_wait;	/* ms */
 /* Listeners are switched off this long when accept() fails. */
 #define NODE_ACCEPT_PAUSE_MS	1000
 static struct event	*node_accept_ev;
-static int		 node_accept_logged;	/* said so in this episode */
+static int64_t		 node_accept_failed;	/* mono ms of the last error */
+#define NODE_ACCEPT_QUIET_MS	60000	/* one log line in this long */
 
 static void	node_target_cb(evutil_socket_t, short, void *);
 static void	node_target_free(struct target *);
@@ -350,10 +351,6 @@ node_accept_cb(struct evconnlistener *l, evutil_socket_t fd,
 		evutil_closesocket(fd);
 		return;
 	}
-	if (node_accept_logged) {
-		log_info("%s: accepting again", __func__);
-		node_accept_logged = 0;
-	}
 	setsockopt(fd, IPPROTO_TCP, TCP_NODELAY, &one, sizeof one);
 	session_accept(fd, sa, salen);
 }
@@ -373,20 +370,21 @@ node_accept_resume_cb(evutil_socket_t fd, short what, void *arg)
 /*
  * accept() failed (out of file descriptors, say). The connection stays in
  * the backlog, so the listener would be readable again at once: switch the
- * listeners off for a second rather than spin, and say so once until an
- * accept works again.
+ * listeners off for a second rather than spin, and say so once, not again
+ * until accept() has worked for NODE_ACCEPT_QUIET_MS.
  */
 static void
 node_accept_error_cb(struct evconnlistener *l, void *arg)
 {
 	int	error = EVUTIL_SOCKET_ERROR();
+	int64_t	now = mono_us() / 1000;
 	u_int	i;
 
-	if (!node_accept_logged) {
+	if (node_accept_failed == 0 ||
+	    now - node_accept_failed >= NODE_ACCEPT_QUIET_MS)
 		log_warnx("%s: accept: %s; pausing", __func__,
 		    evutil_socket_error_to_string(error));
-		node_accept_logged = 1;
-	}
+	node_accept_failed = now;
 	for (i = 0; i < nitems(node_listeners); i++) {
 		if (node_listeners[i] != NULL)
 			evconnlistener_disable(node_listeners[i]);
