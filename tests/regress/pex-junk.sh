@@ -14,7 +14,8 @@ start_node alice -l 127.0.0.1:0
 out=$("$EVIL" pex-junk 127.0.0.1 "$alice_port" 2>&1) || \
     fail "evil pex-junk: $out"
 echo "$out"
-set -- $(echo "$out" | sed -n 's/^records \([0-9]*\) dials \([0-9]*\) after \([0-9]*\)$/\1 \2 \3/p')
+set -- $(echo "$out" | \
+    sed -n 's/^records \([0-9]*\) dials \([0-9]*\) after \([0-9]*\)$/\1 \2 \3/p')
 [ $# -eq 3 ] || fail "evil pex-junk said: $out"
 [ "$1" -ge 100 ] || fail "only $1 PEX records went out"
 # peers_target is 8: rounds of at most 8 dials, 0, 1, 3 s into the attack
