@@ -31,14 +31,24 @@ RB_GENERATE_STATIC(node_auth_tree, session, id_entry, node_session_cmp);
 static struct node_auth_tree	node_auth = RB_INITIALIZER(&node_auth);
 static u_int			node_nauth;
 
-/* A dial target: an address we keep dialling until a session is up. */
+/*
+ * A dial target: an address we dial until a session is up, and again with
+ * backoff after it ends. It lives only while it is wanted: one the user
+ * gave is kept for ever; one where a peer answered is forgotten after
+ * TARGET_FAILURES_MAX failures in a row; one dialled from the address book
+ * (or on a LAN announcement) is forgotten at its first failure, since the
+ * book counts failures and paces the next try itself.
+ */
 struct target {
 	char		*host;
 	u_short		 port;
 	struct peer	*peer;		/* who answered there last */
 	u_int		 backoff;	/* ms, 0 before the first failure */
-	int		 user;		/* typed by the user */
-	struct session	*session;	/* dial in progress */
+	u_int		 failures;	/* in a row */
+	int		 user;		/* typed by the user: errors shown */
+	int		 keep;		/* given by the user or the config */
+	int		 book;		/* dialled from the address book */
+	struct session	*session;	/* ours there, dialling or up */
 	struct event	*ev;
 	TAILQ_ENTRY(target) entry;
 };
@@ -47,8 +57,26 @@ static TAILQ_HEAD(, target) node_targets = TAILQ_HEAD_INITIALIZER(node_targets);
 #define TARGET_BACKOFF_MIN	1000
 #define TARGET_BACKOFF_MAX	300000
 #define TARGET_STABLE_MS	60000
+#define TARGET_FAILURES_MAX	5
+
+/*
+ * Dialling from the address book waits node_book_wait ms after a failed
+ * dial, doubled each time a dial fails once the wait is over, and reset
+ * when one opens: a book full of dead (or made-up) addresses is tried a
+ * round at a time, ever more slowly.
+ */
+static struct event	*node_book_ev;
+static int64_t		 node_book_until;	/* mono ms */
+static u_int		 node_book_wait;	/* ms */
+
+/* Listeners are switched off this long when accept() fails. */
+#define NODE_ACCEPT_PAUSE_MS	1000
+static struct event	*node_accept_ev;
+static int64_t		 node_accept_failed;	/* mono ms of the last error */
+#define NODE_ACCEPT_QUIET_MS	60000	/* one log line in this long */
 
 static void	node_target_cb(evutil_socket_t, short, void *);
+static void	node_target_free(struct target *);
 
 /* Our nick: the configured one, or the login name. */
 const char *
@@ -140,11 +168,44 @@ node_accept_cb(struct evconnlistener *l, evutil_socket_t fd,
 	session_accept(fd, sa, salen);
 }
 
-/* Listener error (out of file descriptors, say): pause briefly. */
+/* The pause after an accept() error is over: listen again. */
+static void
+node_accept_resume_cb(evutil_socket_t fd, short what, void *arg)
+{
+	u_int	i;
+
+	for (i = 0; i < nitems(node_listeners); i++) {
+		if (node_listeners[i] != NULL)
+			evconnlistener_enable(node_listeners[i]);
+	}
+}
+
+/*
+ * accept() failed (out of file descriptors, say). The connection stays in
+ * the backlog, so the listener would be readable again at once: switch the
+ * listeners off for a second rather than spin, and say so once, not again
+ * until accept() has worked for NODE_ACCEPT_QUIET_MS.
+ */
 static void
 node_accept_error_cb(struct evconnlistener *l, void *arg)
 {
-	log_warnx("%s: accept: %s", __func__, strerror(errno));
+	int	error = EVUTIL_SOCKET_ERROR();
+	int64_t	now = mono_us() / 1000;
+	u_int	i;
+
+	if (node_accept_failed == 0 ||
+	    now - node_accept_failed >= NODE_ACCEPT_QUIET_MS)
+		log_warnx("%s: accept: %s; pausing", __func__,
+		    evutil_socket_error_to_string(error));
+	node_accept_failed = now;
+	for (i = 0; i < nitems(node_listeners); i++) {
+		if (node_listeners[i] != NULL)
+			evconnlistener_disable(node_listeners[i]);
+	}
+	if (node_accept_ev == NULL)
+		node_accept_ev = evtimer_new(node_base, node_accept_resume_cb,
+		    NULL);
+	timer_add_ms(node_accept_ev, NODE_ACCEPT_PAUSE_MS);
 }
 
 /* Bind and listen on one address. */
@@ -362,12 +423,13 @@ node_shutdown(void)
 	session_free_all();
 	txn_shutdown();
 	module_shutdown();
-	while ((t = TAILQ_FIRST(&node_targets)) != NULL) {
-		TAILQ_REMOVE(&node_targets, t, entry);
-		event_free(t->ev);
-		free(t->host);
-		free(t);
-	}
+	while ((t = TAILQ_FIRST(&node_targets)) != NULL)
+		node_target_free(t);
+	if (node_book_ev != NULL)
+		event_free(node_book_ev);
+	if (node_accept_ev != NULL)
+		event_free(node_accept_ev);
+	node_book_ev = node_accept_ev = NULL;
 	for (i = 0; i < nitems(node_listeners); i++) {
 		if (node_listeners[i] != NULL)
 			evconnlistener_free(node_listeners[i]);
@@ -422,28 +484,36 @@ node_admit(struct session *s, const char **why)
 	return (-1);
 }
 
-/* Find or make the target for an address. */
+/* Find a target by address. */
 static struct target *
-node_target(const char *host, u_short port, int user)
+node_target_find(const char *host, u_short port)
 {
 	struct target	*t;
 
 	TAILQ_FOREACH(t, &node_targets, entry) {
-		if (t->port == port && strcmp(t->host, host) == 0) {
-			t->user |= user;
+		if (t->port == port && strcmp(t->host, host) == 0)
 			return (t);
-		}
 	}
+	return (NULL);
+}
+
+/* Find or make the target for an address. */
+static struct target *
+node_target(const char *host, u_short port)
+{
+	struct target	*t;
+
+	if ((t = node_target_find(host, port)) != NULL)
+		return (t);
 	t = xcalloc(1, sizeof *t);
 	t->host = xstrdup(host);
 	t->port = port;
-	t->user = user;
 	t->ev = evtimer_new(node_base, node_target_cb, t);
 	TAILQ_INSERT_TAIL(&node_targets, t, entry);
 	return (t);
 }
 
-/* Forget a target. */
+/* Forget a target (its session, if any, no longer points back). */
 static void
 node_target_free(struct target *t)
 {
@@ -471,7 +541,58 @@ node_target_retry(struct target *t)
 	log_debug("%s: %s:%u in %u ms", __func__, t->host, t->port, ms);
 }
 
-/* Dial a target now, unless its peer is already connected. */
+/* The wait after failed book dials is over: dial from the book again. */
+static void
+node_book_cb(evutil_socket_t fd, short what, void *arg)
+{
+	pex_schedule_fill();
+}
+
+/* A dial from the address book failed: wait longer before the next. */
+static void
+node_book_failed(void)
+{
+	int64_t	now = mono_us() / 1000;
+
+	if (now < node_book_until)
+		return;		/* the same round */
+	if (node_book_wait == 0)
+		node_book_wait = TARGET_BACKOFF_MIN;
+	else if ((node_book_wait *= 2) > TARGET_BACKOFF_MAX)
+		node_book_wait = TARGET_BACKOFF_MAX;
+	node_book_until = now + node_book_wait;
+	if (node_book_ev == NULL)
+		node_book_ev = evtimer_new(node_base, node_book_cb, NULL);
+	timer_add_ms(node_book_ev, node_book_wait);
+	log_debug("%s: next book dial in %u ms", __func__, node_book_wait);
+}
+
+/*
+ * A dial of t failed: dial it again after its backoff, or forget it if
+ * nobody needs it any more.
+ */
+static void
+node_target_failed(struct target *t)
+{
+	if (node_quitting)
+		return;
+	t->failures++;
+	if (t->book)
+		node_book_failed();
+	if (!t->keep && (t->book || t->peer == NULL ||
+	    t->failures >= TARGET_FAILURES_MAX)) {
+		log_debug("%s: %s:%u: forgotten after %u failures", __func__,
+		    t->host, t->port, t->failures);
+		node_target_free(t);
+		return;
+	}
+	node_target_retry(t);
+}
+
+/*
+ * Dial a target now, unless it has a session or its peer is connected (or
+ * blocked). Returns -1 if no dial could start.
+ */
 static int
 node_target_dial(struct target *t, char **cause)
 {
@@ -482,7 +603,8 @@ node_target_dial(struct target *t, char **cause)
 
 	if (t->session != NULL)
 		return (0);
-	if (t->peer != NULL && t->peer->session != NULL)
+	if (t->peer != NULL && (t->peer->session != NULL ||
+	    t->peer->trust == TRUST_BLOCKED))
 		return (0);
 	memset(&hints, 0, sizeof hints);
 	hints.ai_family = AF_UNSPEC;
@@ -501,18 +623,25 @@ node_target_dial(struct target *t, char **cause)
 	return (t->session == NULL ? -1 : 0);
 }
 
+/* Dial a target; on failure, count it (which may free the target). */
+static int
+node_target_try(struct target *t)
+{
+	char	*cause;
+
+	if (node_target_dial(t, &cause) == 0)
+		return (0);
+	log_info("%s: %s", __func__, cause);
+	free(cause);
+	node_target_failed(t);
+	return (-1);
+}
+
 /* A target's backoff expired: dial again. */
 static void
 node_target_cb(evutil_socket_t fd, short what, void *arg)
 {
-	struct target	*t = arg;
-	char		*cause;
-
-	if (node_target_dial(t, &cause) != 0) {
-		log_info("%s: %s", __func__, cause);
-		free(cause);
-		node_target_retry(t);
-	}
+	node_target_try(arg);
 }
 
 /* Find the target whose dial made this session. */
@@ -540,8 +669,23 @@ node_own_address(const char *host, u_short port)
 }
 
 /*
- * Dial "HOST:PORT" and keep dialling it with backoff until it answers.
- * Dialling our own listening address is refused.
+ * Did this dial reach this node itself? Its far end proved in the
+ * handshake that it holds our own static key.
+ */
+static int
+node_session_self(struct session *s)
+{
+	const uint8_t	*rs;
+
+	if ((rs = noise_hs_remote_static(s->hs)) == NULL)
+		return (0);
+	return (memcmp(rs, identity->x_pk, sizeof identity->x_pk) == 0);
+}
+
+/*
+ * Dial "HOST:PORT" (typed by the user, or a bootstrap address from the
+ * config) and keep dialling it with backoff until it answers, for as long
+ * as the node runs. Dialling our own listening address is refused.
  */
 int
 node_connect(const char *addr, int user, char **cause)
@@ -562,34 +706,68 @@ node_connect(const char *addr, int user, char **cause)
 		free(host);
 		return (-1);
 	}
-	t = node_target(host, port, user);
+	t = node_target(host, port);
 	free(host);
+	t->user |= user;
+	t->keep = 1;
+	t->book = 0;
 	if (node_target_dial(t, cause) != 0) {
-		node_target_retry(t);
+		node_target_failed(t);
 		return (-1);
 	}
 	return (0);
 }
 
-/* A dial failed before a session opened. */
+/* A dial failed before a session opened: say why (node_session_closed acts). */
 void
 node_dial_failed(struct session *s, const char *why)
 {
 	struct target	*t;
 
-	if ((t = node_target_of(s)) == NULL)
+	if ((t = node_target_of(s)) == NULL || node_session_self(s))
 		return;
-	t->session = NULL;
-	if (strcmp(why, "that address is this node") == 0) {
-		fe_errorf("%s:%u: %s", t->host, t->port, why);
-		node_target_free(t);
-		return;
-	}
-	if (t->user && t->backoff == 0)
+	if (t->user && t->failures == 0)
 		fe_errorf("cannot connect to %s:%u: %s (retrying)", t->host,
 		    t->port, why);
 	log_info("%s: %s:%u: %s", __func__, t->host, t->port, why);
-	node_target_retry(t);
+}
+
+/*
+ * A session is closing, whatever the reason: session_close calls this for
+ * every session before its state changes. The target that dialled it
+ * forgets it, here and nowhere else, and decides what comes next. One that
+ * opened is redialled by node_session_gone; one that lost a race with the
+ * peer's own dial to us is not a failure.
+ */
+void
+node_session_closed(struct session *s, int was)
+{
+	struct target	*t;
+	struct peer	*p;
+
+	if ((t = node_target_of(s)) == NULL)
+		return;
+	t->session = NULL;
+	if (was == SESSION_OPEN || node_quitting)
+		return;
+	if (node_session_self(s)) {
+		fe_errorf("%s:%u: that address is this node", t->host, t->port);
+		node_target_free(t);
+		return;
+	}
+	if (was == SESSION_HELLO && (p = peer_find(s->remote_id)) != NULL)
+		t->peer = p;
+	if (s->bye_reason == BYE_BLOCKED) {
+		if (!t->keep)
+			node_target_free(t);
+		return;
+	}
+	if (s->bye_reason == BYE_DUPLICATE) {
+		/* Idle while the peer is connected the other way. */
+		node_target_retry(t);
+		return;
+	}
+	node_target_failed(t);
 }
 
 /* A session opened: remember the address, tell the frontend, send mail. */
@@ -605,13 +783,17 @@ node_session_open(struct session *s)
 	free(p->addr);
 	xasprintf(&p->addr, "%s:%u", s->host, s->port);
 	if ((t = node_target_of(s)) != NULL) {
-		t->session = NULL;
 		t->peer = p;
+		t->failures = 0;
+		if (t->book)
+			node_book_wait = 0;
+		t->book = 0;
 		evtimer_del(t->ev);
 		rc = store_addr_ok(s->host, s->port, p->dbid, &cause);
 	} else if (s->listen_port != 0) {
-		t = node_target(s->host, s->listen_port, 0);
+		t = node_target(s->host, s->listen_port);
 		t->peer = p;
+		t->failures = 0;
 		evtimer_del(t->ev);
 		rc = store_addr_add(s->host, s->listen_port, 1, p->dbid,
 		    &cause);
@@ -652,23 +834,11 @@ node_session_gone(struct session *s)
 	}
 }
 
-/* Loader callback: dial each stored address of a known peer. */
-static void
-node_load_addr(const struct addr_row *ar, void *arg)
-{
-	struct target	*t;
-
-	if (!ar->has_peer || ar->port == 0)
-		return;
-	t = node_target(ar->host, ar->port, 0);
-	t->peer = peer_find(ar->peer);
-	if (t->peer != NULL && t->peer->trust == TRUST_BLOCKED)
-		return;
-	evtimer_del(t->ev);
-	event_active(t->ev, EV_TIMEOUT, 0);
-}
-
-/* Start dialling: configured bootstrap peers and remembered addresses. */
+/*
+ * Start dialling: the configured bootstrap peers now, and addresses from
+ * the book (remembered peers first) a few at a time, up to peers_target
+ * sessions.
+ */
 void
 node_start_dialling(void)
 {
@@ -682,61 +852,74 @@ node_start_dialling(void)
 			free(cause);
 		}
 	}
-	if (store_addr_load(node_load_addr, NULL, &cause) != 0) {
-		log_warnx("%s: %s", __func__, cause);
-		free(cause);
-	}
 }
 
 /*
- * Dial an address from the book unless it is being dialled, waiting out a
- * backoff, or its peer is connected. Returns 1 when a dial started.
+ * Dial an address (learned from the book or a LAN announcement) unless it
+ * is being dialled, waiting out a backoff, or its peer is connected.
+ * Returns 1 when a dial started. Its target is forgotten if it fails.
  */
 int
 node_dial_candidate(const char *host, u_short port)
 {
 	struct target	*t;
-	char		*cause;
 
 	if (node_own_address(host, port))
 		return (0);
-	TAILQ_FOREACH(t, &node_targets, entry) {
-		if (t->port == port && strcmp(t->host, host) == 0)
-			break;
-	}
-	if (t != NULL && (t->session != NULL ||
+	if ((t = node_target_find(host, port)) != NULL && (t->session != NULL ||
 	    evtimer_pending(t->ev, NULL) ||
 	    (t->peer != NULL && t->peer->session != NULL)))
 		return (0);
-	if (t == NULL)
-		t = node_target(host, port, 0);
-	if (node_target_dial(t, &cause) != 0) {
-		log_info("%s: %s", __func__, cause);
-		free(cause);
-		node_target_retry(t);
-		return (0);
+	if (t == NULL) {
+		t = node_target(host, port);
+		t->book = 1;
 	}
+	if (node_target_try(t) != 0)
+		return (0);
 	return (t->session != NULL);
+}
+
+/*
+ * Dial an address from the book, paced: not while the wait after failed
+ * book dials runs, nor before its own backoff (from its failures in a row)
+ * is over; and never again once an address nobody ever answered at has
+ * failed TARGET_FAILURES_MAX times. Returns 1 when a dial started.
+ */
+int
+node_dial_book(const struct addr_row *ar)
+{
+	int64_t	wait;
+
+	if (mono_us() / 1000 < node_book_until)
+		return (0);
+	if (ar->failures > 0) {
+		if (!ar->has_peer && ar->failures >= TARGET_FAILURES_MAX)
+			return (0);
+		wait = TARGET_BACKOFF_MAX;
+		if (ar->failures < 10)
+			wait = (int64_t)TARGET_BACKOFF_MIN << (ar->failures - 1);
+		if (wait > TARGET_BACKOFF_MAX)
+			wait = TARGET_BACKOFF_MAX;
+		if (now_ms() < ar->last_try + wait)
+			return (0);
+	}
+	return (node_dial_candidate(ar->host, ar->port));
 }
 
 /* Dial a peer's known addresses again now (after /trust unblocks it). */
 void
 node_redial(struct peer *p)
 {
-	struct target	*t;
-	char		*cause;
+	struct target	*t, *t1;
 
 	if (p->session != NULL)
 		return;
-	TAILQ_FOREACH(t, &node_targets, entry) {
+	TAILQ_FOREACH_SAFE(t, &node_targets, entry, t1) {
 		if (t->peer != p)
 			continue;
 		t->backoff = 0;
 		evtimer_del(t->ev);
-		if (node_target_dial(t, &cause) != 0) {
-			log_info("%s: %s", __func__, cause);
-			free(cause);
-			node_target_retry(t);
-		}
+		node_target_try(t);
 	}
+	pex_schedule_fill();
 }

@@ -685,11 +685,13 @@ void		 node_shutdown(void);
 int		 node_admit(struct session *, const char **);
 int		 node_connect(const char *, int, char **);
 void		 node_dial_failed(struct session *, const char *);
+void		 node_session_closed(struct session *, int);
 void		 node_session_open(struct session *);
 void		 node_session_gone(struct session *);
 void		 node_start_dialling(void);
 void		 node_redial(struct peer *);
 int		 node_dial_candidate(const char *, u_short);
+int		 node_dial_book(const struct addr_row *);
 
 /* peer.c */
 struct peer	*peer_find(const uint8_t *);

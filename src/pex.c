@@ -202,7 +202,7 @@ pex_fill_one(const struct addr_row *ar, void *arg)
 	if (ar->has_peer && (p = peer_find(ar->peer)) != NULL &&
 	    (p->session != NULL || p->trust == TRUST_BLOCKED))
 		return;
-	if (node_dial_candidate(ar->host, ar->port) == 1)
+	if (node_dial_book(ar) == 1)
 		(*need)--;
 }
 

@@ -280,6 +280,7 @@ session_close(struct session *s, int reason, const char *text)
 		module_session_closed(s);
 	if (was >= SESSION_HELLO)
 		node_session_gone(s);
+	node_session_closed(s, was);
 	if (p != NULL && p->session == s) {
 		p->session = NULL;
 		p->typing = 0;

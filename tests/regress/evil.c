@@ -4,6 +4,11 @@
  *
  *	evil MODE HOST PORT
  *
+ * Two modes only measure, for the test to judge: spread-N holds N
+ * connections from N loopback addresses for three seconds; pex-junk
+ * floods peer exchange with addresses where it listens itself, then counts
+ * how often the node dials them while it is connected and after it left.
+ *
  * Exit 0 when the node reacted as the protocol says (closed the connection,
  * with BYE reason 1 where one is due), 1 when it did not, 2 on a usage or
  * local error. What it saw goes to standard output.
@@ -382,6 +387,142 @@ evil_room_forge(struct evil *e, const char *room)
 	return (evil_expect_bye(e, BYE_PROTOCOL));
 }
 
+/* Open n connections, each from its own 127.0.x.y, hold them, close. */
+static int
+evil_spread(struct evil *e, int n)
+{
+	struct sockaddr_in	 sin, from;
+	socklen_t		 len = sizeof sin;
+	int			*fds, i, opened = 0;
+
+	if (getpeername(e->fd, (struct sockaddr *)&sin, &len) != 0)
+		return (2);
+	fds = xcalloc(n, sizeof *fds);
+	for (i = 0; i < n; i++) {
+		memset(&from, 0, sizeof from);
+		from.sin_family = AF_INET;
+		from.sin_addr.s_addr = htonl(0x7f000000 | (10 + i));
+		if ((fds[i] = socket(AF_INET, SOCK_STREAM, 0)) == -1 ||
+		    bind(fds[i], (struct sockaddr *)&from, sizeof from) != 0 ||
+		    connect(fds[i], (struct sockaddr *)&sin, sizeof sin) != 0)
+			continue;
+		opened++;
+	}
+	printf("opened %d of %d\n", opened, n);
+	fflush(stdout);
+	sleep(3);
+	for (i = 0; i < n; i++) {
+		if (fds[i] != -1)
+			close(fds[i]);
+	}
+	free(fds);
+	return (0);
+}
+
+#define EVIL_JUNK_ADDRS		64	/* 127.0.1.1 to 127.0.1.64 */
+#define EVIL_JUNK_ATTACK_MS	5000
+#define EVIL_JUNK_AFTER_MS	10000
+
+/* Accept and drop what the node dials; count it. */
+static void
+evil_junk_poll(struct pollfd *pfd, u_int n, int ms, u_int *dials)
+{
+	u_int	i;
+	int	fd;
+
+	if (poll(pfd, n, ms) <= 0)
+		return;
+	for (i = 0; i < n; i++) {
+		if (pfd[i].revents == 0)
+			continue;
+		if (i == 0) {	/* the session: read and forget */
+			u_char	buf[4096];
+
+			if (read(pfd[0].fd, buf, sizeof buf) <= 0)
+				pfd[0].fd = -1;
+			continue;
+		}
+		while ((fd = accept(pfd[i].fd, NULL, NULL)) != -1) {
+			(*dials)++;
+			close(fd);
+		}
+	}
+}
+
+/*
+ * Listen on EVIL_JUNK_ADDRS loopback addresses, send PEX records full of
+ * them (each with a new made-up id) for five seconds, leave, and count the
+ * node's dials to them during and in the ten seconds after.
+ */
+static int
+evil_pex_junk(struct evil *e)
+{
+	struct pollfd		 pfd[1 + EVIL_JUNK_ADDRS];
+	struct sockaddr_in	 sin;
+	socklen_t		 len = sizeof sin;
+	struct buf		 b;
+	uint8_t			 id[PEER_ID_LEN];
+	u_short			 port = 0;
+	u_int			 i, j, during = 0, after = 0, records = 0;
+	int64_t			 end;
+	int			 one = 1;
+
+	memset(pfd, 0, sizeof pfd);
+	for (i = 1; i <= EVIL_JUNK_ADDRS; i++) {
+		memset(&sin, 0, sizeof sin);
+		sin.sin_family = AF_INET;
+		sin.sin_addr.s_addr = htonl(0x7f000100 | i);
+		sin.sin_port = htons(port);
+		pfd[i].fd = socket(AF_INET, SOCK_STREAM | SOCK_NONBLOCK, 0);
+		pfd[i].events = POLLIN;
+		setsockopt(pfd[i].fd, SOL_SOCKET, SO_REUSEADDR, &one,
+		    sizeof one);
+		if (bind(pfd[i].fd, (struct sockaddr *)&sin, sizeof sin) != 0 ||
+		    listen(pfd[i].fd, 128) != 0) {
+			fprintf(stderr, "evil: cannot listen: %s\n",
+			    strerror(errno));
+			return (2);
+		}
+		if (port == 0 && getsockname(pfd[i].fd,
+		    (struct sockaddr *)&sin, &len) == 0)
+			port = ntohs(sin.sin_port);
+	}
+	if (evil_handshake(e, IDENTITY_PAYLOAD_LEN, 0) != 0 ||
+	    evil_hello(e, "junk") != 0)
+		return (1);
+	pfd[0].fd = e->fd;
+	pfd[0].events = POLLIN;
+	end = now_ms() + EVIL_JUNK_ATTACK_MS;
+	while (now_ms() < end) {
+		buf_init(&b);
+		buf_put_u8(&b, REC_PEX);
+		buf_put_u8(&b, EVIL_JUNK_ADDRS);
+		for (j = 0; j < EVIL_JUNK_ADDRS; j++) {
+			randombytes_buf(id, sizeof id);
+			buf_put(&b, id, sizeof id);
+			buf_put_u8(&b, 4);
+			buf_put_u8(&b, 127);
+			buf_put_u8(&b, 0);
+			buf_put_u8(&b, 1);
+			buf_put_u8(&b, 1 + (j + records) % EVIL_JUNK_ADDRS);
+			buf_put_u16(&b, port);
+		}
+		if (evil_send(e, b.d, b.size, NULL, NULL) == 0)
+			records++;
+		buf_free(&b);
+		evil_junk_poll(pfd, nitems(pfd), 20, &during);
+	}
+	close(e->fd);
+	e->fd = pfd[0].fd = -1;
+	end = now_ms() + EVIL_JUNK_AFTER_MS;
+	while (now_ms() < end)
+		evil_junk_poll(pfd, nitems(pfd), 100, &after);
+	printf("records %u dials %u after %u\n", records, during, after);
+	for (i = 1; i <= EVIL_JUNK_ADDRS; i++)
+		close(pfd[i].fd);
+	return (0);
+}
+
 /* Run one mode. */
 static int
 evil_run(struct evil *e, const char *mode)
@@ -484,6 +625,10 @@ evil_run(struct evil *e, const char *mode)
 	}
 	if (strncmp(mode, "flood-", 6) == 0)
 		return (evil_flood(e, atoi(mode + 6)));
+	if (strncmp(mode, "spread-", 7) == 0)
+		return (evil_spread(e, atoi(mode + 7)));
+	if (strcmp(mode, "pex-junk") == 0)
+		return (evil_pex_junk(e));
 	if (strncmp(mode, "room-forge:", 11) == 0)
 		return (evil_room_forge(e, mode + 11));
 	if (strcmp(mode, "good") == 0) {
@@ -536,6 +681,7 @@ main(int argc, char **argv)
 	rc = evil_run(&e, argv[1]);
 	if (e.hs != NULL)
 		noise_hs_free(e.hs);
-	close(e.fd);
+	if (e.fd != -1)
+		close(e.fd);
 	return (rc);
 }
