@@ -10,6 +10,9 @@
 #   capture NAME                 print the screen (capture-pane -p)
 #   wait_screen NAME REGEX [S]   wait until a line of the screen matches
 #   wait_no_screen NAME REGEX    wait until no line matches
+#   wait_screen_is NAME FILE     wait until the masked screen is FILE
+#   scribble NAME TEXT           clear the pane and write TEXT on it
+#                                behind the program's back
 #   keys NAME KEY...             tmux send-keys (key names: M-2, C-n...)
 #   type_line NAME TEXT          type text literally, then Enter
 #   stop_screen NAME             /quit, and wait for the program to exit
@@ -105,6 +108,28 @@ wait_no_screen() {
 		fi
 		sleep 0.1
 	done
+}
+
+# Wait until the screen of $1, masked, is the same as file $2.
+wait_screen_is() {
+	_i=0
+	while ! capture "$1" | mask | cmp -s - "$2"; do
+		_i=$((_i + 1))
+		if [ $_i -gt $(( ${3:-15} * 10 )) ]; then
+			capture "$1" | mask | diff "$2" - >&2
+			fail "$1: timed out waiting for the screen in $2"
+		fi
+		sleep 0.1
+	done
+}
+
+# Clear the terminal of screen $1 and write $2 on it, straight to the
+# pane's tty: the program does not see it and its curses still believes
+# the screen holds what it drew.
+scribble() {
+	_tty=$($TM display-message -p -t "$1" '#{pane_tty}')
+	[ -c "$_tty" ] || fail "$1: no pane tty ($_tty)"
+	printf '\033[H\033[2J%s' "$2" > "$_tty"
 }
 
 keys() {
