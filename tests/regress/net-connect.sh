@@ -54,10 +54,17 @@ done
 for m in n2 n3 n4 n5; do
 	wait_for n1 "\"event\":\"peer\",\"id\":\"$(getvar ${m}_id)\".*\"state\":\"online\"" 30 2
 done
-# One session a pair: /peers on n1 lists each peer once, online.
+# One session a pair: /peers on n1 lists each peer once, online. The
+# barrier first: a message from n1 delivered to each of them, so every
+# pair has a session that carried traffic both ways.
+d=$(count n1 '"event":"delivered"')
+for m in n2 n3 n4 n5; do
+	send n1 "/msg $(getvar ${m}_id) barrier to $m"
+	wait_for $m "\"event\":\"message\".*\"text\":\"barrier to $m\""
+done
+wait_for n1 '"event":"delivered"' 10 $((d + 4))
 send n1 /peers
 wait_for n1 '"event":"done","command":"peers"' 10 2
-sleep 1
 for m in n2 n3 n4 n5; do
 	c=$(grep '"event":"peer","n":' "$T/n1.out" | tail -n 4 | \
 	    grep -c "\"id\":\"$(getvar ${m}_id)\".*online")
