@@ -143,11 +143,17 @@ type_line() {
 	$TM send-keys -t "$1" Enter
 }
 
-# Quit a screen with /quit and wait for it to exit.
+# Quit a screen with /quit and wait for it to exit; it must exit 0 with
+# no sanitizer report.
 stop_screen() {
 	keys "$1" C-e C-u
 	type_line "$1" /quit
 	wait_screen "$1" '^\[exited [0-9]+\]' 15
+	if grep -Eq 'Sanitizer|runtime error' "$T/$1.err" 2>/dev/null; then
+		fail "$1: sanitizer report: $(head -n 30 "$T/$1.err")"
+	fi
+	capture "$1" | grep -q '^\[exited 0\]' || \
+	    fail "$1: $(capture "$1" | grep '^\[exited')"
 }
 
 # Hide what changes from run to run.
