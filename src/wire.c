@@ -1,5 +1,5 @@
 /*
- * wire.c: frames and records of PROTOCOL.md, parsed and built.
+ * wire.c: frames and records of p2pchat-protocol(7), parsed and built.
  *
  * Every parse goes through the buf reader and is strict: a known record whose
  * body is short, long, or has a bad field is malformed (the session then
