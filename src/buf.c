@@ -1,9 +1,15 @@
 /*
- * buf.c: the one bounds-checked reader and writer for untrusted bytes.
+ * buf.c: the bounds-checked reader and writer for untrusted bytes.
  *
- * Every parse of network or file input goes through buf_get_*; each returns
- * 0 or -1 and never reads past what is left. A reader made by buf_from()
- * points into the caller's memory and allocates nothing.
+ * Records and LAN announcements are parsed with buf_get_*; each returns 0
+ * or -1 and never reads past what is left. A reader made by buf_from()
+ * points into the caller's memory and allocates nothing. Not everything
+ * goes through it: the 2-byte frame length is read by hand (wire_frame(),
+ * session_frame_pull()), and so are the Noise handshake messages
+ * (noise_hs_read() checks the whole length against the pattern first)
+ * and fixed-size fields read after one size check (identity_payload_check(),
+ * the head of an opened RELAY in relay.c). Files are read by inih and
+ * SQLite.
  */
 
 #include "p2pchat.h"

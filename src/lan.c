@@ -108,15 +108,17 @@ lan_join(void)
 int
 lan_parse(const u_char *p, size_t len, uint8_t *id, u_short *port)
 {
-	struct buf	b;
-	uint16_t	v;
-	uint8_t		flags;
+	struct buf	 b;
+	const u_char	*magic;
+	uint16_t	 v;
+	uint8_t		 flags;
 
-	buf_from(&b, p, len);
-	if (len != LAN_LEN || memcmp(p, LAN_MAGIC, 8) != 0)
+	if (len != LAN_LEN)
 		return (-1);
-	buf_get(&b, NULL, 8);
-	if (buf_get(&b, id, PEER_ID_LEN) != 0 || buf_get_u16(&b, &v) != 0 ||
+	buf_from(&b, p, len);
+	if (buf_get_ptr(&b, &magic, 8) != 0 ||
+	    memcmp(magic, LAN_MAGIC, 8) != 0 ||
+	    buf_get(&b, id, PEER_ID_LEN) != 0 || buf_get_u16(&b, &v) != 0 ||
 	    buf_get_u8(&b, &flags) != 0 || v == 0)
 		return (-1);
 	*port = v;
@@ -133,6 +135,7 @@ lan_read_cb(evutil_socket_t fd, short what, void *arg)
 	u_char			 pkt[128];
 	uint8_t			 id[PEER_ID_LEN];
 	char			 host[INET_ADDRSTRLEN], *cause;
+	char			 hex[2 * 8 + 1];
 	u_short			 port;
 	ssize_t			 n;
 	int			 class;
@@ -156,7 +159,9 @@ lan_read_cb(evutil_socket_t fd, short what, void *arg)
 		free(cause);
 		return;
 	}
-	log_debug("%s: %.16s at %s:%u", __func__, pkt + 8, host, port);
+	/* The id is unauthenticated bytes: hex, never as they came. */
+	hex_encode(id, 8, hex);
+	log_debug("%s: %s at %s:%u", __func__, hex, host, port);
 	node_dial_candidate(host, port);
 }
 

@@ -56,7 +56,7 @@
 #define RECORD_MAX		(FRAME_MAX - NOISE_TAGLEN)
 #define IDENTITY_PAYLOAD_LEN	96
 
-/* Record types (PROTOCOL.md section 3 and p2pchat-protocol(7)). */
+/* Record types (p2pchat-protocol(7), RECORD FORMATS). */
 #define REC_HELLO		0x01
 #define REC_PING		0x02
 #define REC_PONG		0x03

@@ -1,5 +1,5 @@
 /*
- * wire.c: frames and records of PROTOCOL.md, parsed and built.
+ * wire.c: frames and records of p2pchat-protocol(7), parsed and built.
  *
  * The record table is here: one row a record type, with the session state
  * it may come in, its parser and its handler (in the module's file).

@@ -310,6 +310,8 @@ ui_view_insert_list(struct ui_view *v, u_int at, struct msg_list *ml,
 	struct msg	*m;
 	u_int		 i;
 
+	if (ml->n == 0)
+		return;		/* v->lines may still be NULL */
 	l = ui_view_make_room(v, at, ml->n);
 	for (i = 0; i < ml->n; i++) {
 		m = &ml->v[reverse ? ml->n - 1 - i : i];

@@ -49,7 +49,10 @@ wait_for bob '"text":"stream 1999"' 60
 # had not yet stored when killed was never accepted, so it may be absent.
 send alice "/history bob 5000"
 wait_for alice '"event":"done","command":"history"' 30
-sleep 1
+# The barrier: a message alice sends after all of them goes on the same
+# session behind any copy still in flight.
+send alice "/msg bob after the stream"
+wait_for bob '"event":"message".*"text":"after the stream"' 30
 stored=$(grep '"event":"history"' "$T/alice.out" | grep -c '"text":"stream')
 got=$(grep '"event":"message"' "$T/bob.out" | grep -c '"text":"stream')
 uniq=$(grep '"event":"message"' "$T/bob.out" | grep '"text":"stream' | \

@@ -80,23 +80,48 @@ while [ $i -le $N ]; do
 done
 echo "every node found peers by LAN discovery"
 
+# Every node is in the room before anyone speaks: each /join answered.
 i=1
 while [ $i -le $N ]; do
 	send "n$i" "/join #lan"
 	i=$((i + 1))
 done
-sleep 1
 i=1
 while [ $i -le $N ]; do
-	send "n$i" "/msg #lan hello from n$i"
+	wait_for "n$i" '"event":"joined","room":"#lan"'
 	i=$((i + 1))
 done
+
+# room_round WORD: a room message "WORD from nI" from every node; wait
+# until every other node has it.
+room_round() {
+	i=1
+	while [ $i -le $N ]; do
+		send "n$i" "/msg #lan $1 from n$i"
+		i=$((i + 1))
+	done
+	i=1
+	while [ $i -le $N ]; do
+		j=1
+		while [ $j -le $N ]; do
+			if [ $i -ne $j ]; then
+				wait_for "n$i" "\"text\":\"$1 from n$j\"" 90
+			fi
+			j=$((j + 1))
+		done
+		i=$((i + 1))
+	done
+}
+room_round hello
+# The barrier: a second round, waited for everywhere. Each node forwards
+# on each link its hellos before its marks, so a copy of a hello coming
+# late down some path has the mark on that path behind it.
+room_round mark
 i=1
 while [ $i -le $N ]; do
 	j=1
 	while [ $j -le $N ]; do
 		if [ $i -ne $j ]; then
-			wait_for "n$i" "\"text\":\"hello from n$j\"" 90
 			k=$(grep -c "\"text\":\"hello from n$j\"" "$T/n$i.out")
 			[ "$k" -eq 1 ] || fail "n$i got n$j's message $k times"
 		fi

@@ -10,6 +10,9 @@
 #   capture NAME                 print the screen (capture-pane -p)
 #   wait_screen NAME REGEX [S]   wait until a line of the screen matches
 #   wait_no_screen NAME REGEX    wait until no line matches
+#   wait_screen_is NAME FILE     wait until the masked screen is FILE
+#   scribble NAME TEXT           clear the pane and write TEXT on it
+#                                behind the program's back
 #   keys NAME KEY...             tmux send-keys (key names: M-2, C-n...)
 #   type_line NAME TEXT          type text literally, then Enter
 #   stop_screen NAME             /quit, and wait for the program to exit
@@ -107,6 +110,28 @@ wait_no_screen() {
 	done
 }
 
+# Wait until the screen of $1, masked, is the same as file $2.
+wait_screen_is() {
+	_i=0
+	while ! capture "$1" | mask | cmp -s - "$2"; do
+		_i=$((_i + 1))
+		if [ $_i -gt $(( ${3:-15} * 10 )) ]; then
+			capture "$1" | mask | diff "$2" - >&2
+			fail "$1: timed out waiting for the screen in $2"
+		fi
+		sleep 0.1
+	done
+}
+
+# Clear the terminal of screen $1 and write $2 on it, straight to the
+# pane's tty: the program does not see it and its curses still believes
+# the screen holds what it drew.
+scribble() {
+	_tty=$($TM display-message -p -t "$1" '#{pane_tty}')
+	[ -c "$_tty" ] || fail "$1: no pane tty ($_tty)"
+	printf '\033[H\033[2J%s' "$2" > "$_tty"
+}
+
 keys() {
 	_n=$1
 	shift
@@ -118,11 +143,17 @@ type_line() {
 	$TM send-keys -t "$1" Enter
 }
 
-# Quit a screen with /quit and wait for it to exit.
+# Quit a screen with /quit and wait for it to exit; it must exit 0 with
+# no sanitizer report.
 stop_screen() {
 	keys "$1" C-e C-u
 	type_line "$1" /quit
 	wait_screen "$1" '^\[exited [0-9]+\]' 15
+	if grep -Eq 'Sanitizer|runtime error' "$T/$1.err" 2>/dev/null; then
+		fail "$1: sanitizer report: $(head -n 30 "$T/$1.err")"
+	fi
+	capture "$1" | grep -q '^\[exited 0\]' || \
+	    fail "$1: $(capture "$1" | grep '^\[exited')"
 }
 
 # Hide what changes from run to run.

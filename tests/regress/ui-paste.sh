@@ -26,7 +26,10 @@ $TM paste-buffer -p -b two -t alice
 wait_screen alice '^> first.second$'
 keys alice Enter
 wait_for bob '"text":"first\\nsecond"' 10
-sleep 0.3
-[ "$(count bob '"event":"message"')" -eq 2 ] || fail "the dropped paste was sent"
+# The barrier: one more message, sent after everything above; once it is
+# there, anything the dropped paste might have sent is there too.
+type_line alice "after the pastes"
+wait_for bob '"event":"message".*"text":"after the pastes"' 10
+[ "$(count bob '"event":"message"')" -eq 3 ] || fail "the dropped paste was sent"
 stop_screen alice
 pass

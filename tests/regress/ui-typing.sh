@@ -22,11 +22,15 @@ wait_for bob '"event":"message".*"text":"hello"'
 wait_for bob "\"event\":\"typing\",\"peer\":\"$alice_id\",\"state\":\"stopped\""
 [ "$(count bob '"state":"typing"')" -eq 1 ] || \
     fail "typing sent more than once for one line"
-# A command line is not typing.
+# A command line is not typing. The barrier: a message sent by a command
+# after it goes on the same session, so it reaches bob after any typing
+# record the command line made.
 keys alice -l "/peers"
-sleep 0.5
-[ "$(count bob '"state":"typing"')" -eq 1 ] || fail "a command counted as typing"
+wait_screen alice '^> /peers$'
 keys alice C-u
+type_line alice "/msg bob after the command"
+wait_for bob '"event":"message".*"text":"after the command"'
+[ "$(count bob '"state":"typing"')" -eq 1 ] || fail "a command counted as typing"
 # Text, then leaving the window, stops it.
 keys alice -l "draft"
 wait_for bob '"state":"typing"' 10 2

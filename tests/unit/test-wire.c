@@ -170,7 +170,7 @@ test_pex(void)
 	free(r);
 }
 
-/* The address rules of PROTOCOL.md for peer exchange. */
+/* The address rules of p2pchat-protocol(7), Peer exchange. */
 static void
 test_addr_class(void)
 {
