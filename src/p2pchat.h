@@ -137,17 +137,23 @@ void		 buf_poke_u16(u_char *, uint16_t);
 int		 utf8_valid(const char *, size_t, int);
 size_t		 utf8_cut(const char *, size_t, size_t);
 int		 utf8_decode(const u_char *, size_t, uint32_t *);
-void		 hex_encode(const uint8_t *, size_t, char *);
-int		 hex_decode(const char *, uint8_t *, size_t);
-int64_t		 now_ms(void);
-int64_t		 mono_us(void);
-void		 timer_add_ms(struct event *, int64_t);
 #define READ_FULL	4096		/* what libevent 2.1 reads at most */
 #define READ_MORE	(60 * 1024)	/* what bev_read_more takes on top */
 size_t		 bev_read_more(struct bufferevent *, size_t);
 size_t		 bev_write_now(struct bufferevent *);
-void		 random_id(void *, size_t);
 int		 addr_parse(const char *, char **, u_short *, char **);
+
+/* hex.c */
+void		 hex_encode(const uint8_t *, size_t, char *);
+int		 hex_decode(const char *, uint8_t *, size_t);
+
+/* clock.c */
+int64_t		 now_ms(void);
+int64_t		 mono_us(void);
+void		 timer_add_ms(struct event *, int64_t);
+
+/* random.c */
+void		 random_id(void *, size_t);
 
 /* json.c */
 struct json {

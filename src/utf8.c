@@ -1,6 +1,6 @@
 /*
- * utf8.c: UTF-8 checks, hex, time, address and bufferevent helpers shared
- * by the core.
+ * utf8.c: UTF-8 checks, and the bufferevent helpers and address parser
+ * shared by the core.
  */
 
 #include "p2pchat.h"
@@ -88,109 +88,6 @@ utf8_cut(const char *s, size_t len, size_t max)
 	while (i > 0 && ((u_char)s[i] & 0xc0) == 0x80)
 		i--;
 	return (i);
-}
-
-/* Write len bytes as lowercase hex into out (2 * len + 1 bytes). */
-void
-hex_encode(const uint8_t *in, size_t len, char *out)
-{
-	static const char	digits[] = "0123456789abcdef";
-	size_t			i;
-
-	for (i = 0; i < len; i++) {
-		out[2 * i] = digits[in[i] >> 4];
-		out[2 * i + 1] = digits[in[i] & 0xf];
-	}
-	out[2 * len] = '\0';
-}
-
-/* The value of one hex digit, or -1. */
-static int
-hex_value(char c)
-{
-	if (c >= '0' && c <= '9')
-		return (c - '0');
-	if (c >= 'a' && c <= 'f')
-		return (c - 'a' + 10);
-	if (c >= 'A' && c <= 'F')
-		return (c - 'A' + 10);
-	return (-1);
-}
-
-/* Decode exactly 2 * len hex digits into out; -1 if s is not that. */
-int
-hex_decode(const char *s, uint8_t *out, size_t len)
-{
-	size_t	i;
-	int	hi, lo;
-
-	if (strlen(s) != 2 * len)
-		return (-1);
-	for (i = 0; i < len; i++) {
-		hi = hex_value(s[2 * i]);
-		lo = hex_value(s[2 * i + 1]);
-		if (hi < 0 || lo < 0)
-			return (-1);
-		out[i] = (uint8_t)(hi << 4 | lo);
-	}
-	return (0);
-}
-
-/*
- * Random bytes for ids, from a buffer refilled from the kernel's generator
- * 4 KiB at a time: one system call per 256 message ids, not one each.
- */
-void
-random_id(void *out, size_t len)
-{
-	static u_char	pool[4096];
-	static size_t	left;
-	u_char		*o = out;
-	size_t		 n;
-
-	while (len > 0) {
-		if (left == 0) {
-			randombytes_buf(pool, sizeof pool);
-			left = sizeof pool;
-		}
-		n = len < left ? len : left;
-		memcpy(o, pool + sizeof pool - left, n);
-		sodium_memzero(pool + sizeof pool - left, n);
-		left -= n;
-		o += n;
-		len -= n;
-	}
-}
-
-/* The wall clock in Unix milliseconds. */
-int64_t
-now_ms(void)
-{
-	struct timespec	ts;
-
-	clock_gettime(CLOCK_REALTIME, &ts);
-	return ((int64_t)ts.tv_sec * 1000 + ts.tv_nsec / 1000000);
-}
-
-/* Microseconds of a clock that only goes forward (for intervals). */
-int64_t
-mono_us(void)
-{
-	struct timespec	ts;
-
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return ((int64_t)ts.tv_sec * 1000000 + ts.tv_nsec / 1000);
-}
-
-/* Arm a timer event to fire in ms milliseconds. */
-void
-timer_add_ms(struct event *ev, int64_t ms)
-{
-	struct timeval	tv;
-
-	tv.tv_sec = ms / 1000;
-	tv.tv_usec = (ms % 1000) * 1000;
-	evtimer_add(ev, &tv);
 }
 
 /*
