@@ -141,7 +141,6 @@ int		 utf8_decode(const u_char *, size_t, uint32_t *);
 #define READ_MORE	(60 * 1024)	/* what bev_read_more takes on top */
 size_t		 bev_read_more(struct bufferevent *, size_t);
 size_t		 bev_write_now(struct bufferevent *);
-int		 addr_parse(const char *, char **, u_short *, char **);
 
 /* hex.c */
 void		 hex_encode(const uint8_t *, size_t, char *);
@@ -154,6 +153,17 @@ void		 timer_add_ms(struct event *, int64_t);
 
 /* random.c */
 void		 random_id(void *, size_t);
+
+/* addr.c */
+#define ADDR_BAD		0
+#define ADDR_LOOPBACK		1
+#define ADDR_PRIVATE		2
+#define ADDR_PUBLIC		3
+int		 addr_parse(const char *, char **, u_short *, char **);
+void		 addr_sockaddr_host(const struct sockaddr *, char *, size_t,
+		     u_short *);
+int		 addr_class(int, const uint8_t *);
+int		 addr_host_class(const char *);
 
 /* json.c */
 struct json {
@@ -602,8 +612,6 @@ const char	*node_nick(void);
 void		 node_set_nick(const char *);
 u_short		 node_listen_port(void);
 const char	*node_listen_address(void);
-void		 node_sockaddr_host(const struct sockaddr *, char *, size_t,
-		     u_short *);
 void		 node_schedule_commit(void);
 uint64_t	 node_commit_gen(void);
 void		 node_commit_soon(void);
@@ -711,15 +719,9 @@ void		 lan_init(void);
 void		 lan_shutdown(void);
 
 /* pex.c */
-#define ADDR_BAD		0
-#define ADDR_LOOPBACK		1
-#define ADDR_PRIVATE		2
-#define ADDR_PUBLIC		3
 #define ADDR_SOURCE_USER	0
 #define ADDR_SOURCE_PEX		1
 #define ADDR_SOURCE_LAN		2
-int		 pex_addr_class(int, const uint8_t *);
-int		 pex_host_class(const char *);
 int		 pex_record(struct session *, struct record *);
 void		 pex_session_open(struct session *);
 void		 pex_fill(void);

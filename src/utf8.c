@@ -1,13 +1,10 @@
 /*
- * utf8.c: UTF-8 checks, and the bufferevent helpers and address parser
- * shared by the core.
+ * utf8.c: UTF-8 checks, and the bufferevent helpers shared by the core.
  */
 
 #include "p2pchat.h"
 
 #include <sys/uio.h>
-
-#include <arpa/inet.h>
 
 /*
  * Decode one UTF-8 sequence at s (at most len bytes) into *cp. Returns its
@@ -156,43 +153,4 @@ bev_write_now(struct bufferevent *bev)
 	n = evbuffer_write(out, fd);
 	evbuffer_freeze(out, 1);
 	return (n > 0 ? (size_t)n : 0);
-}
-
-/*
- * Parse "HOST:PORT" or "[V6]:PORT". The host is returned in a new string;
- * an empty host is allowed only where the caller accepts it.
- */
-int
-addr_parse(const char *s, char **host, u_short *port, char **cause)
-{
-	const char	*colon, *hs, *he;
-	char		*end;
-	long		 p;
-
-	if (*s == '[') {
-		hs = s + 1;
-		if ((he = strchr(hs, ']')) == NULL || he[1] != ':')
-			goto bad;
-		colon = he + 1;
-	} else {
-		if ((colon = strrchr(s, ':')) == NULL)
-			goto bad;
-		hs = s;
-		he = colon;
-		if (memchr(hs, ':', he - hs) != NULL)
-			goto bad;
-	}
-	errno = 0;
-	p = strtol(colon + 1, &end, 10);
-	if (colon[1] == '\0' || *end != '\0' || errno != 0 || p < 0 ||
-	    p > 65535) {
-		xasprintf(cause, "bad port in \"%s\"", s);
-		return (-1);
-	}
-	*host = xstrndup(hs, he - hs);
-	*port = (u_short)p;
-	return (0);
-bad:
-	xasprintf(cause, "\"%s\" is not ADDR:PORT", s);
-	return (-1);
 }
