@@ -697,10 +697,9 @@ int		 room_send(struct room *, const char *, size_t, char **);
 int		 room_record(struct session *, struct record *);
 void		 room_session_open(struct session *);
 void		 room_shutdown(void);
-int		 cmd_join(struct cmd_ctx *, int, char **, char **);
-int		 cmd_part(struct cmd_ctx *, int, char **, char **);
-int		 cmd_rooms(struct cmd_ctx *, int, char **, char **);
-int		 cmd_stats(struct cmd_ctx *, int, char **, char **);
+struct room	*room_find(const char *);
+struct room	*room_join(const char *, const char *, char **);
+int		 room_part(struct room *, char **);
 int		 mesh_record(struct session *, struct record *);
 void		 mesh_session_open(struct session *);
 void		 mesh_shutdown(void);
@@ -765,6 +764,12 @@ int		 cmd_msg(struct cmd_ctx *, int, char **, char **);
 int		 cmd_history(struct cmd_ctx *, int, char **, char **);
 int		 cmd_search(struct cmd_ctx *, int, char **, char **);
 int		 cmd_query(struct cmd_ctx *, int, char **, char **);
+
+/* cmd-room.c */
+int		 cmd_join(struct cmd_ctx *, int, char **, char **);
+int		 cmd_part(struct cmd_ctx *, int, char **, char **);
+int		 cmd_rooms(struct cmd_ctx *, int, char **, char **);
+int		 cmd_stats(struct cmd_ctx *, int, char **, char **);
 
 /* headless.c */
 extern const struct frontend headless_frontend;
