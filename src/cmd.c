@@ -7,8 +7,6 @@
 
 #include "p2pchat.h"
 
-const struct frontend	*fe = &headless_frontend;
-
 static int	cmd_help(struct cmd_ctx *, int, char **, char **);
 static int	cmd_quit(struct cmd_ctx *, int, char **, char **);
 
@@ -183,30 +181,4 @@ cmd_quit(struct cmd_ctx *ctx, int argc, char **argv, char **cause)
 {
 	node_quit();
 	return (0);
-}
-
-/*
- * Report a database error (cause, which is freed; NULL if unknown) to the
- * frontend and the log, saying where it happened.
- */
-void
-fe_store_error(const char *where, char *cause)
-{
-	fe_errorf("database: %s", cause != NULL ? cause : "unknown error");
-	log_warnx("%s: %s", where, cause != NULL ? cause : "unknown error");
-	free(cause);
-}
-
-/* Report a formatted error to the frontend. */
-void
-fe_errorf(const char *fmt, ...)
-{
-	va_list	 ap;
-	char	*msg;
-
-	va_start(ap, fmt);
-	xvasprintf(&msg, fmt, ap);
-	va_end(ap);
-	fe->error(msg);
-	free(msg);
 }

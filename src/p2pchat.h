@@ -398,12 +398,13 @@ extern struct sessions sessions;
 struct cmd_ctx;
 struct room;
 
-/* The frontend: the screen or the headless JSON Lines printer. */
+/* frontend.c */
 struct fe_kv {
 	const char	*key;
 	const char	*str;		/* NULL for a number */
 	long long	 num;
 };
+/* The frontend: the screen or the headless JSON Lines printer. */
 struct frontend {
 	const char	*name;
 	void		(*ready)(const char *);
