@@ -78,6 +78,14 @@
 #define BYE_OVERLOADED		3
 #define BYE_BLOCKED		4
 
+struct cmd_ctx;
+struct conv;
+struct msg;
+struct peer;
+struct record;
+struct room;
+struct session;
+
 /* log.c */
 #define LOG_FATAL	0
 #define LOG_WARN	1
@@ -249,7 +257,36 @@ int		 identity_payload_check(const uint8_t *, size_t, const uint8_t *,
 void		 identity_safety_number(const uint8_t *, const uint8_t *, char *,
 		     size_t);
 
+/* frontend.c */
+struct fe_kv {
+	const char	*key;
+	const char	*str;		/* NULL for a number */
+	long long	 num;
+};
+/* The frontend: the screen or the headless JSON Lines printer. */
+struct frontend {
+	const char	*name;
+	void		(*ready)(const char *);
+	void		(*peer)(struct peer *);
+	void		(*message)(struct conv *, const struct msg *);
+	void		(*state)(struct conv *, const struct msg *);
+	void		(*typing)(struct peer *);
+	void		(*error)(const char *);
+	void		(*warning)(const char *, struct peer *);
+	void		(*item)(const char *, const struct fe_kv *, u_int);
+	void		(*list_peer)(struct peer *, u_int);
+	void		(*list_msg)(const char *, struct conv *,
+			    const struct msg *);
+	void		(*done)(const char *);
+	void		(*help_keys)(void);
+	void		(*open_conv)(struct conv *);
+	void		(*flush)(void);		/* write out events now */
+};
+extern const struct frontend *fe;
+void		 fe_errorf(const char *, ...) printflike(1, 2);
+void		 fe_store_error(const char *, char *);
 
+/* store.c */
 /* Message states and trust states, as stored. */
 #define MSG_PENDING		0
 #define MSG_SENT		1
@@ -307,127 +344,6 @@ struct addr_row {
 	uint8_t		 claim[PEER_ID_LEN];
 	int64_t		 last_try;
 };
-
-/* A conversation: with one peer, or in a room. */
-struct conv {
-	int64_t		 id;
-	struct peer	*peer;		/* direct conversation */
-	struct room	*room;		/* room conversation */
-	int64_t		 last_read;	/* messages.id */
-	u_int		 unread;
-	u_int		 unread_stored;	/* the count in the store */
-	int		 unread_queued;	/* on the list to store */
-	TAILQ_ENTRY(conv) entry;
-	TAILQ_ENTRY(conv) unread_entry;
-};
-TAILQ_HEAD(convs, conv);
-extern struct convs convs;
-
-/* A known peer: pinned key, nick, trust, and its session if online. */
-struct peer {
-	uint8_t		 id[PEER_ID_LEN];
-	char		 hex[PEER_HEX_LEN + 1];
-	int64_t		 dbid;
-	struct conv	*conv;
-	char		*nick;
-	int		 trust;
-	int		 conflict;
-	int64_t		 last_seen;
-	struct session	*session;	/* established session or NULL */
-	char		*addr;		/* remote address of the last session */
-	int		 typing;
-	int		 flush_queued;	/* a POST_FLUSH waits in chat.c */
-	int64_t		 relayed;	/* messages.id handed to relays */
-	int64_t		 sent_after;	/* messages.id (after, upto] sent, */
-	int64_t		 sent_upto;	/* not yet marked so in the store */
-	struct msg_list	 fresh;		/* stored this turn, to send */
-
-	/* Redialling. */
-	char		*dial_host;
-	u_short		 dial_port;
-	struct event	*redial;
-	u_int		 backoff;	/* ms */
-	int64_t		 up_since;
-
-	RB_ENTRY(peer)	 entry;
-	TAILQ_ENTRY(peer) list;
-};
-RB_HEAD(peer_tree, peer);
-TAILQ_HEAD(peer_list, peer);
-extern struct peer_tree peer_tree;
-extern struct peer_list peer_list;
-
-/* One TCP connection to a peer, from dial or accept to close. */
-enum session_state {
-	SESSION_CONNECTING,
-	SESSION_HANDSHAKE,
-	SESSION_HELLO,		/* authenticated, waiting for HELLO */
-	SESSION_OPEN,
-	SESSION_CLOSING,
-};
-struct session {
-	enum session_state	 state;
-	int			 initiator;
-	struct bufferevent	*bev;
-	struct event		*timer;
-	struct noise_hs		*hs;
-	struct noise_cipher	 tx;
-	struct noise_cipher	 rx;
-	uint8_t			 remote_id[PEER_ID_LEN];
-	struct peer		*peer;
-	char			*host;		/* remote IP as text */
-	u_short			 port;		/* remote TCP port */
-	char			*dial;		/* "HOST:PORT" we dialled */
-	u_short			 listen_port;	/* from HELLO */
-	int64_t			 opened;	/* Unix ms */
-	int64_t			 last_rx;	/* Unix ms */
-	uint64_t		 ping_token;
-	int64_t			 outbox_sent;	/* messages.id sent so far */
-	int			 outbox_drained; /* all of the outbox sent */
-	int			 bye_reason;	/* reason we closed, or -1 */
-	u_int			 pex_asked;
-	u_int			 bad_sigs;
-	u_int			 syncs;		/* ROOM_SYNC answered */
-	u_int			 refs;		/* deferred free */
-	TAILQ_ENTRY(session)	 entry;
-	RB_ENTRY(session)	 id_entry;
-};
-TAILQ_HEAD(sessions, session);
-extern struct sessions sessions;
-
-struct cmd_ctx;
-struct room;
-
-/* frontend.c */
-struct fe_kv {
-	const char	*key;
-	const char	*str;		/* NULL for a number */
-	long long	 num;
-};
-/* The frontend: the screen or the headless JSON Lines printer. */
-struct frontend {
-	const char	*name;
-	void		(*ready)(const char *);
-	void		(*peer)(struct peer *);
-	void		(*message)(struct conv *, const struct msg *);
-	void		(*state)(struct conv *, const struct msg *);
-	void		(*typing)(struct peer *);
-	void		(*error)(const char *);
-	void		(*warning)(const char *, struct peer *);
-	void		(*item)(const char *, const struct fe_kv *, u_int);
-	void		(*list_peer)(struct peer *, u_int);
-	void		(*list_msg)(const char *, struct conv *,
-			    const struct msg *);
-	void		(*done)(const char *);
-	void		(*help_keys)(void);
-	void		(*open_conv)(struct conv *);
-	void		(*flush)(void);		/* write out events now */
-};
-extern const struct frontend *fe;
-void		 fe_errorf(const char *, ...) printflike(1, 2);
-void		 fe_store_error(const char *, char *);
-
-/* store.c */
 int		 store_open(const char *, char **);
 void		 store_close(void);
 int		 store_begin(char **);
@@ -487,7 +403,8 @@ int		 store_relay_expire(char **);
 int		 store_addr_load(void (*)(const struct addr_row *, void *),
 		     void *, char **);
 
-/* Decoded records (wire.c). Text fields of CHAT point into the record. */
+/* wire.c */
+/* Decoded records. Text fields of CHAT point into the record. */
 #define PEX_MAX		64
 struct rec_hello {
 	uint8_t		 version;
@@ -565,8 +482,6 @@ struct record {
 		struct rec_relay_ack relay_ack;
 	} u;
 };
-
-/* wire.c */
 int		 wire_frame(const u_char *, size_t, const u_char **, size_t *,
 		     size_t *);
 int		 wire_parse(const u_char *, size_t, struct record *);
@@ -577,6 +492,43 @@ void		 wire_build_chat(struct buf *, const uint8_t *, uint64_t,
 void		 wire_build_bye(struct buf *, uint8_t, const char *);
 
 /* session.c */
+/* One TCP connection to a peer, from dial or accept to close. */
+enum session_state {
+	SESSION_CONNECTING,
+	SESSION_HANDSHAKE,
+	SESSION_HELLO,		/* authenticated, waiting for HELLO */
+	SESSION_OPEN,
+	SESSION_CLOSING,
+};
+struct session {
+	enum session_state	 state;
+	int			 initiator;
+	struct bufferevent	*bev;
+	struct event		*timer;
+	struct noise_hs		*hs;
+	struct noise_cipher	 tx;
+	struct noise_cipher	 rx;
+	uint8_t			 remote_id[PEER_ID_LEN];
+	struct peer		*peer;
+	char			*host;		/* remote IP as text */
+	u_short			 port;		/* remote TCP port */
+	char			*dial;		/* "HOST:PORT" we dialled */
+	u_short			 listen_port;	/* from HELLO */
+	int64_t			 opened;	/* Unix ms */
+	int64_t			 last_rx;	/* Unix ms */
+	uint64_t		 ping_token;
+	int64_t			 outbox_sent;	/* messages.id sent so far */
+	int			 outbox_drained; /* all of the outbox sent */
+	int			 bye_reason;	/* reason we closed, or -1 */
+	u_int			 pex_asked;
+	u_int			 bad_sigs;
+	u_int			 syncs;		/* ROOM_SYNC answered */
+	u_int			 refs;		/* deferred free */
+	TAILQ_ENTRY(session)	 entry;
+	RB_ENTRY(session)	 id_entry;
+};
+TAILQ_HEAD(sessions, session);
+extern struct sessions sessions;
 int		 session_send(struct session *, const u_char *, size_t);
 int		 session_send_buf(struct session *, struct buf *);
 int		 session_frame_pull(struct evbuffer *, const u_char **, size_t *,
@@ -631,6 +583,39 @@ void		 node_redial(struct peer *);
 int		 node_dial_candidate(const char *, u_short);
 
 /* peer.c */
+/* A known peer: pinned key, nick, trust, and its session if online. */
+struct peer {
+	uint8_t		 id[PEER_ID_LEN];
+	char		 hex[PEER_HEX_LEN + 1];
+	int64_t		 dbid;
+	struct conv	*conv;
+	char		*nick;
+	int		 trust;
+	int		 conflict;
+	int64_t		 last_seen;
+	struct session	*session;	/* established session or NULL */
+	char		*addr;		/* remote address of the last session */
+	int		 typing;
+	int		 flush_queued;	/* a POST_FLUSH waits in chat.c */
+	int64_t		 relayed;	/* messages.id handed to relays */
+	int64_t		 sent_after;	/* messages.id (after, upto] sent, */
+	int64_t		 sent_upto;	/* not yet marked so in the store */
+	struct msg_list	 fresh;		/* stored this turn, to send */
+
+	/* Redialling. */
+	char		*dial_host;
+	u_short		 dial_port;
+	struct event	*redial;
+	u_int		 backoff;	/* ms */
+	int64_t		 up_since;
+
+	RB_ENTRY(peer)	 entry;
+	TAILQ_ENTRY(peer) list;
+};
+RB_HEAD(peer_tree, peer);
+TAILQ_HEAD(peer_list, peer);
+extern struct peer_tree peer_tree;
+extern struct peer_list peer_list;
 struct peer	*peer_find(const uint8_t *);
 int		 peer_load(char **);
 void		 peer_free_all(void);
@@ -644,6 +629,20 @@ void		 peer_set_nick(struct peer *, const char *);
 u_int		 peer_count_online(void);
 
 /* conv.c */
+/* A conversation: with one peer, or in a room. */
+struct conv {
+	int64_t		 id;
+	struct peer	*peer;		/* direct conversation */
+	struct room	*room;		/* room conversation */
+	int64_t		 last_read;	/* messages.id */
+	u_int		 unread;
+	u_int		 unread_stored;	/* the count in the store */
+	int		 unread_queued;	/* on the list to store */
+	TAILQ_ENTRY(conv) entry;
+	TAILQ_ENTRY(conv) unread_entry;
+};
+TAILQ_HEAD(convs, conv);
+extern struct convs convs;
 struct conv	*conv_add(int64_t, int64_t, u_int);
 struct conv	*conv_find(int64_t);
 const char	*conv_name(struct conv *);
@@ -774,7 +773,7 @@ int		 cmd_stats(struct cmd_ctx *, int, char **, char **);
 
 /* headless.c */
 extern const struct frontend headless_frontend;
-const char	*msg_state_name(int);
+const char	*headless_state_name(int);
 void		 headless_start(void);
 void		 headless_stop(void);
 
@@ -782,6 +781,8 @@ void		 headless_stop(void);
 extern const struct frontend ui_frontend;
 int		 ui_start(char **);
 void		 ui_stop(void);
+
+/* ui-keys.c */
 void		 ui_list_keys(FILE *);
 
 #endif /* P2PCHAT_H */
