@@ -287,3 +287,18 @@ cmd_quit(struct cmd_ctx *ctx, int argc, char **argv, char **cause)
 	node_quit();
 	return (0);
 }
+
+/*
+ * p2pchat --list-commands: one command a line, NAME, ALIAS (empty if
+ * none), USAGE and HELP, separated by tabs, in /help's order.
+ */
+void
+cmd_table_print(FILE *f)
+{
+	const struct cmd_entry	*ce;
+
+	for (ce = cmd_table; ce->name != NULL; ce++) {
+		fprintf(f, "%s\t%s\t%s\t%s\n", ce->name,
+		    ce->alias != NULL ? ce->alias : "", ce->usage, ce->help);
+	}
+}

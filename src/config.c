@@ -505,3 +505,27 @@ cfg_list_add(enum cfg_key key, const char *value)
 	cv->list = xreallocarray(cv->list, cv->nlist + 1, sizeof *cv->list);
 	cv->list[cv->nlist++] = xstrdup(value);
 }
+
+/*
+ * p2pchat --list-config: one key a line, SECTION, NAME, TYPE, DEFAULT,
+ * MIN, MAX, CHOICES and HELP, separated by tabs.
+ */
+void
+cfg_table_print(FILE *f)
+{
+	static const char	*types[] = {
+		[CFG_STRING] = "string",
+		[CFG_NUMBER] = "number",
+		[CFG_FLAG] = "flag",
+		[CFG_LIST] = "list",
+		[CFG_ADDR] = "addr",
+		[CFG_CHOICE] = "choice",
+	};
+	const struct cfg_entry	*ce;
+
+	for (ce = cfg_table; ce->name != NULL; ce++) {
+		fprintf(f, "%s\t%s\t%s\t%s\t%lld\t%lld\t%s\t%s\n", ce->section,
+		    ce->name, types[ce->type], ce->dflt, ce->min, ce->max,
+		    ce->choices != NULL ? ce->choices : "", ce->help);
+	}
+}

@@ -239,6 +239,7 @@ u_int		 cfg_list_count(enum cfg_key);
 const char	*cfg_list_get(enum cfg_key, u_int);
 void		 cfg_list_add(enum cfg_key, const char *);
 void		 cfg_reset(void);
+void		 cfg_table_print(FILE *);
 
 /* identity.c */
 struct identity {
@@ -745,6 +746,7 @@ struct cmd_entry {
 extern const struct cmd_entry cmd_table[];
 const struct cmd_entry *cmd_find(const char *, char **);
 int		 cmd_run(struct cmd_ctx *, const char *);
+void		 cmd_table_print(FILE *);
 
 /* cmd-peer.c */
 int		 cmd_connect(struct cmd_ctx *, int, char **, char **);
