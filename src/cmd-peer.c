@@ -190,3 +190,19 @@ cmd_addresses(struct cmd_ctx *ctx, int argc, char **argv, char **cause)
 	fe->done("addresses");
 	return (0);
 }
+
+/* /stats: session counts and every module's counters. */
+int
+cmd_stats(struct cmd_ctx *ctx, int argc, char **argv, char **cause)
+{
+	struct stats	st;
+	u_int		open, handshaking;
+
+	memset(&st, 0, sizeof st);
+	session_counts(&open, &handshaking);
+	stats_add(&st, "sessions", open);
+	stats_add(&st, "handshakes", handshaking);
+	module_stats(&st);
+	fe->item("stats", st.v, st.n);
+	return (0);
+}

@@ -7,52 +7,155 @@
 
 #include "p2pchat.h"
 
-const struct frontend	*fe = &headless_frontend;
-
 static int	cmd_help(struct cmd_ctx *, int, char **, char **);
 static int	cmd_quit(struct cmd_ctx *, int, char **, char **);
 
 const struct cmd_entry cmd_table[] = {
-	{ "connect", NULL, "ADDR:PORT", 1, 1, 0, cmd_connect,
-	  "Dial a peer; it is redialled with backoff until it answers." },
-	{ "msg", "m", "PEER|#ROOM TEXT", 2, 2, 1, cmd_msg,
-	  "Send a message to a peer or a room." },
-	{ "history", NULL, "PEER|#ROOM [N]", 1, 2, 0, cmd_history,
-	  "List the last N messages (default 20), oldest first." },
-	{ "search", NULL, "TEXT", 1, 1, 1, cmd_search,
-	  "Search every conversation for messages with all these words." },
-	{ "peers", NULL, "", 0, 0, 0, cmd_peers,
-	  "List known peers with their number, state and address." },
-	{ "addresses", NULL, "", 0, 0, 0, cmd_addresses,
-	  "List the address book: every known address, best first." },
-	{ "query", "q", "PEER|#ROOM", 1, 1, 0, cmd_query,
-	  "Open the conversation with a peer or room." },
-	{ "typing", NULL, "PEER on|off", 2, 2, 0, cmd_typing,
-	  "Tell a peer you are typing, or stopped." },
-	{ "nick", NULL, "NAME", 1, 1, 1, cmd_nick,
-	  "Change your nick (sent to every peer)." },
-	{ "id", NULL, "", 0, 0, 0, cmd_id,
-	  "Show your peer id, nick and listen address." },
-	{ "verify", NULL, "PEER [yes]", 1, 2, 0, cmd_verify,
-	  "Show the safety number shared with a peer; with yes, mark the "
-	  "peer verified after you compared it." },
-	{ "trust", NULL, "PEER", 1, 1, 0, cmd_trust,
-	  "Accept a peer whose key is in conflict, or unblock it." },
-	{ "block", NULL, "PEER", 1, 1, 0, cmd_block,
-	  "Block a peer: its sessions are refused." },
-	{ "join", "j", "#ROOM [SECRET]", 1, 2, 0, cmd_join,
-	  "Join a room; only members who give the same secret can read it." },
-	{ "part", NULL, "[#ROOM]", 0, 1, 0, cmd_part,
-	  "Leave a room (the open one by default); its history is kept." },
-	{ "rooms", NULL, "", 0, 0, 0, cmd_rooms,
-	  "List the rooms you are in." },
-	{ "stats", NULL, "", 0, 0, 0, cmd_stats,
-	  "Show session and mesh counters." },
-	{ "help", "h", "[COMMAND|keys]", 0, 1, 0, cmd_help,
-	  "List commands, or show one command or the key bindings." },
-	{ "quit", NULL, "", 0, 0, 0, cmd_quit,
-	  "Close every session cleanly and exit." },
-	{ NULL, NULL, NULL, 0, 0, 0, NULL, NULL }
+	{ .name = "connect",
+	  .usage = "ADDR:PORT",
+	  .min = 1,
+	  .max = 1,
+	  .exec = cmd_connect,
+	  .help = "Dial a peer; it is redialled with backoff until it answers."
+	},
+	{ .name = "msg",
+	  .alias = "m",
+	  .usage = "PEER|#ROOM TEXT",
+	  .min = 2,
+	  .max = 2,
+	  .rest = 1,
+	  .exec = cmd_msg,
+	  .help = "Send a message to a peer or a room."
+	},
+	{ .name = "history",
+	  .usage = "PEER|#ROOM [N]",
+	  .min = 1,
+	  .max = 2,
+	  .exec = cmd_history,
+	  .help = "List the last N messages (default 20), oldest first."
+	},
+	{ .name = "search",
+	  .usage = "TEXT",
+	  .min = 1,
+	  .max = 1,
+	  .rest = 1,
+	  .exec = cmd_search,
+	  .help = "Search every conversation for messages with all these "
+		  "words."
+	},
+	{ .name = "peers",
+	  .usage = "",
+	  .min = 0,
+	  .max = 0,
+	  .exec = cmd_peers,
+	  .help = "List known peers with their number, state and address."
+	},
+	{ .name = "addresses",
+	  .usage = "",
+	  .min = 0,
+	  .max = 0,
+	  .exec = cmd_addresses,
+	  .help = "List the address book: every known address, best first."
+	},
+	{ .name = "query",
+	  .alias = "q",
+	  .usage = "PEER|#ROOM",
+	  .min = 1,
+	  .max = 1,
+	  .exec = cmd_query,
+	  .help = "Open the conversation with a peer or room."
+	},
+	{ .name = "typing",
+	  .usage = "PEER on|off",
+	  .min = 2,
+	  .max = 2,
+	  .exec = cmd_typing,
+	  .help = "Tell a peer you are typing, or stopped."
+	},
+	{ .name = "nick",
+	  .usage = "NAME",
+	  .min = 1,
+	  .max = 1,
+	  .rest = 1,
+	  .exec = cmd_nick,
+	  .help = "Change your nick (sent to every peer)."
+	},
+	{ .name = "id",
+	  .usage = "",
+	  .min = 0,
+	  .max = 0,
+	  .exec = cmd_id,
+	  .help = "Show your peer id, nick and listen address."
+	},
+	{ .name = "verify",
+	  .usage = "PEER [yes]",
+	  .min = 1,
+	  .max = 2,
+	  .exec = cmd_verify,
+	  .help = "Show the safety number shared with a peer; with yes, mark "
+		  "the peer verified after you compared it."
+	},
+	{ .name = "trust",
+	  .usage = "PEER",
+	  .min = 1,
+	  .max = 1,
+	  .exec = cmd_trust,
+	  .help = "Accept a peer whose key is in conflict, or unblock it."
+	},
+	{ .name = "block",
+	  .usage = "PEER",
+	  .min = 1,
+	  .max = 1,
+	  .exec = cmd_block,
+	  .help = "Block a peer: its sessions are refused."
+	},
+	{ .name = "join",
+	  .alias = "j",
+	  .usage = "#ROOM [SECRET]",
+	  .min = 1,
+	  .max = 2,
+	  .exec = cmd_join,
+	  .help = "Join a room; only members who give the same secret can read "
+		  "it."
+	},
+	{ .name = "part",
+	  .usage = "[#ROOM]",
+	  .min = 0,
+	  .max = 1,
+	  .exec = cmd_part,
+	  .help = "Leave a room (the open one by default); its history is "
+		  "kept."
+	},
+	{ .name = "rooms",
+	  .usage = "",
+	  .min = 0,
+	  .max = 0,
+	  .exec = cmd_rooms,
+	  .help = "List the rooms you are in."
+	},
+	{ .name = "stats",
+	  .usage = "",
+	  .min = 0,
+	  .max = 0,
+	  .exec = cmd_stats,
+	  .help = "Show session and mesh counters."
+	},
+	{ .name = "help",
+	  .alias = "h",
+	  .usage = "[COMMAND|keys]",
+	  .min = 0,
+	  .max = 1,
+	  .exec = cmd_help,
+	  .help = "List commands, or show one command or the key bindings."
+	},
+	{ .name = "quit",
+	  .usage = "",
+	  .min = 0,
+	  .max = 0,
+	  .exec = cmd_quit,
+	  .help = "Close every session cleanly and exit."
+	},
+	{ .name = NULL }
 };
 
 /* Find a command by name or alias (exact, then unique prefix). */
@@ -185,27 +288,16 @@ cmd_quit(struct cmd_ctx *ctx, int argc, char **argv, char **cause)
 }
 
 /*
- * Report a database error (cause, which is freed; NULL if unknown) to the
- * frontend and the log, saying where it happened.
+ * p2pchat --list-commands: one command a line, NAME, ALIAS (empty if
+ * none), USAGE and HELP, separated by tabs, in /help's order.
  */
 void
-fe_store_error(const char *where, char *cause)
+cmd_table_print(FILE *f)
 {
-	fe_errorf("database: %s", cause != NULL ? cause : "unknown error");
-	log_warnx("%s: %s", where, cause != NULL ? cause : "unknown error");
-	free(cause);
-}
+	const struct cmd_entry	*ce;
 
-/* Report a formatted error to the frontend. */
-void
-fe_errorf(const char *fmt, ...)
-{
-	va_list	 ap;
-	char	*msg;
-
-	va_start(ap, fmt);
-	xvasprintf(&msg, fmt, ap);
-	va_end(ap);
-	fe->error(msg);
-	free(msg);
+	for (ce = cmd_table; ce->name != NULL; ce++) {
+		fprintf(f, "%s\t%s\t%s\t%s\n", ce->name,
+		    ce->alias != NULL ? ce->alias : "", ce->usage, ce->help);
+	}
 }

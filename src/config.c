@@ -15,56 +15,191 @@
 #define CFG_FILE_MAX	(1024 * 1024)
 
 const struct cfg_entry cfg_table[] = {
-	{ CFG_NICK, "node", "nick", CFG_STRING, "", 0, NICK_MAX, NULL,
-	  "Nick shown to peers; empty means the login name." },
-	{ CFG_LISTEN, "node", "listen", CFG_ADDR, "*:7300", 0, 0, NULL,
-	  "Address and port to listen on; * means every IPv4 and IPv6 "
-	  "address, port 0 any free port." },
-	{ CFG_BOOTSTRAP, "node", "bootstrap", CFG_LIST, "", 0, 256, NULL,
-	  "Peer address (HOST:PORT) to dial at start; repeat the key for "
-	  "more (at most 256)." },
-	{ CFG_MAX_PEERS, "node", "max_peers", CFG_NUMBER, "64", 1, 20000,
-	  NULL, "Most authenticated sessions at once." },
-	{ CFG_MAX_HANDSHAKES, "node", "max_handshakes", CFG_NUMBER, "64", 1,
-	  10000, NULL, "Most connections still in the handshake at once." },
-	{ CFG_MAX_PER_ADDRESS, "node", "max_per_address", CFG_NUMBER, "8", 1,
-	  10000, NULL, "Most unauthenticated connections from one address." },
-	{ CFG_PEERS_TARGET, "node", "peers_target", CFG_NUMBER, "8", 0,
-	  20000, NULL, "Sessions the node dials known addresses to reach." },
-	{ CFG_LAN_DISCOVERY, "node", "lan_discovery", CFG_FLAG, "yes", 0, 1,
-	  NULL, "Announce and find peers on the local network by UDP "
-	  "multicast." },
-	{ CFG_LAN_PORT, "node", "lan_port", CFG_NUMBER, "7301", 1, 65535,
-	  NULL, "UDP port of LAN discovery." },
-	{ CFG_LAN_INTERVAL, "node", "lan_interval", CFG_NUMBER, "5", 1, 3600,
-	  NULL, "Seconds between LAN announcements." },
-	{ CFG_PEX_INTERVAL, "node", "pex_interval", CFG_NUMBER, "300", 1,
-	  86400, NULL, "Seconds between peer exchange requests to a "
-	  "connected peer." },
-	{ CFG_SYNC, "store", "sync", CFG_CHOICE, "full", 0, 0, "full|normal",
-	  "full: every commit is flushed to disk before messages are "
-	  "acknowledged, and survives a power failure; normal: a commit "
-	  "survives the process being killed, but the last ones may be lost "
-	  "if the machine loses power (much faster on slow disks)." },
-	{ CFG_LOG_LEVEL, "log", "level", CFG_CHOICE, "info", 0, 0,
-	  "warn|info|debug", "How much goes into the log file." },
-	{ CFG_TIME_FORMAT, "ui", "time_format", CFG_STRING, "%H:%M", 0, 64,
-	  NULL, "strftime(3) format of message timestamps." },
-	{ CFG_DATE_FORMAT, "ui", "date_format", CFG_STRING, "%A %d %B %Y", 0,
-	  64, NULL, "strftime(3) format of day-change lines." },
-	{ CFG_COLOURS, "ui", "colours", CFG_FLAG, "yes", 0, 1, NULL,
-	  "Use colours when the terminal has them and NO_COLOR is unset." },
-	{ CFG_BELL, "ui", "bell", CFG_FLAG, "yes", 0, 1, NULL,
-	  "Ring the bell for a message outside the open conversation." },
-	{ CFG_TITLE, "ui", "title", CFG_FLAG, "yes", 0, 1, NULL,
-	  "Show the unread count in the terminal title." },
-	{ CFG_NOTIFY, "ui", "notify", CFG_CHOICE, "none", 0, 0,
-	  "none|osc9|osc777", "Desktop notification escape sequence for a "
-	  "message outside the open conversation." },
-	{ CFG_PASTE_LINES, "ui", "paste_lines", CFG_NUMBER, "3", 0, 1000,
-	  NULL, "Ask before sending a paste of more than this many lines "
-	  "(0 never asks)." },
-	{ CFG__COUNT, NULL, NULL, 0, NULL, 0, 0, NULL, NULL }
+	{ .key = CFG_NICK,
+	  .section = "node",
+	  .name = "nick",
+	  .type = CFG_STRING,
+	  .dflt = "",
+	  .min = 0,
+	  .max = NICK_MAX,
+	  .help = "Nick shown to peers; empty means the login name."
+	},
+	{ .key = CFG_LISTEN,
+	  .section = "node",
+	  .name = "listen",
+	  .type = CFG_ADDR,
+	  .dflt = "*:7300",
+	  .help = "Address and port to listen on; * means every IPv4 and IPv6 "
+		  "address, port 0 any free port."
+	},
+	{ .key = CFG_BOOTSTRAP,
+	  .section = "node",
+	  .name = "bootstrap",
+	  .type = CFG_LIST,
+	  .dflt = "",
+	  .max = 256,
+	  .help = "Peer address (HOST:PORT) to dial at start; repeat the key "
+		  "for more (at most 256)."
+	},
+	{ .key = CFG_MAX_PEERS,
+	  .section = "node",
+	  .name = "max_peers",
+	  .type = CFG_NUMBER,
+	  .dflt = "64",
+	  .min = 1,
+	  .max = 20000,
+	  .help = "Most authenticated sessions at once."
+	},
+	{ .key = CFG_MAX_HANDSHAKES,
+	  .section = "node",
+	  .name = "max_handshakes",
+	  .type = CFG_NUMBER,
+	  .dflt = "64",
+	  .min = 1,
+	  .max = 10000,
+	  .help = "Most connections still in the handshake at once."
+	},
+	{ .key = CFG_MAX_PER_ADDRESS,
+	  .section = "node",
+	  .name = "max_per_address",
+	  .type = CFG_NUMBER,
+	  .dflt = "8",
+	  .min = 1,
+	  .max = 10000,
+	  .help = "Most unauthenticated connections from one address."
+	},
+	{ .key = CFG_PEERS_TARGET,
+	  .section = "node",
+	  .name = "peers_target",
+	  .type = CFG_NUMBER,
+	  .dflt = "8",
+	  .min = 0,
+	  .max = 20000,
+	  .help = "Sessions the node dials known addresses to reach."
+	},
+	{ .key = CFG_LAN_DISCOVERY,
+	  .section = "node",
+	  .name = "lan_discovery",
+	  .type = CFG_FLAG,
+	  .dflt = "yes",
+	  .min = 0,
+	  .max = 1,
+	  .help = "Announce and find peers on the local network by UDP "
+		  "multicast."
+	},
+	{ .key = CFG_LAN_PORT,
+	  .section = "node",
+	  .name = "lan_port",
+	  .type = CFG_NUMBER,
+	  .dflt = "7301",
+	  .min = 1,
+	  .max = 65535,
+	  .help = "UDP port of LAN discovery."
+	},
+	{ .key = CFG_LAN_INTERVAL,
+	  .section = "node",
+	  .name = "lan_interval",
+	  .type = CFG_NUMBER,
+	  .dflt = "5",
+	  .min = 1,
+	  .max = 3600,
+	  .help = "Seconds between LAN announcements."
+	},
+	{ .key = CFG_PEX_INTERVAL,
+	  .section = "node",
+	  .name = "pex_interval",
+	  .type = CFG_NUMBER,
+	  .dflt = "300",
+	  .min = 1,
+	  .max = 86400,
+	  .help = "Seconds between peer exchange requests to a connected peer."
+	},
+	{ .key = CFG_SYNC,
+	  .section = "store",
+	  .name = "sync",
+	  .type = CFG_CHOICE,
+	  .dflt = "full",
+	  .choices = "full|normal",
+	  .help = "full: every commit is flushed to disk before messages are "
+		  "acknowledged, and survives a power failure; normal: a "
+		  "commit survives the process being killed, but the last ones "
+		  "may be lost if the machine loses power (much faster on slow "
+		  "disks)."
+	},
+	{ .key = CFG_LOG_LEVEL,
+	  .section = "log",
+	  .name = "level",
+	  .type = CFG_CHOICE,
+	  .dflt = "info",
+	  .choices = "warn|info|debug",
+	  .help = "How much goes into the log file."
+	},
+	{ .key = CFG_TIME_FORMAT,
+	  .section = "ui",
+	  .name = "time_format",
+	  .type = CFG_STRING,
+	  .dflt = "%H:%M",
+	  .min = 0,
+	  .max = 64,
+	  .help = "strftime(3) format of message timestamps."
+	},
+	{ .key = CFG_DATE_FORMAT,
+	  .section = "ui",
+	  .name = "date_format",
+	  .type = CFG_STRING,
+	  .dflt = "%A %d %B %Y",
+	  .min = 0,
+	  .max = 64,
+	  .help = "strftime(3) format of day-change lines."
+	},
+	{ .key = CFG_COLOURS,
+	  .section = "ui",
+	  .name = "colours",
+	  .type = CFG_FLAG,
+	  .dflt = "yes",
+	  .min = 0,
+	  .max = 1,
+	  .help = "Use colours when the terminal has them and NO_COLOR is "
+		  "unset."
+	},
+	{ .key = CFG_BELL,
+	  .section = "ui",
+	  .name = "bell",
+	  .type = CFG_FLAG,
+	  .dflt = "yes",
+	  .min = 0,
+	  .max = 1,
+	  .help = "Ring the bell for a message outside the open conversation."
+	},
+	{ .key = CFG_TITLE,
+	  .section = "ui",
+	  .name = "title",
+	  .type = CFG_FLAG,
+	  .dflt = "yes",
+	  .min = 0,
+	  .max = 1,
+	  .help = "Show the unread count in the terminal title."
+	},
+	{ .key = CFG_NOTIFY,
+	  .section = "ui",
+	  .name = "notify",
+	  .type = CFG_CHOICE,
+	  .dflt = "none",
+	  .choices = "none|osc9|osc777",
+	  .help = "Desktop notification escape sequence for a message outside "
+		  "the open conversation."
+	},
+	{ .key = CFG_PASTE_LINES,
+	  .section = "ui",
+	  .name = "paste_lines",
+	  .type = CFG_NUMBER,
+	  .dflt = "3",
+	  .min = 0,
+	  .max = 1000,
+	  .help = "Ask before sending a paste of more than this many lines (0 "
+		  "never asks)."
+	},
+	{ .key = CFG__COUNT }
 };
 
 struct cfg_value {
@@ -443,4 +578,28 @@ cfg_list_add(enum cfg_key key, const char *value)
 
 	cv->list = xreallocarray(cv->list, cv->nlist + 1, sizeof *cv->list);
 	cv->list[cv->nlist++] = xstrdup(value);
+}
+
+/*
+ * p2pchat --list-config: one key a line, SECTION, NAME, TYPE, DEFAULT,
+ * MIN, MAX, CHOICES and HELP, separated by tabs.
+ */
+void
+cfg_table_print(FILE *f)
+{
+	static const char	*types[] = {
+		[CFG_STRING] = "string",
+		[CFG_NUMBER] = "number",
+		[CFG_FLAG] = "flag",
+		[CFG_LIST] = "list",
+		[CFG_ADDR] = "addr",
+		[CFG_CHOICE] = "choice",
+	};
+	const struct cfg_entry	*ce;
+
+	for (ce = cfg_table; ce->name != NULL; ce++) {
+		fprintf(f, "%s\t%s\t%s\t%s\t%lld\t%lld\t%s\t%s\n", ce->section,
+		    ce->name, types[ce->type], ce->dflt, ce->min, ce->max,
+		    ce->choices != NULL ? ce->choices : "", ce->help);
+	}
 }

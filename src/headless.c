@@ -45,7 +45,7 @@ headless_emit(struct json *j)
 
 /* The text name of a message state. */
 const char *
-msg_state_name(int state)
+headless_state_name(int state)
 {
 	switch (state) {
 	case MSG_PENDING:
@@ -115,7 +115,7 @@ headless_message(struct conv *c, const struct msg *m)
 	headless_msg_fields(&j, c, m);
 	json_strn(&j, "text", m->text, m->len);
 	if (m->outgoing)
-		json_str(&j, "state", msg_state_name(m->state));
+		json_str(&j, "state", headless_state_name(m->state));
 	else
 		json_int(&j, "stored", m->stored);
 	headless_emit(&j);
@@ -208,7 +208,7 @@ headless_list_msg(const char *event, struct conv *c, const struct msg *m)
 	headless_msg_fields(&j, c, m);
 	json_hex(&j, "from", m->author, PEER_ID_LEN);
 	json_strn(&j, "text", m->text, m->len);
-	json_str(&j, "state", msg_state_name(m->state));
+	json_str(&j, "state", headless_state_name(m->state));
 	headless_emit(&j);
 }
 

@@ -36,7 +36,7 @@ lan_interface_ok(const struct ifaddrs *ifa)
 	    (IFF_UP | IFF_MULTICAST) || (ifa->ifa_flags & IFF_LOOPBACK))
 		return (0);
 	sin = (const struct sockaddr_in *)ifa->ifa_addr;
-	return (pex_addr_class(4, (const uint8_t *)&sin->sin_addr) ==
+	return (addr_class(4, (const uint8_t *)&sin->sin_addr) ==
 	    ADDR_PRIVATE);
 }
 
@@ -147,7 +147,7 @@ lan_read_cb(evutil_socket_t fd, short what, void *arg)
 		return;
 	if (memcmp(id, identity->ed_pk, PEER_ID_LEN) == 0)
 		return;
-	class = pex_addr_class(4, (const uint8_t *)&from.sin_addr);
+	class = addr_class(4, (const uint8_t *)&from.sin_addr);
 	if (class != ADDR_PRIVATE && class != ADDR_LOOPBACK)
 		return;
 	if ((p = peer_find(id)) != NULL &&

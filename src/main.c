@@ -14,20 +14,49 @@
 
 static int		 main_lock_fd = -1;
 
+/*
+ * The tables the program prints, each with an option --list-NAME: one
+ * entry a line, fields separated by tabs. The man pages are checked
+ * against them (tests/regress/docs.sh), not against the C source.
+ */
+static const struct main_list {
+	const char	*option;
+	void		(*print)(FILE *);
+	const char	*help;
+} main_lists[] = {
+	{ .option = "list-config", .print = cfg_table_print,
+	  .help = "print the configuration keys and exit" },
+	{ .option = "list-commands", .print = cmd_table_print,
+	  .help = "print the commands and exit" },
+	{ .option = "list-keys", .print = ui_list_keys,
+	  .help = "print the key bindings and exit" },
+};
+
 /* Print the usage summary. */
 static void
 main_usage(FILE *f)
 {
+	u_int	i;
+
 	fprintf(f,
 "usage: p2pchat [-hV] [--headless] [--new-identity] [-d DIR] [-f FILE]\n"
-"               [-l ADDR:PORT] [-c ADDR:PORT]... [-n NAME]\n"
+"               [-l ADDR:PORT] [-c ADDR:PORT]... [-n NAME]\n");
+	for (i = 0; i < nitems(main_lists); i++) {
+		fprintf(f, "%s--%s", i == 0 ? "       p2pchat " : " | ",
+		    main_lists[i].option);
+	}
+	fprintf(f, "\n"
 "  -d, --home DIR          profile directory (database, log)\n"
 "  -f, --config FILE       configuration file (p2pchat.ini(5))\n"
 "  -l, --listen ADDR:PORT  listen address; * is every address, port 0 any\n"
 "  -c, --connect ADDR:PORT dial a peer at start (repeatable)\n"
 "  -n, --nick NAME         nick shown to peers\n"
 "      --headless          commands on stdin, JSON Lines events on stdout\n"
-"      --new-identity      make a new identity if the database has none\n"
+"      --new-identity      make a new identity if the database has none\n");
+	for (i = 0; i < nitems(main_lists); i++)
+		fprintf(f, "      --%-18s%s\n", main_lists[i].option,
+		    main_lists[i].help);
+	fprintf(f,
 "  -V, --version           print the version and exit\n"
 "  -h, --help              print this help and exit\n"
 "See p2pchat(1).\n");
@@ -286,8 +315,8 @@ main_lock(const char *home, char **cause)
 
 enum {
 	OPT_HEADLESS = 256,
-	OPT_LIST_KEYS,
 	OPT_NEW_IDENTITY,
+	OPT_LIST,		/* OPT_LIST + i is main_lists[i] */
 };
 
 static const struct option main_options[] = {
@@ -297,12 +326,30 @@ static const struct option main_options[] = {
 	{ "connect", required_argument, NULL, 'c' },
 	{ "nick", required_argument, NULL, 'n' },
 	{ "headless", no_argument, NULL, OPT_HEADLESS },
-	{ "list-keys", no_argument, NULL, OPT_LIST_KEYS },
 	{ "new-identity", no_argument, NULL, OPT_NEW_IDENTITY },
 	{ "version", no_argument, NULL, 'V' },
 	{ "help", no_argument, NULL, 'h' },
 	{ NULL, 0, NULL, 0 }
 };
+
+/* The long options: main_options, then one for each of main_lists. */
+static const struct option *
+main_long_options(void)
+{
+	static struct option	 all[nitems(main_options) + nitems(main_lists)];
+	u_int			 i, n = 0;
+
+	for (i = 0; main_options[i].name != NULL; i++)
+		all[n++] = main_options[i];
+	for (i = 0; i < nitems(main_lists); i++) {
+		all[n].name = main_lists[i].option;
+		all[n].has_arg = no_argument;
+		all[n].flag = NULL;
+		all[n].val = OPT_LIST + i;
+		n++;
+	}
+	return (all);
+}
 
 int
 main(int argc, char **argv)
@@ -322,8 +369,8 @@ main(int argc, char **argv)
 	umask(077);
 	main_malloc_tune();
 	opterr = 0;
-	while ((ch = getopt_long(argc, argv, ":d:f:l:c:n:Vh", main_options,
-	    NULL)) != -1) {
+	while ((ch = getopt_long(argc, argv, ":d:f:l:c:n:Vh",
+	    main_long_options(), NULL)) != -1) {
 		switch (ch) {
 		case 'd':
 			home = optarg;
@@ -348,9 +395,6 @@ main(int argc, char **argv)
 		case OPT_NEW_IDENTITY:
 			new_identity = 1;
 			break;
-		case OPT_LIST_KEYS:
-			ui_list_keys(stdout);
-			return (0);
 		case 'V':
 			printf("p2pchat %s\n", PACKAGE_VERSION);
 			return (0);
@@ -361,6 +405,11 @@ main(int argc, char **argv)
 			main_usage_error("missing argument to ",
 			    argv[optind - 1]);
 		default:
+			if (ch >= OPT_LIST &&
+			    ch < OPT_LIST + (int)nitems(main_lists)) {
+				main_lists[ch - OPT_LIST].print(stdout);
+				return (fflush(stdout) == 0 ? 0 : 1);
+			}
 			main_usage_error("unknown option ", argv[optind - 1]);
 		}
 	}

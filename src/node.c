@@ -132,27 +132,6 @@ node_listen_address(void)
 	return (node_listen_text ? node_listen_text : "");
 }
 
-/* Turn a sockaddr into numeric host text and a port. */
-void
-node_sockaddr_host(const struct sockaddr *sa, char *host, size_t len,
-    u_short *port)
-{
-	const struct sockaddr_in	*sin = (const void *)sa;
-	const struct sockaddr_in6	*sin6 = (const void *)sa;
-
-	if (sa->sa_family == AF_INET6) {
-		if (IN6_IS_ADDR_V4MAPPED(&sin6->sin6_addr))
-			inet_ntop(AF_INET, &sin6->sin6_addr.s6_addr[12], host,
-			    len);
-		else
-			inet_ntop(AF_INET6, &sin6->sin6_addr, host, len);
-		*port = ntohs(sin6->sin6_port);
-	} else {
-		inet_ntop(AF_INET, &sin->sin_addr, host, len);
-		*port = ntohs(sin->sin_port);
-	}
-}
-
 /* New connection on a listening socket. */
 static void
 node_accept_cb(struct evconnlistener *l, evutil_socket_t fd,
@@ -250,7 +229,7 @@ node_bound_port(struct evconnlistener *l)
 
 	if (getsockname(evconnlistener_get_fd(l), (struct sockaddr *)&ss,
 	    &len) == 0)
-		node_sockaddr_host((struct sockaddr *)&ss, host, sizeof host,
+		addr_sockaddr_host((struct sockaddr *)&ss, host, sizeof host,
 		    &port);
 	return (port);
 }
@@ -663,7 +642,7 @@ node_own_address(const char *host, u_short port)
 {
 	if (port != node_port)
 		return (0);
-	return (pex_host_class(host) == ADDR_LOOPBACK ||
+	return (addr_host_class(host) == ADDR_LOOPBACK ||
 	    strcmp(host, "localhost") == 0 || strcmp(host, "0.0.0.0") == 0 ||
 	    strcmp(host, "::") == 0);
 }

@@ -79,6 +79,14 @@
 #define BYE_OVERLOADED		3
 #define BYE_BLOCKED		4
 
+struct cmd_ctx;
+struct conv;
+struct msg;
+struct peer;
+struct record;
+struct room;
+struct session;
+
 /* log.c */
 #define LOG_FATAL	0
 #define LOG_WARN	1
@@ -138,13 +146,29 @@ void		 buf_poke_u16(u_char *, uint16_t);
 int		 utf8_valid(const char *, size_t, int);
 size_t		 utf8_cut(const char *, size_t, size_t);
 int		 utf8_decode(const u_char *, size_t, uint32_t *);
+
+/* hex.c */
 void		 hex_encode(const uint8_t *, size_t, char *);
 int		 hex_decode(const char *, uint8_t *, size_t);
+
+/* clock.c */
 int64_t		 now_ms(void);
 int64_t		 mono_us(void);
 void		 timer_add_ms(struct event *, int64_t);
+
+/* random.c */
 void		 random_id(void *, size_t);
+
+/* addr.c */
+#define ADDR_BAD		0
+#define ADDR_LOOPBACK		1
+#define ADDR_PRIVATE		2
+#define ADDR_PUBLIC		3
 int		 addr_parse(const char *, char **, u_short *, char **);
+void		 addr_sockaddr_host(const struct sockaddr *, char *, size_t,
+		     u_short *);
+int		 addr_class(int, const uint8_t *);
+int		 addr_host_class(const char *);
 
 /* io.c */
 #define IO_READ_MAX	(64 * 1024)	/* read at most a turn */
@@ -216,6 +240,7 @@ u_int		 cfg_list_count(enum cfg_key);
 const char	*cfg_list_get(enum cfg_key, u_int);
 void		 cfg_list_add(enum cfg_key, const char *);
 void		 cfg_reset(void);
+void		 cfg_table_print(FILE *);
 
 /* identity.c */
 struct identity {
@@ -234,7 +259,36 @@ int		 identity_payload_check(const uint8_t *, size_t, const uint8_t *,
 void		 identity_safety_number(const uint8_t *, const uint8_t *, char *,
 		     size_t);
 
+/* frontend.c */
+struct fe_kv {
+	const char	*key;
+	const char	*str;		/* NULL for a number */
+	long long	 num;
+};
+/* The frontend: the screen or the headless JSON Lines printer. */
+struct frontend {
+	const char	*name;
+	void		(*ready)(const char *);
+	void		(*peer)(struct peer *);
+	void		(*message)(struct conv *, const struct msg *);
+	void		(*state)(struct conv *, const struct msg *);
+	void		(*typing)(struct peer *);
+	void		(*error)(const char *);
+	void		(*warning)(const char *, struct peer *);
+	void		(*item)(const char *, const struct fe_kv *, u_int);
+	void		(*list_peer)(struct peer *, u_int);
+	void		(*list_msg)(const char *, struct conv *,
+			    const struct msg *);
+	void		(*done)(const char *);
+	void		(*help_keys)(void);
+	void		(*open_conv)(struct conv *);
+	void		(*flush)(void);		/* write out events now */
+};
+extern const struct frontend *fe;
+void		 fe_errorf(const char *, ...) printflike(1, 2);
+void		 fe_store_error(const char *, char *);
 
+/* store.c */
 /* Message states and trust states, as stored. */
 #define MSG_PENDING		0
 #define MSG_SENT		1
@@ -292,130 +346,6 @@ struct addr_row {
 	uint8_t		 claim[PEER_ID_LEN];
 	int64_t		 last_try;
 };
-
-/* A conversation: with one peer, or in a room. */
-struct conv {
-	int64_t		 id;
-	struct peer	*peer;		/* direct conversation */
-	struct room	*room;		/* room conversation */
-	int64_t		 last_read;	/* messages.id */
-	u_int		 unread;
-	u_int		 unread_stored;	/* the count in the store */
-	int		 unread_queued;	/* on the list to store */
-	TAILQ_ENTRY(conv) entry;
-	TAILQ_ENTRY(conv) unread_entry;
-};
-TAILQ_HEAD(convs, conv);
-extern struct convs convs;
-
-/* A known peer: pinned key, nick, trust, and its session if online. */
-struct peer {
-	uint8_t		 id[PEER_ID_LEN];
-	char		 hex[PEER_HEX_LEN + 1];
-	int64_t		 dbid;
-	struct conv	*conv;
-	char		*nick;
-	int		 trust;
-	int		 conflict;
-	int64_t		 last_seen;
-	struct session	*session;	/* established session or NULL */
-	char		*addr;		/* remote address of the last session */
-	int		 typing;
-	int		 flush_queued;	/* a POST_FLUSH waits in chat.c */
-	int64_t		 relayed;	/* messages.id handed to relays */
-	int64_t		 sent_after;	/* messages.id (after, upto] sent, */
-	int64_t		 sent_upto;	/* not yet marked so in the store */
-	struct msg_list	 fresh;		/* stored this turn, to send */
-
-	/* Redialling. */
-	char		*dial_host;
-	u_short		 dial_port;
-	struct event	*redial;
-	u_int		 backoff;	/* ms */
-	int64_t		 up_since;
-
-	RB_ENTRY(peer)	 entry;
-	TAILQ_ENTRY(peer) list;
-};
-RB_HEAD(peer_tree, peer);
-TAILQ_HEAD(peer_list, peer);
-extern struct peer_tree peer_tree;
-extern struct peer_list peer_list;
-
-/* One TCP connection to a peer, from dial or accept to close. */
-enum session_state {
-	SESSION_CONNECTING,
-	SESSION_HANDSHAKE,
-	SESSION_HELLO,		/* authenticated, waiting for HELLO */
-	SESSION_OPEN,
-	SESSION_CLOSING,
-};
-struct session {
-	enum session_state	 state;
-	int			 initiator;
-	struct bufferevent	*bev;		/* for writing */
-	struct event		*rd;		/* reading, into in */
-	struct evbuffer		*in;
-	struct event		*timer;
-	struct noise_hs		*hs;
-	struct noise_cipher	 tx;
-	struct noise_cipher	 rx;
-	uint8_t			 remote_id[PEER_ID_LEN];
-	uint8_t			 hh[NOISE_HASHMAX];	/* handshake hash */
-	size_t			 hhlen;
-	struct peer		*peer;
-	char			*host;		/* remote IP as text */
-	u_short			 port;		/* remote TCP port */
-	char			*dial;		/* "HOST:PORT" we dialled */
-	u_short			 listen_port;	/* from HELLO */
-	int64_t			 opened;	/* Unix ms */
-	int64_t			 last_rx;	/* Unix ms */
-	uint64_t		 ping_token;
-	int64_t			 outbox_sent;	/* messages.id sent so far */
-	int			 outbox_drained; /* all of the outbox sent */
-	int			 bye_reason;	/* reason we closed, or -1 */
-	u_int			 pex_asked;
-	u_int			 bad_sigs;
-	u_int			 syncs;		/* ROOM_SYNC answered */
-	u_int			 refs;		/* deferred free */
-	TAILQ_ENTRY(session)	 entry;
-	RB_ENTRY(session)	 id_entry;
-};
-TAILQ_HEAD(sessions, session);
-extern struct sessions sessions;
-
-struct cmd_ctx;
-struct room;
-
-/* The frontend: the screen or the headless JSON Lines printer. */
-struct fe_kv {
-	const char	*key;
-	const char	*str;		/* NULL for a number */
-	long long	 num;
-};
-struct frontend {
-	const char	*name;
-	void		(*ready)(const char *);
-	void		(*peer)(struct peer *);
-	void		(*message)(struct conv *, const struct msg *);
-	void		(*state)(struct conv *, const struct msg *);
-	void		(*typing)(struct peer *);
-	void		(*error)(const char *);
-	void		(*warning)(const char *, struct peer *);
-	void		(*item)(const char *, const struct fe_kv *, u_int);
-	void		(*list_peer)(struct peer *, u_int);
-	void		(*list_msg)(const char *, struct conv *,
-			    const struct msg *);
-	void		(*done)(const char *);
-	void		(*help_keys)(void);
-	void		(*open_conv)(struct conv *);
-	void		(*flush)(void);		/* write out events now */
-};
-extern const struct frontend *fe;
-void		 fe_errorf(const char *, ...) printflike(1, 2);
-void		 fe_store_error(const char *, char *);
-
-/* store.c */
 int		 store_open(const char *, char **);
 void		 store_close(void);
 int		 store_begin(char **);
@@ -476,7 +406,8 @@ int		 store_relay_expire(char **);
 int		 store_addr_load(void (*)(const struct addr_row *, void *),
 		     void *, char **);
 
-/* Decoded records (wire.c). Text fields of CHAT point into the record. */
+/* wire.c */
+/* Decoded records. Text fields of CHAT point into the record. */
 #define PEX_MAX		64
 struct rec_hello {
 	uint8_t		 version;
@@ -598,6 +529,47 @@ void		 wire_build_chat(struct buf *, const uint8_t *, uint64_t,
 void		 wire_build_bye(struct buf *, uint8_t, const char *);
 
 /* session.c */
+/* One TCP connection to a peer, from dial or accept to close. */
+enum session_state {
+	SESSION_CONNECTING,
+	SESSION_HANDSHAKE,
+	SESSION_HELLO,		/* authenticated, waiting for HELLO */
+	SESSION_OPEN,
+	SESSION_CLOSING,
+};
+struct session {
+	enum session_state	 state;
+	int			 initiator;
+	struct bufferevent	*bev;		/* for writing */
+	struct event		*rd;		/* reading, into in */
+	struct evbuffer		*in;
+	struct event		*timer;
+	struct noise_hs		*hs;
+	struct noise_cipher	 tx;
+	struct noise_cipher	 rx;
+	uint8_t			 remote_id[PEER_ID_LEN];
+	uint8_t			 hh[NOISE_HASHMAX];	/* handshake hash */
+	size_t			 hhlen;
+	struct peer		*peer;
+	char			*host;		/* remote IP as text */
+	u_short			 port;		/* remote TCP port */
+	char			*dial;		/* "HOST:PORT" we dialled */
+	u_short			 listen_port;	/* from HELLO */
+	int64_t			 opened;	/* Unix ms */
+	int64_t			 last_rx;	/* Unix ms */
+	uint64_t		 ping_token;
+	int64_t			 outbox_sent;	/* messages.id sent so far */
+	int			 outbox_drained; /* all of the outbox sent */
+	int			 bye_reason;	/* reason we closed, or -1 */
+	u_int			 pex_asked;
+	u_int			 bad_sigs;
+	u_int			 syncs;		/* ROOM_SYNC answered */
+	u_int			 refs;		/* deferred free */
+	TAILQ_ENTRY(session)	 entry;
+	RB_ENTRY(session)	 id_entry;
+};
+TAILQ_HEAD(sessions, session);
+extern struct sessions sessions;
 int		 session_send(struct session *, const u_char *, size_t);
 int		 session_send_buf(struct session *, struct buf *);
 int		 session_frame_pull(struct evbuffer *, const u_char **, size_t *,
@@ -675,8 +647,6 @@ const char	*node_nick(void);
 void		 node_set_nick(const char *);
 u_short		 node_listen_port(void);
 const char	*node_listen_address(void);
-void		 node_sockaddr_host(const struct sockaddr *, char *, size_t,
-		     u_short *);
 int		 node_init(char **);
 void		 node_quit(void);
 int		 node_is_quitting(void);
@@ -694,6 +664,39 @@ int		 node_dial_candidate(const char *, u_short);
 int		 node_dial_book(const struct addr_row *);
 
 /* peer.c */
+/* A known peer: pinned key, nick, trust, and its session if online. */
+struct peer {
+	uint8_t		 id[PEER_ID_LEN];
+	char		 hex[PEER_HEX_LEN + 1];
+	int64_t		 dbid;
+	struct conv	*conv;
+	char		*nick;
+	int		 trust;
+	int		 conflict;
+	int64_t		 last_seen;
+	struct session	*session;	/* established session or NULL */
+	char		*addr;		/* remote address of the last session */
+	int		 typing;
+	int		 flush_queued;	/* a POST_FLUSH waits in chat.c */
+	int64_t		 relayed;	/* messages.id handed to relays */
+	int64_t		 sent_after;	/* messages.id (after, upto] sent, */
+	int64_t		 sent_upto;	/* not yet marked so in the store */
+	struct msg_list	 fresh;		/* stored this turn, to send */
+
+	/* Redialling. */
+	char		*dial_host;
+	u_short		 dial_port;
+	struct event	*redial;
+	u_int		 backoff;	/* ms */
+	int64_t		 up_since;
+
+	RB_ENTRY(peer)	 entry;
+	TAILQ_ENTRY(peer) list;
+};
+RB_HEAD(peer_tree, peer);
+TAILQ_HEAD(peer_list, peer);
+extern struct peer_tree peer_tree;
+extern struct peer_list peer_list;
 struct peer	*peer_find(const uint8_t *);
 int		 peer_load(char **);
 void		 peer_free_all(void);
@@ -707,6 +710,20 @@ void		 peer_set_nick(struct peer *, const char *);
 u_int		 peer_count_online(void);
 
 /* conv.c */
+/* A conversation: with one peer, or in a room. */
+struct conv {
+	int64_t		 id;
+	struct peer	*peer;		/* direct conversation */
+	struct room	*room;		/* room conversation */
+	int64_t		 last_read;	/* messages.id */
+	u_int		 unread;
+	u_int		 unread_stored;	/* the count in the store */
+	int		 unread_queued;	/* on the list to store */
+	TAILQ_ENTRY(conv) entry;
+	TAILQ_ENTRY(conv) unread_entry;
+};
+TAILQ_HEAD(convs, conv);
+extern struct convs convs;
 struct conv	*conv_add(int64_t, int64_t, u_int);
 struct conv	*conv_find(int64_t);
 const char	*conv_name(struct conv *);
@@ -759,10 +776,9 @@ int		 room_send(struct room *, const char *, size_t, char **);
 extern const struct module room_module;
 int		 room_msg_record(struct session *, struct record *);
 int		 room_sync_record(struct session *, struct record *);
-int		 cmd_join(struct cmd_ctx *, int, char **, char **);
-int		 cmd_part(struct cmd_ctx *, int, char **, char **);
-int		 cmd_rooms(struct cmd_ctx *, int, char **, char **);
-int		 cmd_stats(struct cmd_ctx *, int, char **, char **);
+struct room	*room_find(const char *);
+struct room	*room_join(const char *, const char *, char **);
+int		 room_part(struct room *, char **);
 
 /* relay.c */
 #define RELAY_SEALED_MIN	(PEER_ID_LEN + MSGID_LEN + 8 + 1)
@@ -782,15 +798,9 @@ int		 lan_parse(const u_char *, size_t, uint8_t *, u_short *);
 extern const struct module lan_module;
 
 /* pex.c */
-#define ADDR_BAD		0
-#define ADDR_LOOPBACK		1
-#define ADDR_PRIVATE		2
-#define ADDR_PUBLIC		3
 #define ADDR_SOURCE_USER	0
 #define ADDR_SOURCE_PEX		1
 #define ADDR_SOURCE_LAN		2
-int		 pex_addr_class(int, const uint8_t *);
-int		 pex_host_class(const char *);
 extern const struct module pex_module;
 int		 pex_request_record(struct session *, struct record *);
 int		 pex_pex_record(struct session *, struct record *);
@@ -814,6 +824,7 @@ struct cmd_entry {
 extern const struct cmd_entry cmd_table[];
 const struct cmd_entry *cmd_find(const char *, char **);
 int		 cmd_run(struct cmd_ctx *, const char *);
+void		 cmd_table_print(FILE *);
 
 /* cmd-peer.c */
 int		 cmd_connect(struct cmd_ctx *, int, char **, char **);
@@ -825,6 +836,7 @@ int		 cmd_verify(struct cmd_ctx *, int, char **, char **);
 int		 cmd_trust(struct cmd_ctx *, int, char **, char **);
 int		 cmd_block(struct cmd_ctx *, int, char **, char **);
 int		 cmd_typing(struct cmd_ctx *, int, char **, char **);
+int		 cmd_stats(struct cmd_ctx *, int, char **, char **);
 
 /* cmd-chat.c */
 struct conv	*cmd_conv(const char *, char **);
@@ -834,9 +846,14 @@ int		 cmd_history(struct cmd_ctx *, int, char **, char **);
 int		 cmd_search(struct cmd_ctx *, int, char **, char **);
 int		 cmd_query(struct cmd_ctx *, int, char **, char **);
 
+/* cmd-room.c */
+int		 cmd_join(struct cmd_ctx *, int, char **, char **);
+int		 cmd_part(struct cmd_ctx *, int, char **, char **);
+int		 cmd_rooms(struct cmd_ctx *, int, char **, char **);
+
 /* headless.c */
 extern const struct frontend headless_frontend;
-const char	*msg_state_name(int);
+const char	*headless_state_name(int);
 void		 headless_start(void);
 void		 headless_stop(void);
 
@@ -844,6 +861,8 @@ void		 headless_stop(void);
 extern const struct frontend ui_frontend;
 int		 ui_start(char **);
 void		 ui_stop(void);
+
+/* ui-keys.c */
 void		 ui_list_keys(FILE *);
 
 #endif /* P2PCHAT_H */

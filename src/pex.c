@@ -17,48 +17,6 @@ static struct event	*pex_timer;
 static struct event	*pex_fill_timer;
 static u_int		 pex_turn;
 
-/* Classify an address: loopback, private (LAN-scoped), or unusable. */
-int
-pex_addr_class(int family, const uint8_t *a)
-{
-	static const uint8_t	zero[16];
-
-	if (family == 4) {
-		if (a[0] == 127)
-			return (ADDR_LOOPBACK);
-		if (a[0] == 0 || a[0] >= 224)	/* unspecified, multicast, */
-			return (ADDR_BAD);	/* reserved, broadcast */
-		if (a[0] == 10 || (a[0] == 172 && (a[1] & 0xf0) == 16) ||
-		    (a[0] == 192 && a[1] == 168) ||
-		    (a[0] == 169 && a[1] == 254) ||
-		    (a[0] == 100 && (a[1] & 0xc0) == 64))
-			return (ADDR_PRIVATE);
-		return (ADDR_PUBLIC);
-	}
-	if (memcmp(a, zero, 15) == 0 && a[15] == 1)
-		return (ADDR_LOOPBACK);
-	if (memcmp(a, zero, 16) == 0 || a[0] == 0xff)
-		return (ADDR_BAD);
-	if ((a[0] & 0xfe) == 0xfc || (a[0] == 0xfe && (a[1] & 0xc0) == 0x80))
-		return (ADDR_PRIVATE);
-	if (memcmp(a, zero, 10) == 0 && a[10] == 0xff && a[11] == 0xff)
-		return (pex_addr_class(4, a + 12));
-	return (ADDR_PUBLIC);
-}
-
-/* Classify a numeric host string. */
-int
-pex_host_class(const char *host)
-{
-	uint8_t	a[16];
-
-	if (inet_pton(AF_INET, host, a) == 1)
-		return (pex_addr_class(4, a));
-	if (inet_pton(AF_INET6, host, a) == 1)
-		return (pex_addr_class(6, a));
-	return (ADDR_BAD);
-}
-
 /* Ask a session for its peers. */
 static void
 pex_ask(struct session *s)
@@ -119,8 +77,8 @@ pex_learn(struct session *from, const struct rec_pex_entry *e, int *added)
 	if (memcmp(e->id, identity->ed_pk, PEER_ID_LEN) == 0 ||
 	    memcmp(e->id, from->remote_id, PEER_ID_LEN) == 0)
 		return;
-	class = pex_addr_class(e->family, e->addr);
-	from_class = pex_host_class(from->host);
+	class = addr_class(e->family, e->addr);
+	from_class = addr_host_class(from->host);
 	if (class == ADDR_BAD)
 		return;
 	if (class == ADDR_LOOPBACK && from_class != ADDR_LOOPBACK)

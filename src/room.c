@@ -185,7 +185,7 @@ room_name(struct room *r)
 }
 
 /* Find a room by name, joined or not. */
-static struct room *
+struct room *
 room_find(const char *name)
 {
 	struct conv	*c;
@@ -612,99 +612,42 @@ room_shutdown(void)
 	}
 }
 
-/* /join #ROOM [SECRET] */
-int
-cmd_join(struct cmd_ctx *ctx, int argc, char **argv, char **cause)
+/*
+ * Join a room, or give a room already known a new secret, and ask every
+ * open session for what it missed (for /join).
+ */
+struct room *
+room_join(const char *name, const char *secret, char **cause)
 {
 	struct room	*r;
 	struct session	*s;
-	struct fe_kv	 kv[2];
-	const char	*secret = argc > 1 ? argv[1] : "";
-	char		 id[65];
 	int64_t		 conv;
 
-	if (room_name_ok(argv[0], cause) != 0)
-		return (-1);
-	if (store_room_add(argv[0], secret, &conv, cause) != 0)
-		return (-1);
-	if ((r = room_find(argv[0])) != NULL) {
+	if (room_name_ok(name, cause) != 0)
+		return (NULL);
+	if (store_room_add(name, secret, &conv, cause) != 0)
+		return (NULL);
+	if ((r = room_find(name)) != NULL) {
 		free(r->secret);
 		r->secret = xstrdup(secret);
 		r->joined = 1;
 		room_derive(r);
 	} else
-		r = room_make(conv_add(conv, 0, 0), argv[0], secret, 1);
+		r = room_make(conv_add(conv, 0, 0), name, secret, 1);
 	TAILQ_FOREACH(s, &sessions, entry) {
 		if (s->state == SESSION_OPEN)
 			room_sync_ask(s, r);
 	}
-	hex_encode(r->id, 32, id);
-	kv[0] = (struct fe_kv){ "room", r->name, 0 };
-	kv[1] = (struct fe_kv){ "id", id, 0 };
-	fe->item("joined", kv, 2);
-	if (fe->open_conv != NULL)
-		fe->open_conv(r->conv);
-	return (0);
+	return (r);
 }
 
-/* /part [#ROOM] */
+/* Leave a room; its conversation and history are kept (for /part). */
 int
-cmd_part(struct cmd_ctx *ctx, int argc, char **argv, char **cause)
+room_part(struct room *r, char **cause)
 {
-	struct room	*r;
-	struct fe_kv	 kv[1];
-
-	if (argc == 1)
-		r = room_find(argv[0]);
-	else
-		r = ctx->conv != NULL ? ctx->conv->room : NULL;
-	if (r == NULL || !r->joined) {
-		xasprintf(cause, "not in %s", argc == 1 ? argv[0] :
-		    "a room here");
-		return (-1);
-	}
 	if (store_room_joined(r->conv->id, 0, cause) != 0)
 		return (-1);
 	r->joined = 0;
-	kv[0] = (struct fe_kv){ "room", r->name, 0 };
-	fe->item("parted", kv, 1);
-	return (0);
-}
-
-/* /rooms */
-int
-cmd_rooms(struct cmd_ctx *ctx, int argc, char **argv, char **cause)
-{
-	struct conv	*c;
-	struct fe_kv	 kv[3];
-	char		 id[65];
-
-	TAILQ_FOREACH(c, &convs, entry) {
-		if (c->room == NULL || !c->room->joined)
-			continue;
-		hex_encode(c->room->id, 32, id);
-		kv[0] = (struct fe_kv){ "room", c->room->name, 0 };
-		kv[1] = (struct fe_kv){ "id", id, 0 };
-		kv[2] = (struct fe_kv){ "unread", NULL, c->unread };
-		fe->item("room", kv, 3);
-	}
-	fe->done("rooms");
-	return (0);
-}
-
-/* /stats */
-int
-cmd_stats(struct cmd_ctx *ctx, int argc, char **argv, char **cause)
-{
-	struct stats	st;
-	u_int		open, handshaking;
-
-	memset(&st, 0, sizeof st);
-	session_counts(&open, &handshaking);
-	stats_add(&st, "sessions", open);
-	stats_add(&st, "handshakes", handshaking);
-	module_stats(&st);
-	fe->item("stats", st.v, st.n);
 	return (0);
 }
 

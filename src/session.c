@@ -660,7 +660,7 @@ session_accept(evutil_socket_t fd, struct sockaddr *sa, int salen)
 	char			 host[INET6_ADDRSTRLEN];
 	u_short			 port;
 
-	node_sockaddr_host(sa, host, sizeof host, &port);
+	addr_sockaddr_host(sa, host, sizeof host, &port);
 	if (session_nhandshake >= (u_int)cfg_num(CFG_MAX_HANDSHAKES) ||
 	    session_count_host(host) >= (u_int)cfg_num(CFG_MAX_PER_ADDRESS)) {
 		log_debug("%s: refusing %s:%u: too many handshakes", __func__,
@@ -685,7 +685,7 @@ session_dial(struct sockaddr *sa, int salen, const char *dial, char **cause)
 	char			 host[INET6_ADDRSTRLEN];
 	u_short			 port;
 
-	node_sockaddr_host(sa, host, sizeof host, &port);
+	addr_sockaddr_host(sa, host, sizeof host, &port);
 	bev = bufferevent_socket_new(node_base, -1, BEV_OPT_CLOSE_ON_FREE);
 	if (bev == NULL) {
 		xasprintf(cause, "%s: cannot make a socket", dial);

@@ -1,14 +1,17 @@
 #!/bin/sh
 # docs.sh: the documentation agrees with the code.
 #
-#  - every key of cfg_table (src/config.c) has an entry in p2pchat.ini(5),
-#    in its section, with its type, range and default, and a commented-out
-#    line with its default in p2pchat.ini.example; neither names a key the
+# The tables are read through the program (--list-config, --list-commands,
+# --list-keys), never by parsing the C.
+#
+#  - every key of the config table has an entry in p2pchat.ini(5), in its
+#    section, with its type, range and default, and a commented-out line
+#    with its default in p2pchat.ini.example; neither names a key the
 #    table lacks;
 #  - p2pchat.ini.example is accepted as it is and with every key uncommented;
-#  - the COMMANDS section of p2pchat(1) has one entry per command of /help,
-#    in the same order, with the same usage (the usage is checked when
-#    mandoc is installed);
+#  - the COMMANDS section of p2pchat(1) has one entry per command of the
+#    command table, in the same order, with the same usage (the usage is
+#    checked when mandoc is installed), and /help lists the same;
 #  - every option of --help is in the OPTIONS section of p2pchat(1);
 #  - every headless event the code prints is in HEADLESS MODE, and every
 #    listing that ends with "done" is named there;
@@ -26,8 +29,7 @@ EXAMPLE=$srcdir/p2pchat.ini.example
 ERRS=$T/errors
 : > "$ERRS"
 
-for f in "$MAN1" "$MAN5" "$MAN7" "$EXAMPLE" "$srcdir/src/config.c" \
-    "$srcdir/src/p2pchat.h"; do
+for f in "$MAN1" "$MAN5" "$MAN7" "$EXAMPLE"; do
 	[ -f "$f" ] || fail "missing $f"
 done
 
@@ -48,69 +50,12 @@ headless() {
 	    -f "$T/nolan.ini" -d "$T/$_dir" -l 127.0.0.1:0 2> "$T/$_dir.err"
 }
 
-# --- The config table: section, name, type, default, min, max, choices.
+# --- The config table, as the program prints it: section, name, type,
+# default, min, max, choices, help.
 
-awk '
-FNR == NR {
-	if ($1 == "#define" && $3 ~ /^[0-9]+$/)
-		def[$2] = $3
-	next
-}
-/cfg_table\[\] = \{/ { intable = 1; next }
-intable && /^};/ { intable = 0 }
-intable {
-	gsub(/\/\*[^*]*\*\//, "")
-	buf = buf " " $0
-}
-function val(t) {
-	return (t in def ? def[t] : t)
-}
-END {
-	n = length(buf)
-	depth = 0
-	for (i = 1; i <= n; i++) {
-		c = substr(buf, i, 1)
-		if (c == "\"") {
-			for (j = i + 1; j <= n; j++) {
-				d = substr(buf, j, 1)
-				if (d == "\\") {
-					tok = tok substr(buf, j + 1, 1)
-					j++
-					continue
-				}
-				if (d == "\"")
-					break
-				tok = tok d
-			}
-			i = j
-			continue
-		}
-		if (c == "{") {
-			depth++
-			nf = 0
-			tok = ""
-			continue
-		}
-		if (c == "," || c == "}") {
-			if (depth == 1)
-				f[++nf] = tok
-			tok = ""
-			if (c == "}") {
-				depth--
-				if (f[1] != "CFG__COUNT" && nf >= 8)
-					printf "%s\t%s\t%s\t%s\t%s\t%s\t%s\n",
-					    f[2], f[3], f[4], f[5], val(f[6]),
-					    val(f[7]), f[8]
-			}
-			continue
-		}
-		if (c == " " || c == "\t")
-			continue
-		tok = tok c
-	}
-}' "$srcdir/src/p2pchat.h" "$srcdir/src/config.c" > "$T/keys.tsv"
+"$P2PCHAT" --list-config > "$T/keys.tsv" || fail "--list-config failed"
 nkeys=$(wc -l < "$T/keys.tsv")
-[ "$nkeys" -ge 10 ] || fail "found only $nkeys keys in src/config.c"
+[ "$nkeys" -ge 10 ] || fail "--list-config printed only $nkeys keys"
 
 # --- p2pchat.ini(5): one entry per key, in its section, with type, range
 # and default; no entry for a key the table lacks.
@@ -164,10 +109,10 @@ END {
 			continue
 		}
 		t = type[k]
-		if (t == "CFG_STRING") want = "Ar string"
-		else if (t == "CFG_NUMBER") want = "Ar number"
-		else if (t == "CFG_FLAG") want = "Cm yes | no"
-		else if (t == "CFG_CHOICE") {
+		if (t == "string") want = "Ar string"
+		else if (t == "number") want = "Ar number"
+		else if (t == "flag") want = "Cm yes | no"
+		else if (t == "choice") {
 			want = ch[k]
 			gsub(/\|/, " | ", want)
 			want = "Cm " want
@@ -176,11 +121,11 @@ END {
 			printf "p2pchat.ini.5: %s: \".It Ic %s %s\", expected " \
 			    "\".It Ic %s %s\"\n", name, p[2], mtag[k], p[2], want
 		b = norm(body[k])
-		if (t == "CFG_NUMBER" &&
+		if (t == "number" &&
 		    index(b, "from " min[k] " to " max[k]) == 0)
 			printf "p2pchat.ini.5: %s: no \"from %s to %s\"\n",
 			    name, min[k], max[k]
-		if (t == "CFG_STRING" && max[k] != 0 &&
+		if (t == "string" && max[k] != 0 &&
 		    index(b, "at most " max[k] " bytes") == 0)
 			printf "p2pchat.ini.5: %s: no \"at most %s bytes\"\n",
 			    name, max[k]
@@ -196,7 +141,7 @@ END {
 	}
 	for (k in seen)
 		if (!(k in keys))
-			printf "p2pchat.ini.5: %s is not in cfg_table\n",
+			printf "p2pchat.ini.5: %s is not in --list-config\n",
 			    where[k]
 }' "$T/keys.tsv" "$MAN5" >> "$ERRS"
 
@@ -233,13 +178,13 @@ END {
 		if (!(k in seen))
 			printf "p2pchat.ini.example: no line for [%s] %s\n",
 			    p[1], p[2]
-		else if (type[k] != "CFG_LIST" && value[k] != dflt[k])
+		else if (type[k] != "list" && value[k] != dflt[k])
 			printf "p2pchat.ini.example: [%s] %s = \"%s\", the " \
 			    "default is \"%s\"\n", p[1], p[2], value[k], dflt[k]
 	}
 	for (k in seen)
 		if (!(k in keys))
-			printf "p2pchat.ini.example: %s is not in cfg_table\n",
+			printf "p2pchat.ini.example: %s is not in --list-config\n",
 			    where[k]
 }' "$T/keys.tsv" "$EXAMPLE" >> "$ERRS"
 
@@ -259,13 +204,20 @@ for ini in "$T/as-is.ini" "$T/uncommented.ini"; do
 	fi
 done
 
-# --- Commands: /help against the COMMANDS section, in order.
+# --- Commands: the command table (name, alias, usage, help) against the
+# COMMANDS section, in order; /help lists the same commands and usages.
+
+"$P2PCHAT" --list-commands > "$T/table.tsv" || fail "--list-commands failed"
+cut -f 1,3 "$T/table.tsv" > "$T/commands.tsv"
+ncmds=$(wc -l < "$T/commands.tsv")
+[ "$ncmds" -ge 5 ] || fail "--list-commands printed only $ncmds commands"
 
 headless help /help > "$T/help.out" || fail "/help: the node failed"
 sed -n 's/.*"event":"help","command":"\([^"]*\)","usage":"\([^"]*\)".*/\1	\2/p' \
-    "$T/help.out" > "$T/commands.tsv"
-ncmds=$(wc -l < "$T/commands.tsv")
-[ "$ncmds" -ge 5 ] || fail "/help listed only $ncmds commands"
+    "$T/help.out" > "$T/help.tsv"
+cmp -s "$T/commands.tsv" "$T/help.tsv" ||
+    echo "/help does not list what --list-commands prints:" \
+    "$(diff "$T/commands.tsv" "$T/help.tsv" | head -n 10)" >> "$ERRS"
 
 awk '
 /^\.Sh / { incmd = ($0 == ".Sh COMMANDS"); depth = 0; next }
@@ -281,7 +233,7 @@ while read -r c; do
 done < "$T/help-commands"
 while read -r c; do
 	grep -qx -- "$c" "$T/help-commands" ||
-	    echo "p2pchat.1: COMMANDS has /$c, which /help does not list" \
+	    echo "p2pchat.1: COMMANDS has /$c, which the command table lacks" \
 	    >> "$ERRS"
 done < "$T/man-commands"
 if ! cmp -s "$T/help-commands" "$T/man-commands"; then
@@ -306,8 +258,8 @@ if command -v mandoc >/dev/null 2>&1 &&
 		[ -n "$u" ] && want="$want $(printf '%s' "$u" | tr '[:upper:]' '[:lower:]')"
 		got=$(grep -- "^/$c\( \|\$\)" "$T/man-usage" | head -n 1)
 		[ -z "$got" ] || [ "$got" = "$want" ] ||
-		    echo "p2pchat.1: COMMANDS shows \"$got\", /help says" \
-		    "\"/$c $u\" (expected \"$want\")" >> "$ERRS"
+		    echo "p2pchat.1: COMMANDS shows \"$got\", the command" \
+		    "table says \"/$c $u\" (expected \"$want\")" >> "$ERRS"
 	done < "$T/commands.tsv"
 else
 	echo "docs.sh: mandoc is not installed: command usages not checked"

@@ -194,9 +194,9 @@ test_addr_class(void)
 	u_int	i;
 
 	for (i = 0; i < nitems(cases); i++) {
-		if (pex_host_class(cases[i].host) != cases[i].class)
+		if (addr_host_class(cases[i].host) != cases[i].class)
 			TEST_FAIL("%s: class %d, want %d", cases[i].host,
-			    pex_host_class(cases[i].host), cases[i].class);
+			    addr_host_class(cases[i].host), cases[i].class);
 	}
 }
 
