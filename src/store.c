@@ -316,7 +316,6 @@ static int		 store_in_tx;
 static int		 store_tx_lazy;	/* only writes that may wait */
 static int		 store_added;	/* messages added since asked */
 static char		*store_path;
-static int		 store_wal_keep;	/* keep the written-out log */
 
 /*
  * Outgoing messages not yet delivered, by id: row ids for the ACKs, so an
@@ -741,154 +740,39 @@ store_wal_hook(__unused void *arg, __unused sqlite3 *db,
 }
 
 /*
- * The log (p2pchat.db-wal) is written out to STORE_WAL_SIZE at open and
- * kept between runs. A commit then overwrites blocks the file already has,
- * and its fdatasync has data to flush but no file size or block map to
- * update. Measured here, a 12 KiB write + fdatasync: p50 0.23 ms / p99
- * 0.52-0.61 appending, 0.155 / 0.31-0.33 overwriting (bench-e2e idle p50
- * 0.65-0.85 -> 0.49-0.64 ms). Without it every commit of a node with few
- * messages appends: the log is deleted at each exit and checkpoints
- * restart it only after SYNC_CHECKPOINT_FRAMES pages. SQLite reads a log
- * only as far as its frames are valid (salts and checksums), so zeros past
- * the end are ignored, and a clean exit zeroes the log's header after a
- * checkpoint has copied every frame into the database file: the kept file
- * holds nothing, and a database file restored from a backup beside it is
- * not changed by it.
+ * The log (p2pchat.db-wal) is SQLite's own: p2pchat reads and writes it
+ * only through SQLite's interfaces. While the node runs, a log that a
+ * checkpoint has copied back whole starts again from its beginning at the
+ * next commit (SQLite overwrites the blocks the file has) and is cut back
+ * to STORE_WAL_LIMIT bytes if it grew past that (PRAGMA
+ * journal_size_limit). A checkpoint starts at SYNC_CHECKPOINT_FRAMES (1000)
+ * pages, about 4 MiB, and a log that checkpoints keep up with ends about
+ * twice that (the commits made while one runs; 8 MB after a burst of 1500
+ * messages in tests/regress/wal.sh): 16 MiB does not cut such a log, whose
+ * commits then overwrite blocks the file already has (an append costs
+ * each fdatasync a size and block map update), and bounds what a burst
+ * that outran the checkpoints leaves on disk. At a
+ * clean exit the log is copied back and cut to nothing (store_wal_close),
+ * and SQLite deletes it when the last connection closes.
  */
-#define STORE_WAL_SIZE		(5 * 1024 * 1024)
-
-/* Open the database's side file with suffix ("-wal", "-shm"), or -1. */
-static int
-store_side_open(const char *suffix, int flags)
-{
-	char	path[PATH_MAX];
-
-	if ((size_t)snprintf(path, sizeof path, "%s%s", store_path, suffix) >=
-	    sizeof path)
-		return (-1);
-	return (open(path, flags|O_CLOEXEC|O_NOFOLLOW));
-}
+#define STORE_WAL_LIMIT		(16 * 1024 * 1024)
 
 /*
- * Write zeros at fd from off to end; 0 if all were written. With wait,
- * they are on disk when it returns; without, their writing has started.
- */
-static int
-store_wal_zero(int fd, off_t off, off_t end, int wait)
-{
-	static const char	zeros[65536];
-	ssize_t			n;
-	size_t			len;
-
-	while (off < end) {
-		len = end - off < (off_t)sizeof zeros ?
-		    (size_t)(end - off) : sizeof zeros;
-		if ((n = pwrite(fd, zeros, len, off)) <= 0) {
-			if (n == -1 && errno == EINTR)
-				continue;
-			return (-1);
-		}
-		off += n;
-	}
-#ifdef HAVE_SYNC_FILE_RANGE
-	if (!wait)
-		return (sync_file_range(fd, 0, 0, SYNC_FILE_RANGE_WRITE));
-#endif
-	return (fdatasync(fd));
-}
-
-/*
- * At open: extend the log with zeros to STORE_WAL_SIZE (past whatever it
- * holds). Best effort: on a full or read-only disk it stays as it was.
- * Their writing is only started: nothing depends on the zeros being on
- * disk, and waiting for 5 MiB added 4-7 ms to a first start.
+ * Before closing: copy the whole log into the database file (synced) and
+ * truncate it. Another process reading (sqlite3(1)) is not waited for:
+ * the log is then left to SQLite as it is, and nothing is lost.
  */
 static void
-store_wal_prepare(void)
+store_wal_close(void)
 {
-	struct stat	sb;
-	int		fd;
+	int	nlog = -1, nckpt = -1;
 
-	if ((fd = store_side_open("-wal", O_WRONLY)) == -1)
-		return;
-	if (fstat(fd, &sb) != 0 || !S_ISREG(sb.st_mode)) {
-		close(fd);
-		return;
-	}
-	if (sb.st_size < STORE_WAL_SIZE &&
-	    store_wal_zero(fd, sb.st_size, STORE_WAL_SIZE, 0) != 0) {
-		log_info("%s-wal: not written out (%s)", store_path,
-		    strerror(errno));
-		if (ftruncate(fd, sb.st_size) != 0)
-			log_debug("%s: ftruncate: %s", __func__,
-			    strerror(errno));
-	}
-	close(fd);
-	store_wal_keep = 1;
-}
-
-/*
- * Before closing: copy the whole log into the database file (synced). If
- * that is done, ask SQLite to leave the log file in place; returns 1 then.
- */
-static int
-store_wal_checkpoint(void)
-{
-	int	nlog = -1, nckpt = -1, one = 1;
-
-	if (!store_wal_keep)
-		return (0);
-	/* Another process reading (sqlite3(1)) is not waited for. */
 	sqlite3_busy_timeout(store_db, 0);
-	if (sqlite3_wal_checkpoint_v2(store_db, "main", SQLITE_CHECKPOINT_FULL,
-	    &nlog, &nckpt) != SQLITE_OK || nlog < 0 || nckpt != nlog) {
-		log_info("%s: log not fully checkpointed (%d of %d frames): "
-		    "left to SQLite", store_path, nckpt, nlog);
-		return (0);
+	if (sqlite3_wal_checkpoint_v2(store_db, "main",
+	    SQLITE_CHECKPOINT_TRUNCATE, &nlog, &nckpt) != SQLITE_OK) {
+		log_info("%s: log not checkpointed at exit (%s): left to "
+		    "SQLite", store_path, sqlite3_errmsg(store_db));
 	}
-	if (sqlite3_file_control(store_db, "main", SQLITE_FCNTL_PERSIST_WAL,
-	    &one) != SQLITE_OK || sqlite3_exec(store_db,
-	    "PRAGMA journal_size_limit = -1", NULL, NULL, NULL) != SQLITE_OK)
-		return (0);
-	return (1);
-}
-
-/*
- * After closing, once every frame is in the database file: zero the log's
- * header, so that no frame in the kept file is valid. Not while another
- * process has the database open (sqlite3(1)): it could still add frames
- * after that header. Every connection holds a read lock on the wal-index
- * file's "dead man switch" byte (128) while it is open, the lock SQLite's
- * unix VFS uses to tell whether it is alone (UNIX_SHM_DMS in os_unix.c,
- * unchanged since WAL mode came); a write lock on it is held here while
- * the header is zeroed, so none can open meanwhile.
- */
-static void
-store_wal_forget(void)
-{
-	struct flock	fl;
-	int		fd, shm;
-
-	if ((shm = store_side_open("-shm", O_RDWR)) == -1)
-		return;
-	memset(&fl, 0, sizeof fl);
-	fl.l_type = F_WRLCK;
-	fl.l_whence = SEEK_SET;
-	fl.l_start = 128;
-	fl.l_len = 1;
-	if (fcntl(shm, F_SETLK, &fl) == -1) {
-		log_info("%s: in use by another process: log left as it is",
-		    store_path);
-		close(shm);
-		return;
-	}
-	if ((fd = store_side_open("-wal", O_WRONLY)) != -1) {
-		if (store_wal_zero(fd, 0, 32, 1) != 0)
-			log_warnx("%s-wal: header not cleared: %s",
-			    store_path, strerror(errno));
-		close(fd);
-	}
-	close(shm);	/* and with it the lock */
 }
 
 /*
@@ -920,8 +804,8 @@ store_threads(const char *path)
 int
 store_open(const char *path, char **cause)
 {
-	char	*err = NULL;
-	int	 version, i, flags = SQLITE_OPEN_READWRITE;
+	char	*err = NULL, *sql;
+	int	 version, i, rc, flags = SQLITE_OPEN_READWRITE;
 
 	/*
 	 * This connection is used by the loop's thread alone (the checkpoint
@@ -960,15 +844,21 @@ store_open(const char *path, char **cause)
 	if (sqlite3_exec(store_db, "PRAGMA journal_mode = WAL; "
 	    "PRAGMA foreign_keys = ON; PRAGMA secure_delete = ON; "
 	    "PRAGMA cache_size = -2048; PRAGMA mmap_size = 268435456; "
-	    "PRAGMA journal_size_limit = 16777216; "
 	    "PRAGMA synchronous = FULL", NULL, NULL, &err) != SQLITE_OK) {
+		xasprintf(cause, "%s: %s", path, err);
+		sqlite3_free(err);
+		goto fail;
+	}
+	xasprintf(&sql, "PRAGMA journal_size_limit = %d", STORE_WAL_LIMIT);
+	rc = sqlite3_exec(store_db, sql, NULL, NULL, &err);
+	free(sql);
+	if (rc != SQLITE_OK) {
 		xasprintf(cause, "%s: %s", path, err);
 		sqlite3_free(err);
 		goto fail;
 	}
 	if (version < STORE_VERSION && store_migrate(version, cause) != 0)
 		goto fail;
-	store_wal_prepare();
 	if (store_threads(path) != 0)
 		goto fail;
 	for (i = 0; i < S__COUNT; i++) {
@@ -991,7 +881,7 @@ void
 store_close(void)
 {
 	char	*cause;
-	int	 i, keep = 0;
+	int	 i, opened = store_stmts[S__COUNT - 1] != NULL;
 
 	if (store_db != NULL && store_in_tx)
 		store_commit(NULL);
@@ -1007,13 +897,13 @@ store_close(void)
 		store_stmts[i] = NULL;
 	}
 	if (store_db != NULL) {
-		keep = store_wal_checkpoint();
+		/* Not a file store_open refused: it is left as it is. */
+		if (opened)
+			store_wal_close();
 		if (sqlite3_close(store_db) != SQLITE_OK)
-			keep = 0;
+			log_warnx("%s: closing: %s", store_path,
+			    sqlite3_errmsg(store_db));
 	}
-	if (keep)
-		store_wal_forget();
-	store_wal_keep = 0;
 	store_db = NULL;
 	free(store_path);
 	store_path = NULL;

@@ -171,7 +171,16 @@ sync_start(const char *path, int durable, char **cause)
 
 	if (!durable)
 		return (0);
-	/* The log's directory entry must be durable as well as its data. */
+	/*
+	 * The log is only read here (opened read-only, never locked: SQLite
+	 * locks the database and -shm files, not the log), and fdatasync
+	 * flushes what SQLite wrote to it. SQLite's own way, synchronous
+	 * FULL, would flush inside the COMMIT on the loop; a checkpoint also
+	 * flushes the log, but copies it into the database file and flushes
+	 * that too. The log's path and lifetime are documented (wal.html):
+	 * it stays, cut to zero at most, while a connection is open. Its
+	 * directory entry must be durable as well as its data.
+	 */
 	if ((sync_wal = open(sync_path, O_RDONLY|O_CLOEXEC)) == -1 ||
 	    sync_dir(sync_path) != 0) {
 		xasprintf(cause, "%s: %s", sync_path, strerror(errno));
