@@ -149,6 +149,7 @@ enum store_stmt {
 	S_MSG_INSERT,
 	S_OUTBOX_ADD,
 	S_MSG_FIND,
+	S_MSG_RECENT,
 	S_MSG_INFLIGHT,
 	S_MSG_STATE,
 	S_MSG_DELIVER_ONE,
@@ -252,6 +253,8 @@ static const char *store_sql[S__COUNT] = {
 	    "ON CONFLICT (conv, ts, msgid) DO NOTHING",
 	[S_OUTBOX_ADD] =
 	    "INSERT INTO outbox (id, conv, state) VALUES (?, ?, ?)",
+	[S_MSG_RECENT] =
+	    "SELECT conv, msgid, ts FROM messages ORDER BY id DESC LIMIT ?",
 	[S_MSG_FIND] =
 	    "SELECT m.id, coalesce(o.state, m.state) FROM " STORE_MSG_FROM
 	    " WHERE m.conv = ?1 AND m.msgid = ?2 AND m.ts = ?3",
@@ -555,6 +558,125 @@ store_error(const char *what)
 	xasprintf(&cause, "%s: %s: %s", store_path ? store_path : "database",
 	    what, store_db ? sqlite3_errmsg(store_db) : "no database");
 	return (cause);
+}
+
+/*
+ * The ids of the last STORE_SEEN_MAX messages stored, by conversation, with
+ * their sent_at. The messages table is unique on (conv, ts, msgid), so
+ * that inserts stay at the end of its index (a unique index on the random
+ * id alone made bulk inserts four times slower); a copy of a message sent
+ * again with the same id under another sent_at is caught here instead. The
+ * set is filled from the newest rows on the first message stored. Beyond
+ * it, only a peer's own message sent again long after, under another
+ * time, would be stored twice.
+ */
+#define STORE_SEEN_MAX	8192
+static sqlite3_stmt	*store_stmt(enum store_stmt);
+struct store_seen {
+	int64_t			 conv;
+	int64_t			 ts;
+	uint8_t			 id[MSGID_LEN];
+	int			 used;		/* in the tree */
+	RB_ENTRY(store_seen)	 entry;
+};
+static int
+store_seen_cmp(struct store_seen *a, struct store_seen *b)
+{
+	if (a->conv != b->conv)
+		return (a->conv < b->conv ? -1 : 1);
+	return (memcmp(a->id, b->id, MSGID_LEN));
+}
+RB_HEAD(store_seen_tree, store_seen);
+RB_GENERATE_STATIC(store_seen_tree, store_seen, entry, store_seen_cmp);
+static struct store_seen_tree	 store_seen_ids =
+    RB_INITIALIZER(&store_seen_ids);
+static struct store_seen	*store_seen_ring;	/* oldest at next */
+static u_int			 store_seen_next;
+
+/* The remembered entry for a message id, or NULL. */
+static struct store_seen *
+store_seen_find(int64_t conv, const uint8_t *id)
+{
+	struct store_seen	find;
+
+	find.conv = conv;
+	memcpy(find.id, id, MSGID_LEN);
+	return (RB_FIND(store_seen_tree, &store_seen_ids, &find));
+}
+
+/* Put an id into slot e of the ring, unless it is remembered already. */
+static void
+store_seen_put(struct store_seen *e, int64_t conv, const uint8_t *id,
+    int64_t ts)
+{
+	if (e->used)
+		RB_REMOVE(store_seen_tree, &store_seen_ids, e);
+	e->used = 0;
+	if (store_seen_find(conv, id) != NULL)
+		return;
+	e->conv = conv;
+	e->ts = ts;
+	memcpy(e->id, id, MSGID_LEN);
+	RB_INSERT(store_seen_tree, &store_seen_ids, e);
+	e->used = 1;
+}
+
+/*
+ * Fill the set, once, from the newest rows: the newest in the last slot,
+ * older ones below it, so the oldest is the first the ring reuses.
+ */
+static void
+store_seen_load(void)
+{
+	sqlite3_stmt	*st;
+	u_int		 slot = STORE_SEEN_MAX;
+
+	if (store_seen_ring != NULL)
+		return;
+	store_seen_ring = xcalloc(STORE_SEEN_MAX, sizeof *store_seen_ring);
+	st = store_stmt(S_MSG_RECENT);
+	sqlite3_bind_int(st, 1, STORE_SEEN_MAX);
+	while (slot > 0 && sqlite3_step(st) == SQLITE_ROW) {
+		if (sqlite3_column_bytes(st, 1) != MSGID_LEN)
+			continue;
+		slot--;
+		store_seen_put(&store_seen_ring[slot],
+		    sqlite3_column_int64(st, 0), sqlite3_column_blob(st, 1),
+		    sqlite3_column_int64(st, 2));
+	}
+	sqlite3_reset(st);
+	store_seen_next = 0;
+}
+
+/* Remember a stored message's id (the oldest remembered goes). */
+static void
+store_seen_add(int64_t conv, const uint8_t *id, int64_t ts)
+{
+	store_seen_load();
+	store_seen_put(&store_seen_ring[store_seen_next], conv, id, ts);
+	store_seen_next = (store_seen_next + 1) % STORE_SEEN_MAX;
+}
+
+/* Forget every remembered id (at close, or after a rollback). */
+static void
+store_seen_clear(void)
+{
+	RB_INIT(&store_seen_ids);
+	free(store_seen_ring);
+	store_seen_ring = NULL;
+	store_seen_next = 0;
+}
+
+/* The sent_at under which a message id was stored lately, or -1. */
+static int64_t
+store_seen_ts(int64_t conv, const uint8_t *id)
+{
+	struct store_seen	*e;
+
+	store_seen_load();
+	if ((e = store_seen_find(conv, id)) == NULL)
+		return (-1);
+	return (e->ts);
 }
 
 /*
@@ -886,6 +1008,7 @@ store_close(void)
 	if (store_db != NULL && store_in_tx)
 		store_commit(NULL);
 	store_flight_clear();
+	store_seen_clear();
 	if (sync_now(&cause) != 0) {
 		log_warnx("%s: %s", __func__, cause);
 		free(cause);
@@ -941,6 +1064,7 @@ store_commit(char **cause)
 		 * ACKs find the others through the outbox.
 		 */
 		store_flight_clear();
+		store_seen_clear();
 		return (-1);
 	}
 	store_in_tx = 0;
@@ -1217,9 +1341,16 @@ store_conv_unread(int64_t conv, u_int unread, char **cause)
 int
 store_msg_add(struct msg *m, int *dup, char **cause)
 {
-	sqlite3_stmt	*st = store_stmt(S_MSG_INSERT);
+	sqlite3_stmt	*st;
 	int		 outbox = m->outgoing && m->state < MSG_DELIVERED;
+	int64_t		 ts = m->ts, seen;
 
+	/* The id stored lately under another time: the same message. */
+	if ((seen = store_seen_ts(m->conv, m->id)) != -1 && seen != m->ts) {
+		ts = seen;
+		goto dup;
+	}
+	st = store_stmt(S_MSG_INSERT);
 	sqlite3_bind_int64(st, 1, m->conv);
 	sqlite3_bind_blob(st, 2, m->id, MSGID_LEN, SQLITE_STATIC);
 	sqlite3_bind_blob(st, 3, m->author, PEER_ID_LEN, SQLITE_STATIC);
@@ -1234,6 +1365,7 @@ store_msg_add(struct msg *m, int *dup, char **cause)
 		*dup = 0;
 		m->rowid = sqlite3_last_insert_rowid(store_db);
 		store_added = 1;
+		store_seen_add(m->conv, m->id, m->ts);
 		if (outbox) {
 			st = store_stmt(S_OUTBOX_ADD);
 			sqlite3_bind_int64(st, 1, m->rowid);
@@ -1245,11 +1377,12 @@ store_msg_add(struct msg *m, int *dup, char **cause)
 		}
 		return (0);
 	}
+dup:
 	*dup = 1;
 	st = store_stmt(S_MSG_FIND);
 	sqlite3_bind_int64(st, 1, m->conv);
 	sqlite3_bind_blob(st, 2, m->id, MSGID_LEN, SQLITE_STATIC);
-	sqlite3_bind_int64(st, 3, m->ts);
+	sqlite3_bind_int64(st, 3, ts);
 	if (sqlite3_step(st) == SQLITE_ROW) {
 		m->rowid = sqlite3_column_int64(st, 0);
 		m->state = sqlite3_column_int(st, 1);

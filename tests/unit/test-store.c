@@ -141,7 +141,13 @@ test_store_messages(void)
 		    i == 500 ? "a rare zebra word" : "common text") > 0);
 	/* A message again (same id and sent_at) is not stored twice. */
 	ASSERT_INT_EQ(add_msg(conv, 5, 1, 1005, "dup"), 0);
+	/* Nor under another sent_at: the id makes it the same message. */
+	ASSERT_INT_EQ(add_msg(conv, 6, 0, 7777, "dup at another time"), 0);
+	ASSERT_INT_EQ(add_msg(conv, 7, 1, 1, "dup at an earlier time"), 0);
 	ASSERT_INT_EQ(store_commit(&cause), 0);
+	ASSERT_INT_EQ(store_msg_page(conv, 1, 7777, 0, 3, &ml, &cause), 0);
+	ASSERT_INT_EQ(ml.n, 0);
+	msg_list_free(&ml);
 
 	/* The last page, then the page before it, by key. */
 	ASSERT_INT_EQ(store_msg_page(conv, 0, 0, 0, 50, &ml, &cause), 0);
@@ -217,6 +223,8 @@ test_store_messages(void)
 	ASSERT_INT_EQ(store_open(path, &cause), 0);
 	ASSERT_INT_EQ(store_flights_held(), 0);
 	ASSERT_INT_EQ(store_begin(&cause), 0);
+	/* The ids stored lately before the restart are known again. */
+	ASSERT_INT_EQ(add_msg(conv, 77777, 1, 5, "dup after a restart"), 0);
 	memset(m.id, 0, sizeof m.id);
 	i = 77777;
 	memcpy(m.id, &i, sizeof i);
