@@ -48,6 +48,9 @@ const struct cfg_entry cfg_table[] = {
 	  "if the machine loses power (much faster on slow disks)." },
 	{ CFG_LOG_LEVEL, "log", "level", CFG_CHOICE, "info", 0, 0,
 	  "warn|info|debug", "How much goes into the log file." },
+	{ CFG_LOG_MAX_SIZE, "log", "max_size", CFG_NUMBER, "1048576", 0,
+	  1073741824, NULL, "Bytes the log file may reach before it is "
+	  "renamed to p2pchat.log.1 and a new one begun; 0 never." },
 	{ CFG_TIME_FORMAT, "ui", "time_format", CFG_STRING, "%H:%M", 0, 64,
 	  NULL, "strftime(3) format of message timestamps." },
 	{ CFG_DATE_FORMAT, "ui", "date_format", CFG_STRING, "%A %d %B %Y", 0,
