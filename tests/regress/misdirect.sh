@@ -18,11 +18,13 @@ _pids="$_pids $evil_pid"
 i=0
 until grep -q '^id ' "$T/evil.txt"; do
 	i=$((i + 1))
-	[ $i -gt 400 ] && fail "the evil peer did not connect: $(cat "$T/evil.txt")"
+	[ $i -gt 400 ] &&
+	    fail "the evil peer did not connect: $(cat "$T/evil.txt")"
 	sleep 0.05
 done
 evil_id=$(sed -n 's/^id //p' "$T/evil.txt")
-wait_for alice "\"event\":\"peer\",\"id\":\"$evil_id\",\"nick\":\"$prefix\".*\"state\":\"online\""
+online="\"event\":\"peer\",\"id\":\"$evil_id\",\"nick\":\"$prefix\""
+wait_for alice "$online,\"state\":\"online\""
 
 # The id prefix wins over the nick.
 send alice "/msg $prefix meant for bob"

@@ -58,7 +58,8 @@ until [ -e "$T/reading" ]; do
 	[ $i -gt 400 ] && fail "the reader never started"
 	sleep 0.05
 done
-wait_for slow '"event":"error","message":"[0-9]+ events dropped: standard output was not read"' 20
+dropped='"event":"error","message":"[0-9]+ events dropped: standard output'
+wait_for slow "$dropped was not read\"" 20
 send slow /id
 wait_for slow '"event":"id"' 20
 [ "$(count slow '"event":"error".*events dropped')" -eq 1 ] ||
