@@ -46,13 +46,9 @@ int
 cmd_nick(struct cmd_ctx *ctx, int argc, char **argv, char **cause)
 {
 	struct fe_kv	kv[1];
-	size_t		len = strlen(argv[0]);
 
-	if (len > NICK_MAX || !utf8_valid(argv[0], len, 1)) {
-		xasprintf(cause, "a nick is 1 to %d bytes of printable UTF-8",
-		    NICK_MAX);
+	if (peer_nick_check(argv[0], cause) != 0)
 		return (-1);
-	}
 	node_set_nick(argv[0]);
 	kv[0] = (struct fe_kv){ "nick", argv[0], 0 };
 	fe->item("nick", kv, 1);

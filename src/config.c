@@ -134,6 +134,16 @@ const struct cfg_entry cfg_table[] = {
 	  .choices = "warn|info|debug",
 	  .help = "How much goes into the log file."
 	},
+	{ .key = CFG_LOG_MAX_SIZE,
+	  .section = "log",
+	  .name = "max_size",
+	  .type = CFG_NUMBER,
+	  .dflt = "1048576",
+	  .min = 0,
+	  .max = 1073741824,
+	  .help = "Bytes the log file may reach before it is renamed to "
+		  "p2pchat.log.1 and a new one begun; 0 never."
+	},
 	{ .key = CFG_TIME_FORMAT,
 	  .section = "ui",
 	  .name = "time_format",

@@ -6,18 +6,113 @@
 
 #include "p2pchat.h"
 
+#include <poll.h>
+
 #define HEADLESS_LINE_MAX	(1024 * 1024)
+#define HEADLESS_OUT_MAX	(16 * 1024 * 1024)
+#define HEADLESS_STOP_MS	5000	/* to write what is left at exit */
 
 static struct event		*headless_rd;
 static struct evbuffer		*headless_in;
 static struct cmd_ctx		 headless_ctx;
 static struct event		*headless_flush_ev;
 
-/* Write out the events so far. */
+/*
+ * Standard output. Events wait in headless_out (at most HEADLESS_OUT_MAX
+ * bytes) and are written without blocking when it is a pipe, a socket or
+ * a terminal, so a consumer that does not read cannot stop the node. Over
+ * the bound, events are dropped until all that waits has been written;
+ * then one error event says how many were lost.
+ */
+static struct evbuffer		*headless_out;
+static struct event		*headless_wr;	/* output writable again */
+static int			 headless_out_flags = -1; /* to restore */
+static u_long			 headless_dropped;
+static int			 headless_out_dead;	/* write failed */
+
+/* Add one line to the output, however full it is. */
+static void
+headless_out_add(const char *line, size_t len)
+{
+	if (headless_out_dead)
+		return;
+	if (headless_out == NULL) {
+		fwrite(line, 1, len, stdout);
+		fflush(stdout);
+		return;
+	}
+	evbuffer_add(headless_out, line, len);
+}
+
+/* Once all that waited was read: say how many events were dropped. */
+static void
+headless_out_dropped(void)
+{
+	struct json	 j;
+	const char	*line;
+	char		*msg;
+	size_t		 len;
+
+	xasprintf(&msg, "%lu events dropped: standard output was not read",
+	    headless_dropped);
+	log_warnx("%s: %s", __func__, msg);
+	headless_dropped = 0;
+	json_begin(&j, "error");
+	json_str(&j, "message", msg);
+	line = json_end(&j, &len);
+	headless_out_add(line, len);
+	buf_free(&j.b);
+	free(msg);
+}
+
+/*
+ * Write out what waits, as much as standard output takes now; 0 when all
+ * of it is written, -1 when some must wait (for the write event, or for
+ * poll at exit).
+ */
+static int
+headless_out_write(void)
+{
+	int	n;
+
+	while (headless_out != NULL && !headless_out_dead) {
+		if (evbuffer_get_length(headless_out) == 0) {
+			if (headless_dropped == 0)
+				return (0);
+			headless_out_dropped();
+			continue;
+		}
+		n = evbuffer_write(headless_out, STDOUT_FILENO);
+		if (n > 0)
+			continue;
+		if (n == -1 && errno == EINTR)
+			continue;
+		if (n == -1 && (errno == EAGAIN || errno == EWOULDBLOCK))
+			return (-1);
+		log_warnx("%s: standard output: %s; events are no longer "
+		    "written", __func__, n == 0 ? "nothing written" :
+		    strerror(errno));
+		headless_out_dead = 1;
+		evbuffer_drain(headless_out, evbuffer_get_length(headless_out));
+	}
+	return (0);
+}
+
+/* Write out the events so far; wait for the output if it is full. */
 static void
 headless_flush(void)
 {
-	fflush(stdout);
+	if (headless_wr != NULL && event_pending(headless_wr, EV_WRITE, NULL))
+		return;
+	if (headless_out_write() != 0 && headless_wr != NULL)
+		event_add(headless_wr, NULL);
+}
+
+/* Standard output can take more. */
+static void
+headless_write_cb(evutil_socket_t fd, short what, void *arg)
+{
+	headless_flush();
 }
 
 /* End of a loop turn: write out the events of the turn at once. */
@@ -27,7 +122,10 @@ headless_flush_cb(evutil_socket_t fd, short what, void *arg)
 	headless_flush();
 }
 
-/* Print a finished JSON object as one line (flushed at the turn's end). */
+/*
+ * Queue a finished JSON object as one line (written at the turn's end).
+ * Over the bound, or while dropping, the event is counted and dropped.
+ */
 static void
 headless_emit(struct json *j)
 {
@@ -35,12 +133,81 @@ headless_emit(struct json *j)
 	size_t		 len;
 
 	line = json_end(j, &len);
-	fwrite(line, 1, len, stdout);
+	if (headless_out != NULL && (headless_dropped != 0 ||
+	    evbuffer_get_length(headless_out) + len > HEADLESS_OUT_MAX)) {
+		if (headless_dropped++ == 0)
+			log_warnx("%s: standard output is not read: %zu bytes "
+			    "wait; dropping events", __func__,
+			    evbuffer_get_length(headless_out));
+		buf_free(&j->b);
+		return;
+	}
+	headless_out_add(line, len);
 	buf_free(&j->b);
 	if (headless_flush_ev == NULL)
-		fflush(stdout);
+		headless_flush();
 	else if (!event_pending(headless_flush_ev, EV_TIMEOUT, NULL))
 		event_active(headless_flush_ev, EV_TIMEOUT, 0);
+}
+
+/*
+ * Set up standard output. A pipe, a socket or a terminal is made
+ * non-blocking and watched; a file (or /dev/null) is written as it is,
+ * since it never makes a write wait for a reader.
+ */
+static void
+headless_out_start(void)
+{
+	struct stat	sb;
+	int		flags;
+
+	headless_out = evbuffer_new();
+	if (fstat(STDOUT_FILENO, &sb) != 0)
+		return;
+	if (!S_ISFIFO(sb.st_mode) && !S_ISSOCK(sb.st_mode) &&
+	    !isatty(STDOUT_FILENO))
+		return;
+	if ((flags = fcntl(STDOUT_FILENO, F_GETFL)) == -1 ||
+	    fcntl(STDOUT_FILENO, F_SETFL, flags | O_NONBLOCK) == -1)
+		return;
+	headless_out_flags = flags;
+	headless_wr = event_new(node_base, STDOUT_FILENO, EV_WRITE,
+	    headless_write_cb, NULL);
+}
+
+/*
+ * At exit: write what is left, waiting for the reader at most
+ * HEADLESS_STOP_MS, then put standard output back as it was. Events after
+ * this (sessions closing) go through stdio, unless the reader was stuck.
+ */
+static void
+headless_out_stop(void)
+{
+	struct pollfd	pfd = { STDOUT_FILENO, POLLOUT, 0 };
+	int64_t		deadline = mono_us() + HEADLESS_STOP_MS * 1000LL;
+	int64_t		left;
+
+	if (headless_wr != NULL)
+		event_free(headless_wr);
+	headless_wr = NULL;
+	while (headless_out_write() != 0) {
+		left = (deadline - mono_us()) / 1000;
+		if (left <= 0 || (poll(&pfd, 1, (int)left) == -1 &&
+		    errno != EINTR))
+			break;
+	}
+	if (headless_out != NULL && evbuffer_get_length(headless_out) != 0) {
+		log_warnx("%s: %zu bytes of events not written: standard "
+		    "output was not read", __func__,
+		    evbuffer_get_length(headless_out));
+		headless_out_dead = 1;	/* nor what comes after */
+	}
+	if (headless_out_flags != -1)
+		fcntl(STDOUT_FILENO, F_SETFL, headless_out_flags);
+	headless_out_flags = -1;
+	if (headless_out != NULL)
+		evbuffer_free(headless_out);
+	headless_out = NULL;
 }
 
 /* The text name of a message state. */
@@ -304,9 +471,7 @@ headless_read_file(void)
 void
 headless_start(void)
 {
-	static char	outbuf[65536];
-
-	setvbuf(stdout, outbuf, _IOFBF, sizeof outbuf);
+	headless_out_start();
 	headless_flush_ev = event_new(node_base, -1, 0, headless_flush_cb,
 	    NULL);
 	event_priority_set(headless_flush_ev, 2);
@@ -333,5 +498,5 @@ headless_stop(void)
 	if (headless_flush_ev != NULL)
 		event_free(headless_flush_ev);
 	headless_flush_ev = NULL;
-	fflush(stdout);
+	headless_out_stop();
 }

@@ -211,6 +211,7 @@ enum cfg_key {
 	CFG_PEX_INTERVAL,
 	CFG_SYNC,
 	CFG_LOG_LEVEL,
+	CFG_LOG_MAX_SIZE,
 	CFG_TIME_FORMAT,
 	CFG_DATE_FORMAT,
 	CFG_COLOURS,
@@ -702,6 +703,8 @@ int		 peer_load(char **);
 void		 peer_free_all(void);
 struct peer	*peer_authenticated(const uint8_t *, const char *, char **);
 const char	*peer_name(struct peer *);
+int		 peer_nick_check(const char *, char **);
+int		 peer_nick_plain(struct peer *);
 const char	*peer_trust_name(struct peer *);
 struct peer	*peer_resolve(const char *, char **);
 int		 peer_online(struct peer *);

@@ -1,6 +1,7 @@
 /*
- * peer.c: known peers: the tree keyed by peer id, trust on first use, and
- * naming a peer in a command (nick, id prefix or number).
+ * peer.c: known peers: the tree keyed by peer id, trust on first use,
+ * naming a peer in a command (id prefix, shown name, nick or number), and
+ * the checks that keep a nick from passing for another peer.
  */
 
 #include "p2pchat.h"
@@ -37,6 +38,132 @@ peer_find_nick(const char *nick, struct peer *except)
 			return (p);
 	}
 	return (NULL);
+}
+
+/*
+ * Is cp a character that shows as nothing, or changes how the text around
+ * it is shown: zero width characters, direction marks and overrides, other
+ * format characters and fillers? Two nicks that differ only by these look
+ * the same.
+ */
+static int
+peer_invisible(uint32_t cp)
+{
+	static const struct {
+		uint32_t	lo;
+		uint32_t	hi;
+	} ranges[] = {
+		{ 0x00ad, 0x00ad },	/* soft hyphen */
+		{ 0x034f, 0x034f },	/* combining grapheme joiner */
+		{ 0x0600, 0x0605 },	/* Arabic number signs */
+		{ 0x061c, 0x061c },	/* Arabic letter mark */
+		{ 0x06dd, 0x06dd },
+		{ 0x070f, 0x070f },
+		{ 0x08e2, 0x08e2 },
+		{ 0x115f, 0x1160 },	/* Hangul fillers */
+		{ 0x17b4, 0x17b5 },
+		{ 0x180b, 0x180f },	/* Mongolian selectors and separator */
+		{ 0x200b, 0x200f },	/* zero width space to RLM */
+		{ 0x2028, 0x202e },	/* separators, bidi embeddings */
+		{ 0x2060, 0x206f },	/* word joiner to bidi isolates */
+		{ 0x3164, 0x3164 },	/* Hangul filler */
+		{ 0xfe00, 0xfe0f },	/* variation selectors */
+		{ 0xfeff, 0xfeff },	/* zero width no-break space */
+		{ 0xffa0, 0xffa0 },	/* halfwidth Hangul filler */
+		{ 0xfff9, 0xfffb },	/* interlinear annotation */
+		{ 0x110bd, 0x110bd },
+		{ 0x110cd, 0x110cd },
+		{ 0x13430, 0x1343f },	/* Egyptian format controls */
+		{ 0x1bca0, 0x1bca3 },	/* shorthand format controls */
+		{ 0x1d173, 0x1d17a },	/* musical format controls */
+		{ 0xe0000, 0xe0fff },	/* tags, variation selectors */
+	};
+	u_int	i;
+
+	for (i = 0; i < nitems(ranges); i++) {
+		if (cp >= ranges[i].lo && cp <= ranges[i].hi)
+			return (1);
+	}
+	return (0);
+}
+
+/*
+ * Does a nick look like what a command takes for a peer id prefix or a
+ * number from /peers (all digits, or four or more hex digits)?
+ */
+static int
+peer_nick_reserved(const char *nick)
+{
+	size_t	len = strlen(nick);
+
+	if (len == 0)
+		return (0);
+	if (nick[strspn(nick, "0123456789")] == '\0')
+		return (1);
+	return (len >= 4 && nick[strspn(nick, "0123456789abcdefABCDEF")] ==
+	    '\0');
+}
+
+/* The first invisible character in a nick (valid UTF-8), or 0. */
+static uint32_t
+peer_nick_invisible(const char *nick)
+{
+	const u_char	*p = (const u_char *)nick;
+	size_t		 len = strlen(nick), i = 0;
+	uint32_t	 cp;
+	int		 n;
+
+	while (i < len) {
+		if ((n = utf8_decode(p + i, len - i, &cp)) < 1)
+			return (0);
+		if (peer_invisible(cp))
+			return (cp);
+		i += n;
+	}
+	return (0);
+}
+
+/*
+ * Check a nick we are to use ourselves (/nick): 1 to NICK_MAX bytes of
+ * printable UTF-8, nothing invisible, and not what a command would take
+ * for a peer id prefix or a number.
+ */
+int
+peer_nick_check(const char *nick, char **cause)
+{
+	size_t		len = strlen(nick);
+	uint32_t	cp;
+
+	if (len == 0 || len > NICK_MAX ||
+	    !utf8_valid(nick, len, UTF8_NO_CONTROL)) {
+		xasprintf(cause, "a nick is 1 to %d bytes of printable UTF-8",
+		    NICK_MAX);
+		return (-1);
+	}
+	if ((cp = peer_nick_invisible(nick)) != 0) {
+		xasprintf(cause, "a nick cannot hold U+%04X: it is invisible "
+		    "or changes the direction of text", (u_int)cp);
+		return (-1);
+	}
+	if (peer_nick_reserved(nick)) {
+		xasprintf(cause, "\"%s\" would be taken for a peer id prefix "
+		    "or a number from /peers: a nick needs a letter other than "
+		    "a to f", nick);
+		return (-1);
+	}
+	return (0);
+}
+
+/*
+ * Can a peer's nick be typed as it is to name the peer? Not when it is in
+ * conflict, looks like an id prefix or a number, or holds something
+ * invisible (peer_name shows those differently).
+ */
+int
+peer_nick_plain(struct peer *p)
+{
+	return (*p->nick != '\0' && !p->conflict &&
+	    !peer_nick_reserved(p->nick) && peer_nick_invisible(p->nick) == 0);
 }
 
 /* Make a peer object and link it in. */
@@ -187,24 +314,69 @@ peer_set_nick(struct peer *p, const char *nick)
 	free(msg);
 }
 
-/* The name a user sees for a peer: its nick, or a short id. */
+/*
+ * A nick as shown (into out, size bytes): each invisible character is
+ * escaped as \uXXXX or \UXXXXXXXX so that "bob" and "bob" with a zero
+ * width space do not look alike, and a direction override cannot turn the
+ * rest of the line around.
+ */
+static void
+peer_nick_escape(const char *nick, char *out, size_t size)
+{
+	const u_char	*p = (const u_char *)nick;
+	size_t		 len = strlen(nick), i = 0, o = 0;
+	uint32_t	 cp;
+	int		 n;
+
+	while (i < len && o + 11 < size) {
+		if ((n = utf8_decode(p + i, len - i, &cp)) < 1) {
+			o += snprintf(out + o, size - o, "\\x%02x", p[i]);
+			i++;
+		} else if (peer_invisible(cp)) {
+			o += snprintf(out + o, size - o, cp > 0xffff ?
+			    "\\U%08x" : "\\u%04x", (u_int)cp);
+			i += n;
+		} else {
+			memcpy(out + o, p + i, n);
+			o += n;
+			i += n;
+		}
+	}
+	out[o] = '\0';
+}
+
+/*
+ * The name a user sees for a peer: its nick, or a short id. A nick in
+ * conflict, or one that looks like an id prefix or a number, is marked
+ * with '?' and the first four digits of the real id; invisible characters
+ * are escaped.
+ */
 const char *
 peer_name(struct peer *p)
 {
-	static char	name[NICK_MAX + 32];
+	static char	name[NICK_MAX * 10 + 32];
+	char		nick[NICK_MAX * 10 + 16];
 
-	if (p->conflict)
-		snprintf(name, sizeof name, "%s?%.4s", p->nick, p->hex);
-	else if (*p->nick != '\0')
-		return (p->nick);
-	else
+	if (*p->nick == '\0') {
 		snprintf(name, sizeof name, "%.8s", p->hex);
+		return (name);
+	}
+	if (peer_nick_plain(p))
+		return (p->nick);
+	peer_nick_escape(p->nick, nick, sizeof nick);
+	if (p->conflict || peer_nick_reserved(p->nick))
+		snprintf(name, sizeof name, "%s?%.4s", nick, p->hex);
+	else
+		snprintf(name, sizeof name, "%s", nick);
 	return (name);
 }
 
 /*
- * Find the peer a user named: a number from /peers, a nick, or a unique
- * prefix of at least four hex digits of the peer id.
+ * Find the peer a user named, in this order: a unique prefix of at least
+ * four hex digits of the peer id (nobody can take that by choosing a
+ * nick); a name as peer_name shows it where that is not the bare nick
+ * ("nick?abcd"); a nick (never one that looks like an id prefix or a
+ * number); a number from /peers.
  */
 struct peer *
 peer_resolve(const char *name, char **cause)
@@ -212,23 +384,7 @@ peer_resolve(const char *name, char **cause)
 	struct peer	*p, *found = NULL;
 	size_t		 len = strlen(name);
 	u_int		 n, i;
-	char		*end;
 
-	if (len > 0 && len < 6 && name[strspn(name, "0123456789")] == '\0') {
-		n = (u_int)strtoul(name, &end, 10);
-		i = 1;
-		TAILQ_FOREACH(p, &peer_list, list) {
-			if (i++ == n)
-				return (p);
-		}
-		/* Not a number in /peers: it may be a nick or an id prefix. */
-	}
-	if ((p = peer_find_nick(name, NULL)) != NULL)
-		return (p);
-	TAILQ_FOREACH(p, &peer_list, list) {
-		if (strcmp(peer_name(p), name) == 0)
-			return (p);
-	}
 	if (len >= 4 && len <= PEER_HEX_LEN &&
 	    name[strspn(name, "0123456789abcdefABCDEF")] == '\0') {
 		TAILQ_FOREACH(p, &peer_list, list) {
@@ -244,8 +400,27 @@ peer_resolve(const char *name, char **cause)
 		if (found != NULL)
 			return (found);
 	}
-	xasprintf(cause, "no peer \"%s\" (give a nick, a number from /peers "
-	    "or 4+ hex digits of a peer id)", name);
+	TAILQ_FOREACH(p, &peer_list, list) {
+		if (*p->nick != '\0' && !peer_nick_plain(p) &&
+		    strcmp(peer_name(p), name) == 0)
+			return (p);
+	}
+	if (!peer_nick_reserved(name)) {
+		TAILQ_FOREACH(p, &peer_list, list) {
+			if (peer_nick_plain(p) && strcmp(p->nick, name) == 0)
+				return (p);
+		}
+	}
+	if (len > 0 && len < 6 && name[strspn(name, "0123456789")] == '\0') {
+		n = (u_int)strtoul(name, NULL, 10);
+		i = 1;
+		TAILQ_FOREACH(p, &peer_list, list) {
+			if (i++ == n)
+				return (p);
+		}
+	}
+	xasprintf(cause, "no peer \"%s\" (give 4+ hex digits of a peer id, "
+	    "a nick or a number from /peers)", name);
 	return (NULL);
 }
 

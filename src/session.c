@@ -478,8 +478,16 @@ session_pong_record(struct session *s, struct record *r)
 int
 session_bye_record(struct session *s, struct record *r)
 {
-	log_info("%s: %s said bye (%u): %s", __func__, peer_name(s->peer),
-	    r->u.bye.reason, r->u.bye.text);
+	static const char *reasons[] = { "normal", "protocol error",
+	    "duplicate", "overloaded", "blocked" };
+	uint8_t		 n = r->u.bye.reason;
+
+	if (n < nitems(reasons))
+		log_info("%s: %s said bye, %s (%u): %s", __func__,
+		    peer_name(s->peer), reasons[n], n, r->u.bye.text);
+	else
+		log_info("%s: %s said bye, unknown (%u): %s", __func__,
+		    peer_name(s->peer), n, r->u.bye.text);
 	s->bye_reason = r->u.bye.reason;
 	session_close(s, -1, NULL);
 	return (0);

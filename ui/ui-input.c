@@ -306,7 +306,7 @@ ui_input_candidates(const char *word, int first, const char *line,
 		return (n);
 	}
 	TAILQ_FOREACH(p, &peer_list, list) {
-		if (n < max && *p->nick != '\0' && ui_input_prefix(p->nick,
+		if (n < max && peer_nick_plain(p) && ui_input_prefix(p->nick,
 		    word))
 			out[n++] = p->nick;
 	}

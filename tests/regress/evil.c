@@ -9,6 +9,10 @@
  * floods peer exchange with addresses where it listens itself, then counts
  * how often the node dials them while it is connected and after it left.
  *
+ * Most modes end when the node closes; listen:NICK stays connected as a
+ * good peer called NICK and prints what it is sent, and bye-forge leaves
+ * with a BYE whose text would forge a log line.
+ *
  * Exit 0 when the node reacted as the protocol says (closed the connection,
  * with BYE reason 1 where one is due), 1 when it did not, 2 on a usage or
  * local error. What it saw goes to standard output.
@@ -523,6 +527,72 @@ evil_pex_junk(struct evil *e)
 	return (0);
 }
 
+/*
+ * Connect well with nick, say our id, then print the text of each CHAT the
+ * node sends us ("chat TEXT"), acknowledging it, until one says "stop":
+ * what a peer that took another's name would receive.
+ */
+static int
+evil_listen(struct evil *e, const char *nick)
+{
+	u_char	 frame[FRAME_MAX], plain[FRAME_MAX], ack[1 + MSGID_LEN];
+	char	 hex[PEER_HEX_LEN + 1];
+	size_t	 len;
+	int	 n;
+
+	if (evil_handshake(e, IDENTITY_PAYLOAD_LEN, 0) != 0 ||
+	    evil_hello(e, nick) != 0)
+		return (1);
+	hex_encode(e->ed_pk, 32, hex);
+	printf("id %s\n", hex);
+	fflush(stdout);
+	for (;;) {
+		if ((n = evil_read_frame(e, frame)) == -2)
+			continue;
+		if (n < NOISE_TAGLEN + 1 ||
+		    noise_decrypt(&e->rx, frame, n, plain) != 0) {
+			printf("closed\n");
+			return (1);
+		}
+		n -= NOISE_TAGLEN;
+		if (plain[0] == REC_PING && n == 9) {
+			plain[0] = REC_PONG;
+			evil_send(e, plain, 9, NULL, NULL);
+		}
+		if (plain[0] != REC_CHAT || n < 27)
+			continue;
+		len = (size_t)plain[25] << 8 | plain[26];
+		if (len > (size_t)n - 27)
+			return (1);
+		printf("chat %.*s\n", (int)len, plain + 27);
+		fflush(stdout);
+		ack[0] = REC_ACK;
+		memcpy(ack + 1, plain + 1, MSGID_LEN);
+		evil_send(e, ack, sizeof ack, NULL, NULL);
+		if (len == 4 && memcmp(plain + 27, "stop", 4) == 0)
+			return (0);
+	}
+}
+
+/*
+ * Say BYE with an unknown reason and a text that would forge a log line
+ * and clear the screen if written raw.
+ */
+static int
+evil_bye_forge(struct evil *e)
+{
+	struct buf	b;
+
+	if (evil_handshake(e, IDENTITY_PAYLOAD_LEN, 0) != 0 ||
+	    evil_hello(e, "evil") != 0)
+		return (1);
+	buf_init(&b);
+	wire_build_bye(&b, 200, "\n2026-01-01 forged line\x1b[2J");
+	evil_send(e, b.d, b.size, NULL, NULL);
+	buf_free(&b);
+	return (evil_wait_close(e));
+}
+
 /* Run one mode. */
 static int
 evil_run(struct evil *e, const char *mode)
@@ -625,6 +695,10 @@ evil_run(struct evil *e, const char *mode)
 	}
 	if (strncmp(mode, "flood-", 6) == 0)
 		return (evil_flood(e, atoi(mode + 6)));
+	if (strncmp(mode, "listen:", 7) == 0)
+		return (evil_listen(e, mode + 7));
+	if (strcmp(mode, "bye-forge") == 0)
+		return (evil_bye_forge(e));
 	if (strncmp(mode, "spread-", 7) == 0)
 		return (evil_spread(e, atoi(mode + 7)));
 	if (strcmp(mode, "pex-junk") == 0)
