@@ -30,6 +30,8 @@ static const struct main_list {
 	  .help = "print the commands and exit" },
 	{ .option = "list-keys", .print = ui_list_keys,
 	  .help = "print the key bindings and exit" },
+	{ .option = "list-records", .print = wire_list_records,
+	  .help = "print the record types and exit" },
 };
 
 /* Print the usage summary. */

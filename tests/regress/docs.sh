@@ -329,6 +329,26 @@ if ! cmp -s "$T/keys.want" "$T/keys.have"; then
 	diff "$T/keys.want" "$T/keys.have" | head -n 20 >> "$ERRS"
 fi
 
+# --- The record table: --list-records against p2pchat-protocol(7).
+
+"$P2PCHAT" --list-records > "$T/records.tsv" || fail "--list-records failed"
+[ "$(wc -l < "$T/records.tsv")" -ge 10 ] || fail "--list-records printed little"
+# The man page's table of record types, as "type<TAB>name".
+sed -n '/^\.Sh RECORD FORMATS/,/^\.El/p' "$MAN7" | \
+    sed -n 's/^\.It \(0x[0-9a-f][0-9a-f]\) Ta \([A-Z_]*\) Ta .*/\1	\2/p' \
+    > "$T/records.man"
+cut -f 1,2 "$T/records.tsv" > "$T/records.have"
+if ! cmp -s "$T/records.have" "$T/records.man"; then
+	echo "p2pchat-protocol.7: the RECORD FORMATS table differs from" \
+	    "--list-records:" >> "$ERRS"
+	diff "$T/records.have" "$T/records.man" | head -n 20 >> "$ERRS"
+fi
+# Each record type has a section of its own giving its layout.
+while IFS='	' read -r type name state; do
+	grep -q "^\.Ss .*$name ($type)" "$MAN7" ||
+	    echo "p2pchat-protocol.7: no section for $name ($type)" >> "$ERRS"
+done < "$T/records.tsv"
+
 # --- mandoc -Tlint.
 
 if command -v mandoc >/dev/null 2>&1; then
