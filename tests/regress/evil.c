@@ -30,6 +30,8 @@ struct evil {
 	struct noise_hs		*hs;
 	struct noise_cipher	 tx, rx;
 	uint8_t			 ed_pk[32], ed_sk[64], x_pk[32], x_sk[32];
+	uint8_t			 hh[NOISE_HASHMAX];	/* handshake hash */
+	size_t			 hhlen;
 	const char		*prologue;
 };
 
@@ -180,6 +182,7 @@ evil_handshake(struct evil *e, size_t payload_len, int bad_sig)
 	    &len) != 0 || evil_write_frame(e, out, len) != 0)
 		return (-1);
 	noise_hs_split(e->hs, &e->tx, &e->rx);
+	e->hhlen = noise_hs_hash(e->hs, e->hh);
 	noise_hs_free(e->hs);
 	e->hs = NULL;
 	return (0);
@@ -306,6 +309,103 @@ evil_observed(struct evil *e)
 		if (plain[0] == REC_PONG && plain[8] == 0x2b)
 			return (seen ? 0 : 1);
 	}
+}
+
+/* Send a ROOM_SYNC from 0 with this tag. */
+static int
+evil_room_sync_send(struct evil *e, const uint8_t *tag)
+{
+	u_char	rec[41];
+
+	rec[0] = REC_ROOM_SYNC;
+	memcpy(rec + 1, tag, 32);
+	memset(rec + 33, 0, 8);
+	return (evil_send(e, rec, sizeof rec, NULL, NULL));
+}
+
+/*
+ * Read for up to ms, until a PONG with token answers (0: no PING sent,
+ * read until quiet for ms): count the ROOM_MSG records and all bytes.
+ */
+static int
+evil_count(struct evil *e, int ms, uint8_t token, u_long *recs,
+    u_long *bytes)
+{
+	struct pollfd	 pfd = { .fd = e->fd, .events = POLLIN };
+	u_char		 frame[FRAME_MAX], plain[FRAME_MAX];
+	int		 n;
+
+	for (;;) {
+		if (poll(&pfd, 1, ms) <= 0)
+			return (token == 0 ? 0 : -1);
+		if ((n = evil_read_frame(e, frame)) < 0 ||
+		    noise_decrypt(&e->rx, frame, n, plain) != 0)
+			return (-1);
+		*bytes += n + 2;
+		if (plain[0] == REC_ROOM_MSG)
+			(*recs)++;
+		if (token != 0 && plain[0] == REC_PONG && plain[8] == token)
+			return (0);
+	}
+}
+
+/*
+ * ROOM_SYNC for a room (room-sync-MODE:NAME, the room's secret empty).
+ * count: a member asks, and asks again each time the answer pauses,
+ * until one brings nothing: whatever the pauses, a session is sent each
+ * record once; prints the answers and the bytes out per byte in. stall: a member asks twice and does not read for
+ * 5 s, then reads all: the node must still be there, the answer whole.
+ * stranger: the room id and a random tag instead of the member tag:
+ * nothing may come back.
+ */
+static int
+evil_room_sync(struct evil *e, const char *how, const char *name)
+{
+	uint8_t		 id[32], key[32], tag[32];
+	u_char		 ping[9] = { REC_PING, 0, 0, 0, 0, 0, 0, 0, 0x2c };
+	u_long		 recs = 0, bytes = 0, recs2 = 0;
+	u_int		 asks = 0;
+
+	room_keys(name, "", id, key);
+	if (evil_handshake(e, IDENTITY_PAYLOAD_LEN, 0) != 0 ||
+	    evil_hello(e, "evil") != 0)
+		return (1);
+	room_member_tag(key, e->hh, e->hhlen, e->ed_pk, tag);
+	if (strcmp(how, "stranger") == 0) {
+		evil_room_sync_send(e, id);
+		randombytes_buf(tag, sizeof tag);
+		evil_room_sync_send(e, tag);
+		evil_send(e, ping, sizeof ping, NULL, NULL);
+		if (evil_count(e, 10000, 0x2c, &recs, &bytes) != 0)
+			return (1);
+		printf("stranger got %lu room records\n", recs);
+		return (recs == 0 ? 0 : 1);
+	}
+	evil_room_sync_send(e, tag);
+	if (strcmp(how, "stall") == 0) {
+		evil_room_sync_send(e, tag);
+		sleep(5);
+		if (evil_count(e, 2000, 0, &recs, &bytes) != 0)
+			return (1);
+		printf("after a 5 s stall: %lu records, %lu bytes\n", recs,
+		    bytes);
+		return (recs > 0 ? 0 : 1);
+	}
+	/* Ask until an answer brings nothing: each record comes once. */
+	for (;;) {
+		recs2 = 0;
+		if (evil_count(e, 1500, 0, &recs2, &bytes) != 0)
+			return (1);
+		printf("%s%lu", recs == 0 ? "answers: " : " + ", recs2);
+		recs += recs2;
+		if (recs2 == 0 || ++asks == 10)
+			break;
+		evil_room_sync_send(e, tag);
+	}
+	printf(" = %lu records, %lu bytes for %u asks of 59 bytes (%.0f out "
+	    "per byte in)\n", recs, bytes, asks + 1,
+	    (double)bytes / (59.0 * (asks + 1)));
+	return (recs > 0 && recs2 == 0 ? 0 : 1);
 }
 
 /* Open n junk connections at once, write a little junk on each, hold them. */
@@ -703,6 +803,13 @@ evil_run(struct evil *e, const char *mode)
 		return (evil_spread(e, atoi(mode + 7)));
 	if (strcmp(mode, "pex-junk") == 0)
 		return (evil_pex_junk(e));
+	if (strncmp(mode, "room-sync-", 10) == 0 && strchr(mode, ':') != NULL) {
+		char	*how = xstrndup(mode + 10, strchr(mode, ':') - mode - 10);
+
+		rc = evil_room_sync(e, how, strchr(mode, ':') + 1);
+		free(how);
+		return (rc);
+	}
 	if (strncmp(mode, "room-forge:", 11) == 0)
 		return (evil_room_forge(e, mode + 11));
 	if (strcmp(mode, "good") == 0) {
