@@ -1,5 +1,7 @@
-/* cmd-peer.c: commands about peers: /connect, /peers, /id, /nick, /verify,
- * /trust, /block, /typing. */
+/*
+ * cmd-peer.c: commands about peers and the node: /connect, /peers, /id,
+ * /nick, /verify, /trust, /block, /typing, /stats.
+ */
 
 #include "p2pchat.h"
 

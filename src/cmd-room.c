@@ -1,7 +1,4 @@
-/*
- * cmd-room.c: the room commands (/join, /part, /rooms) and /stats, which
- * shows the session and mesh counters.
- */
+/* cmd-room.c: the room commands: /join, /part, /rooms. */
 
 #include "p2pchat.h"
 
