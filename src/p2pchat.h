@@ -543,6 +543,7 @@ struct session {
 	int			 initiator;
 	struct bufferevent	*bev;		/* for writing */
 	struct event		*rd;		/* reading, into in */
+	struct event		*more;		/* frames left for a turn */
 	struct evbuffer		*in;
 	struct event		*timer;
 	struct noise_hs		*hs;

@@ -47,6 +47,7 @@ static void	session_event_cb(struct bufferevent *, short, void *);
 static void	session_timer_cb(evutil_socket_t, short, void *);
 static void	session_handshake_done(struct session *);
 static void	session_lost(struct session *, const char *);
+static void	session_more_cb(evutil_socket_t, short, void *);
 
 /* Arm the session timer in ms. */
 static void
@@ -86,6 +87,7 @@ session_new(struct bufferevent *bev, int initiator, const char *host,
 	s->bye_reason = -1;
 	s->state = SESSION_CONNECTING;
 	s->timer = evtimer_new(node_base, session_timer_cb, s);
+	s->more = evtimer_new(node_base, session_more_cb, s);
 	s->in = evbuffer_new();
 	bufferevent_setcb(bev, NULL, session_write_cb, session_event_cb, s);
 	bufferevent_setwatermark(bev, EV_WRITE, SESSION_DRAIN_LOW, 0);
@@ -125,6 +127,7 @@ session_free(struct session *s)
 	if (s->rd != NULL)
 		event_free(s->rd);
 	s->rd = NULL;
+	event_free(s->more);
 	if (s->in != NULL)
 		evbuffer_free(s->in);
 	s->in = NULL;
@@ -289,6 +292,7 @@ session_close(struct session *s, int reason, const char *text)
 	}
 	if (s->rd != NULL)
 		event_del(s->rd);
+	evtimer_del(s->more);
 	bufferevent_setcb(s->bev, NULL, session_reap_cb, NULL, s);
 	evtimer_del(s->timer);
 	session_timer(s, evbuffer_get_length(bufferevent_get_output(s->bev))
@@ -559,9 +563,14 @@ session_read_cb(evutil_socket_t fd, short what, void *arg)
 			n = 1;
 	}
 	while (s->state != SESSION_CLOSING) {
-		/* Take turns with other sessions and the terminal. */
+		/*
+		 * Take turns with other sessions and the terminal: the rest
+		 * waits for a zero timer, which runs after the loop has polled
+		 * (an event made active again here would run in this same
+		 * turn, and a flooding peer would starve every other one).
+		 */
 		if (frames++ == SESSION_FRAMES_PER_TURN) {
-			event_active(s->rd, EV_READ, 0);
+			timer_add_ms(s->more, 0);
 			return;		/* an end of file is read again */
 		}
 		rc = session_frame_pull(in, &body, &blen, &used);
@@ -599,6 +608,16 @@ session_frame_pull(struct evbuffer *in, const u_char **body, size_t *blen,
 		have = 2;	/* the length alone is checked */
 	p = evbuffer_pullup(in, have);
 	return (wire_frame(p, have, body, blen, used));
+}
+
+/* Frames left from an earlier turn: go on with them (and read more). */
+static void
+session_more_cb(evutil_socket_t fd, short what, void *arg)
+{
+	struct session	*s = arg;
+
+	if (s->state != SESSION_CLOSING && s->rd != NULL)
+		session_read_cb(event_get_fd(s->rd), EV_READ, s);
 }
 
 /* The connection is gone (closed by the peer, or an error). */

@@ -122,9 +122,10 @@ txn_durable(uint64_t gen, int ok)
 }
 
 /*
- * The disk is quiet: sync on this thread. This runs at the lowest
- * priority, after the loop has written out what the commit let go, so the
- * peer has it while we wait.
+ * The disk is quiet: sync on this thread. A zero timer runs this after the
+ * loop has polled and written out what the commit let go, so the peer has
+ * it while we wait. (At a lower priority than the sockets' it starved
+ * under a flood of records, and with it every commit after it.)
  */
 static void
 txn_inline_cb(evutil_socket_t fd, short what, void *arg)
@@ -176,7 +177,7 @@ txn_commit_cb(evutil_socket_t fd, short what, void *arg)
 	else if (durable && sync_quiet()) {
 		txn_inline_gen = gen;
 		txn_inline_due = 1;
-		event_active(txn_inline_ev, EV_TIMEOUT, 0);
+		timer_add_ms(txn_inline_ev, 0);
 	} else if (durable)
 		sync_request();
 	else
@@ -213,8 +214,8 @@ txn_init(void)
 	 */
 	txn_commit_ev = event_new(node_base, -1, 0, txn_commit_cb, NULL);
 	event_priority_set(txn_commit_ev, 1);
-	txn_inline_ev = event_new(node_base, -1, 0, txn_inline_cb, NULL);
-	event_priority_set(txn_inline_ev, 2);
+	txn_inline_ev = evtimer_new(node_base, txn_inline_cb, NULL);
+	event_priority_set(txn_inline_ev, 1);
 	if (sync_fd() != -1) {
 		txn_sync_ev = event_new(node_base, sync_fd(),
 		    EV_READ|EV_PERSIST, txn_synced_cb, NULL);

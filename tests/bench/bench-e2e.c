@@ -16,6 +16,9 @@
  * Usage: bench-e2e P2PCHAT DIR
  * Sizes: BENCH_E2E_MESSAGES (each burst, default 20000), BENCH_E2E_IDLE
  * (idle samples, default 500), BENCH_E2E_SECONDS (half rate, default 3).
+ * BENCH_E2E_FLOOD=EVIL (the path of tests/regress/evil) measures the idle
+ * latency again, with no flood and then while a hostile peer floods the
+ * receiver with CHATs at full speed, in the same run.
  * BENCH_E2E_SYNC=normal runs both nodes with [store] sync = normal (no
  * fdatasync), to tell the disk's share of the latency from the rest; the
  * targets are for the default, full.
@@ -356,10 +359,15 @@ e2e_fsync(const char *dir)
 	free(t);
 }
 
-/* Idle: one message at a time; returns the index after the last used. */
+/*
+ * Idle: one message at a time; returns the index after the last used.
+ * what, if not NULL, names the run in the figures.
+ */
 static long
-e2e_idle(long seq, long n)
+e2e_idle(long seq, long n, const char *what)
 {
+	char	 name[256];
+
 	int64_t	*to_recv, *to_out, *out_recv, *recv_ack;
 	long	 i, want;
 
@@ -376,6 +384,12 @@ e2e_idle(long seq, long n)
 		out_recv[i] = e2e_recv[seq] - e2e_out[seq];
 		recv_ack[i] = e2e_s.last_delivered - e2e_recv[seq];
 	}
+	if (what != NULL) {
+		snprintf(name, sizeof name, "latency %s, /msg written to the "
+		    "receiver's message event", what);
+		e2e_pcts(name, to_recv, n, NULL, NULL);
+		goto out;
+	}
 	e2e_pcts("idle latency, /msg written to the receiver's message event",
 	    to_recv, n, NULL, "< 1");
 	e2e_pcts("  step 1: /msg written to the sender's outgoing event "
@@ -384,10 +398,42 @@ e2e_idle(long seq, long n)
 	    "(sent, stored, committed)", out_recv, n, NULL, NULL);
 	e2e_pcts("  step 3: receiver's message to the sender's delivered "
 	    "(ACK, committed)", recv_ack, n, NULL, NULL);
+out:
 	free(to_recv);
 	free(to_out);
 	free(out_recv);
 	free(recv_ack);
+	return (seq);
+}
+
+/*
+ * The same idle figures, once more without and then with a hostile peer
+ * (BENCH_E2E_FLOOD names tests/regress/evil) sending CHATs of 16000 bytes
+ * to the receiver at full speed, on new identities when it is closed.
+ */
+static long
+e2e_flood(long seq, long n, const char *evil)
+{
+	char	 mode[64], port[16];
+	pid_t	 pid;
+	int	 status;
+	const char *colon;
+
+	if ((colon = strrchr(e2e_r.listen, ':')) == NULL)
+		fatalx("receiver listen %s", e2e_r.listen);
+	snprintf(port, sizeof port, "%s", colon + 1);
+	seq = e2e_idle(seq, n, "with no flood");
+	snprintf(mode, sizeof mode, "chat-flood-%d", 60);
+	if ((pid = fork()) == -1)
+		fatal("fork");
+	if (pid == 0) {
+		execl(evil, evil, mode, "127.0.0.1", port, (char *)NULL);
+		_exit(127);
+	}
+	usleep(500000);		/* the flood under way */
+	seq = e2e_idle(seq, n, "while a hostile peer floods CHAT");
+	kill(pid, SIGTERM);
+	waitpid(pid, &status, 0);
 	return (seq);
 }
 
@@ -486,7 +532,7 @@ main(int argc, char **argv)
 	double	 secs, rate;
 	FILE	*f;
 	char	 path[PATH_MAX];
-	const char	*sync;
+	const char	*sync, *flood;
 
 	if (argc != 3) {
 		fprintf(stderr, "usage: %s P2PCHAT DIR\n", argv[0]);
@@ -509,7 +555,7 @@ main(int argc, char **argv)
 		printf("[store] sync = %s (BENCH_E2E_SYNC)\n", sync);
 	}
 	fclose(f);
-	e2e_max = warm + idle + 2 * burst + 500000;
+	e2e_max = warm + 3 * idle + 2 * burst + 500000;
 	e2e_sent = e2e_times(e2e_max);
 	e2e_out = e2e_times(e2e_max);
 	e2e_recv = e2e_times(e2e_max);
@@ -527,7 +573,9 @@ main(int argc, char **argv)
 	e2e_write(&e2e_s);
 	e2e_until(e2e_delivered, &warm, "the warm-up messages");
 
-	seq = e2e_idle(seq, idle);
+	seq = e2e_idle(seq, idle, NULL);
+	if ((flood = getenv("BENCH_E2E_FLOOD")) != NULL && *flood != '\0')
+		seq = e2e_flood(seq, idle, flood);
 	e2e_burst(seq, burst, "first burst after start", NULL);
 	seq += burst;
 	rate = e2e_burst(seq, burst, "second burst", ">= 50000");

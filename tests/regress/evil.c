@@ -35,6 +35,11 @@ struct evil {
 	const char		*prologue;
 };
 
+static u_long	evil_sent, evil_got;	/* bytes on the wire, both ways */
+static const char *evil_host, *evil_port;
+
+static int	evil_count(struct evil *, int, uint8_t, u_long *, u_long *);
+
 /* Connect to host:port. */
 static int
 evil_connect(const char *host, const char *port)
@@ -68,6 +73,7 @@ evil_write(struct evil *e, const void *p, size_t len)
 			return (-1);
 		q += n;
 		len -= n;
+		evil_sent += n;
 	}
 	return (0);
 }
@@ -87,6 +93,7 @@ evil_read(struct evil *e, void *p, size_t len)
 			return (-1);
 		q += n;
 		len -= n;
+		evil_got += n;
 	}
 	return (0);
 }
@@ -309,6 +316,97 @@ evil_observed(struct evil *e)
 		if (plain[0] == REC_PONG && plain[8] == 0x2b)
 			return (seen ? 0 : 1);
 	}
+}
+
+/*
+ * Bytes out per byte in, for the benchmark: what a new session costs the
+ * stranger and brings it (handshake, HELLO, and all the node sends a new
+ * session by itself, relay hand-over included), then what 64 PEX_REQUESTs
+ * bring. One line each: "measure WHAT sent N got M ratio R".
+ */
+static int
+evil_measure(struct evil *e)
+{
+	u_char		 rec[1] = { REC_PEX_REQUEST };
+	u_long		 recs = 0, bytes = 0, s0, g0;
+	int		 i;
+
+	if (evil_handshake(e, IDENTITY_PAYLOAD_LEN, 0) != 0 ||
+	    evil_hello(e, "evil") != 0)
+		return (1);
+	if (evil_count(e, 1500, 0, &recs, &bytes) != 0)
+		return (1);
+	printf("measure session-open sent %lu got %lu ratio %.2f\n",
+	    evil_sent, evil_got, (double)evil_got / evil_sent);
+	s0 = evil_sent;
+	g0 = evil_got;
+	for (i = 0; i < 64; i++)
+		evil_send(e, rec, sizeof rec, NULL, NULL);
+	if (evil_count(e, 1500, 0, &recs, &bytes) != 0)
+		return (1);
+	printf("measure pex-request sent %lu got %lu ratio %.2f\n",
+	    evil_sent - s0, evil_got - g0,
+	    (double)(evil_got - g0) / (evil_sent - s0));
+	return (0);
+}
+
+/*
+ * chat-flood-SECS: send CHATs of 16000 bytes as fast as the node takes
+ * them for SECS seconds, reading and dropping what comes back; when the
+ * node closes the session, come back with a new identity. For the
+ * benchmark of a good peer's latency under a flood.
+ */
+static int
+evil_chat_flood(struct evil *e, const char *host, const char *port,
+    int secs)
+{
+	static u_char	 rec[1 + MSGID_LEN + 8 + 2 + 16000];
+	u_char		 frame[FRAME_MAX];
+	struct pollfd	 pfd;
+	int64_t		 end = mono_us() + (int64_t)secs * 1000000;
+	u_long		 sent = 0, nsess = 0;
+	size_t		 len = sizeof rec;
+	int		 n;
+
+	rec[0] = REC_CHAT;
+	buf_poke_u16(rec + 1 + MSGID_LEN + 8, 16000);
+	memset(rec + 1 + MSGID_LEN + 8 + 2, 'f', 16000);
+	while (mono_us() < end) {
+		if (e->fd == -1) {
+			crypto_sign_keypair(e->ed_pk, e->ed_sk);
+			randombytes_buf(e->x_sk, 32);
+			crypto_scalarmult_base(e->x_pk, e->x_sk);
+			if ((e->fd = evil_connect(host, port)) == -1) {
+				usleep(100000);
+				continue;
+			}
+		}
+		if (evil_handshake(e, IDENTITY_PAYLOAD_LEN, 0) != 0 ||
+		    evil_hello(e, "flood") != 0)
+			goto gone;
+		nsess++;
+		for (;;) {
+			if (mono_us() >= end)
+				break;
+			randombytes_buf(rec + 1, MSGID_LEN);
+			if (evil_send(e, rec, len, NULL, NULL) != 0)
+				goto gone;
+			sent++;
+			pfd.fd = e->fd;
+			pfd.events = POLLIN;
+			while (poll(&pfd, 1, 0) == 1) {
+				if ((n = evil_read_frame(e, frame)) < 0)
+					goto gone;
+			}
+		}
+		break;
+gone:
+		close(e->fd);
+		e->fd = -1;
+	}
+	printf("flood: %lu CHATs of 16000 bytes on %lu sessions in %d s\n",
+	    sent, nsess, secs);
+	return (0);
 }
 
 /* Send a ROOM_SYNC from 0 with this tag. */
@@ -810,6 +908,11 @@ evil_run(struct evil *e, const char *mode)
 		free(how);
 		return (rc);
 	}
+	if (strcmp(mode, "measure") == 0)
+		return (evil_measure(e));
+	if (strncmp(mode, "chat-flood-", 11) == 0)
+		return (evil_chat_flood(e, evil_host, evil_port,
+		    atoi(mode + 11)));
 	if (strncmp(mode, "room-forge:", 11) == 0)
 		return (evil_room_forge(e, mode + 11));
 	if (strcmp(mode, "good") == 0) {
@@ -855,6 +958,8 @@ main(int argc, char **argv)
 	crypto_sign_keypair(e.ed_pk, e.ed_sk);
 	randombytes_buf(e.x_sk, 32);
 	crypto_scalarmult_base(e.x_pk, e.x_sk);
+	evil_host = argv[2];
+	evil_port = argv[3];
 	if ((e.fd = evil_connect(argv[2], argv[3])) == -1) {
 		fprintf(stderr, "evil: cannot connect\n");
 		return (2);
