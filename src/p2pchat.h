@@ -665,6 +665,8 @@ int		 node_dial_candidate(const char *, u_short);
 int		 node_dial_book(const struct addr_row *);
 
 /* peer.c */
+#define PEER_NICK_CHANGES	4	/* nick changes a peer may make */
+#define PEER_NICK_WINDOW_MS	60000	/* in this long */
 /* A known peer: pinned key, nick, trust, and its session if online. */
 struct peer {
 	uint8_t		 id[PEER_ID_LEN];
@@ -683,6 +685,8 @@ struct peer {
 	int64_t		 sent_after;	/* messages.id (after, upto] sent, */
 	int64_t		 sent_upto;	/* not yet marked so in the store */
 	struct msg_list	 fresh;		/* stored this turn, to send */
+	int64_t		 nick_window;	/* start of the nick window, ms */
+	int		 nick_changes;	/* nick changes in it */
 
 	/* Redialling. */
 	char		*dial_host;
@@ -709,7 +713,7 @@ const char	*peer_trust_name(struct peer *);
 struct peer	*peer_resolve(const char *, char **);
 int		 peer_online(struct peer *);
 struct peer	*peer_learn(const uint8_t *, char **);
-void		 peer_set_nick(struct peer *, const char *);
+int		 peer_set_nick(struct peer *, const char *);
 u_int		 peer_count_online(void);
 
 /* conv.c */

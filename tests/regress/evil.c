@@ -11,7 +11,8 @@
  *
  * Most modes end when the node closes; listen:NICK stays connected as a
  * good peer called NICK and prints what it is sent, and bye-forge leaves
- * with a BYE whose text would forge a log line.
+ * with a BYE whose text would forge a log line. nick-flood-N says HELLO
+ * N times with a new nick each and waits for the PONG of a PING after.
  *
  * Exit 0 when the node reacted as the protocol says (closed the connection,
  * with BYE reason 1 where one is due), 1 when it did not, 2 on a usage or
@@ -593,6 +594,57 @@ evil_bye_forge(struct evil *e)
 	return (evil_wait_close(e));
 }
 
+/* Send a PING and read until its PONG: the node read all before it. */
+static int
+evil_ping(struct evil *e, uint8_t token)
+{
+	u_char	rec[9], frame[FRAME_MAX], plain[FRAME_MAX];
+	int	n;
+
+	memset(rec, 0, sizeof rec);
+	rec[0] = REC_PING;
+	rec[8] = token;
+	if (evil_send(e, rec, sizeof rec, NULL, NULL) != 0)
+		return (1);
+	for (;;) {
+		if ((n = evil_read_frame(e, frame)) < 0 ||
+		    noise_decrypt(&e->rx, frame, n, plain) != 0) {
+			printf("closed before the pong\n");
+			return (1);
+		}
+		if (plain[0] == REC_PONG && n == 9 + NOISE_TAGLEN &&
+		    plain[8] == token) {
+			printf("pong\n");
+			return (0);
+		}
+	}
+}
+
+/*
+ * Say HELLO as "flood0", then n more HELLOs, each with a new nick
+ * ("flood1" and on), then PING: the PONG says the node read them all.
+ */
+static int
+evil_nick_flood(struct evil *e, int n)
+{
+	char	nick[32], hex[PEER_HEX_LEN + 1];
+	int	i;
+
+	if (evil_handshake(e, IDENTITY_PAYLOAD_LEN, 0) != 0 ||
+	    evil_hello(e, "flood0") != 0)
+		return (1);
+	hex_encode(e->ed_pk, 32, hex);
+	printf("id %s\n", hex);
+	for (i = 1; i <= n; i++) {
+		snprintf(nick, sizeof nick, "flood%d", i);
+		if (evil_hello(e, nick) != 0) {
+			printf("closed after %d hellos\n", i);
+			return (1);
+		}
+	}
+	return (evil_ping(e, 0x2c));
+}
+
 /* Run one mode. */
 static int
 evil_run(struct evil *e, const char *mode)
@@ -705,6 +757,8 @@ evil_run(struct evil *e, const char *mode)
 		return (evil_pex_junk(e));
 	if (strncmp(mode, "room-forge:", 11) == 0)
 		return (evil_room_forge(e, mode + 11));
+	if (strncmp(mode, "nick-flood-", 11) == 0)
+		return (evil_nick_flood(e, atoi(mode + 11)));
 	if (strcmp(mode, "good") == 0) {
 		/* A well-behaved peer that then says BYE: must work. */
 		if (evil_handshake(e, IDENTITY_PAYLOAD_LEN, 0) != 0 ||
