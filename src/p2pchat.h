@@ -209,6 +209,10 @@ enum cfg_key {
 	CFG_LAN_PORT,
 	CFG_LAN_INTERVAL,
 	CFG_PEX_INTERVAL,
+	CFG_MESSAGES_PER_HOUR,
+	CFG_BYTES_PER_HOUR,
+	CFG_STRANGER_MESSAGES_PER_HOUR,
+	CFG_STRANGER_BYTES_PER_HOUR,
 	CFG_SYNC,
 	CFG_LOG_LEVEL,
 	CFG_LOG_MAX_SIZE,
@@ -688,6 +692,14 @@ struct peer {
 	int64_t		 nick_window;	/* start of the nick window, ms */
 	int		 nick_changes;	/* nick changes in it */
 
+	/* Quota of messages received (chat.c), for this hour. */
+	int64_t		 quota_start;	/* monotonic ms */
+	u_int		 quota_msgs;
+	size_t		 quota_bytes;
+	int		 quota_told;	/* the user was told it went over */
+	struct session	*quota_closing;	/* being closed for it (held) */
+	int		 written;	/* we sent it a message in this run */
+
 	/* Redialling. */
 	char		*dial_host;
 	u_short		 dial_port;
@@ -744,6 +756,8 @@ int		 chat_chat_record(struct session *, struct record *);
 int		 chat_ack_record(struct session *, struct record *);
 int		 chat_typing_record(struct session *, struct record *);
 int		 chat_check_text(const char *, size_t, char **);
+int		 chat_quota_check(struct peer *, size_t, const char *);
+void		 chat_quota_add(struct peer *, size_t);
 int		 chat_send(struct peer *, const char *, size_t, char **);
 int		 chat_typing(struct peer *, int, char **);
 void		 chat_post_message(struct conv *, const struct msg *);

@@ -12,7 +12,9 @@
  * Most modes end when the node closes; listen:NICK stays connected as a
  * good peer called NICK and prints what it is sent, and bye-forge leaves
  * with a BYE whose text would forge a log line. nick-flood-N says HELLO
- * N times with a new nick each and waits for the PONG of a PING after.
+ * N times with a new nick each and waits for the PONG of a PING after;
+ * quota-N sends N CHATs, expects BYE 3, reconnects with the same key and
+ * expects BYE 3 again, without an ACK, for one more.
  *
  * Exit 0 when the node reacted as the protocol says (closed the connection,
  * with BYE reason 1 where one is due), 1 when it did not, 2 on a usage or
@@ -645,6 +647,82 @@ evil_nick_flood(struct evil *e, int n)
 	return (evil_ping(e, 0x2c));
 }
 
+/*
+ * Connect (again) with our key, say HELLO as "spammer", send n CHATs
+ * ("spam FIRST" and on) and read until the node closes: the ACKs and the
+ * BYE reason (-1 for none) it sent.
+ */
+static int
+evil_spam(struct evil *e, const struct sockaddr_in *to, int first, int n,
+    int *acks, int *bye)
+{
+	struct buf	 b;
+	u_char		 frame[FRAME_MAX], plain[FRAME_MAX];
+	uint8_t		 id[MSGID_LEN];
+	char		 text[32];
+	int		 i, len;
+
+	*acks = 0;
+	*bye = -1;
+	if (e->fd == -1 && ((e->fd = socket(AF_INET, SOCK_STREAM, 0)) == -1 ||
+	    connect(e->fd, (const struct sockaddr *)to, sizeof *to) != 0))
+		return (-1);
+	if (evil_handshake(e, IDENTITY_PAYLOAD_LEN, 0) != 0 ||
+	    evil_hello(e, "spammer") != 0)
+		return (-1);
+	for (i = 0; i < n; i++) {
+		randombytes_buf(id, sizeof id);
+		snprintf(text, sizeof text, "spam %d", first + i);
+		buf_init(&b);
+		wire_build_chat(&b, id, (uint64_t)now_ms(), text, strlen(text));
+		if (evil_send(e, b.d, b.size, NULL, NULL) != 0) {
+			buf_free(&b);
+			break;
+		}
+		buf_free(&b);
+	}
+	for (;;) {
+		if ((len = evil_read_frame(e, frame)) < 0 ||
+		    noise_decrypt(&e->rx, frame, len, plain) != 0)
+			break;
+		if (plain[0] == REC_ACK)
+			(*acks)++;
+		if (plain[0] == REC_BYE && len > NOISE_TAGLEN + 1)
+			*bye = plain[1];
+	}
+	close(e->fd);
+	e->fd = -1;
+	return (0);
+}
+
+/*
+ * Send n CHATs and expect the node to ACK some, then close with BYE 3
+ * (over quota); connect again with the same key, send one more and expect
+ * BYE 3 with no ACK: the quota outlives the session.
+ */
+static int
+evil_quota(struct evil *e, int n)
+{
+	struct sockaddr_in	 to;
+	socklen_t		 len = sizeof to;
+	char			 hex[PEER_HEX_LEN + 1];
+	int			 acks, bye;
+
+	if (getpeername(e->fd, (struct sockaddr *)&to, &len) != 0)
+		return (2);
+	hex_encode(e->ed_pk, 32, hex);
+	printf("id %s\n", hex);
+	if (evil_spam(e, &to, 1, n, &acks, &bye) != 0)
+		return (1);
+	printf("acked %d bye %d\n", acks, bye);
+	if (bye != BYE_OVERLOADED)
+		return (1);
+	if (evil_spam(e, &to, n + 1, 1, &acks, &bye) != 0)
+		return (1);
+	printf("again acked %d bye %d\n", acks, bye);
+	return (acks == 0 && bye == BYE_OVERLOADED ? 0 : 1);
+}
+
 /* Run one mode. */
 static int
 evil_run(struct evil *e, const char *mode)
@@ -759,6 +837,8 @@ evil_run(struct evil *e, const char *mode)
 		return (evil_room_forge(e, mode + 11));
 	if (strncmp(mode, "nick-flood-", 11) == 0)
 		return (evil_nick_flood(e, atoi(mode + 11)));
+	if (strncmp(mode, "quota-", 6) == 0)
+		return (evil_quota(e, atoi(mode + 6)));
 	if (strcmp(mode, "good") == 0) {
 		/* A well-behaved peer that then says BYE: must work. */
 		if (evil_handshake(e, IDENTITY_PAYLOAD_LEN, 0) != 0 ||
