@@ -118,9 +118,9 @@ const struct cfg_entry cfg_table[] = {
 	  .section = "limits",
 	  .name = "messages_per_hour",
 	  .type = CFG_NUMBER,
-	  .dflt = "3600",
+	  .dflt = "200000",
 	  .min = 1,
-	  .max = 1000000,
+	  .max = 10000000,
 	  .help = "Most messages stored from one contact in an hour; the "
 		  "session of a contact that sends more is closed."
 	},
@@ -128,7 +128,7 @@ const struct cfg_entry cfg_table[] = {
 	  .section = "limits",
 	  .name = "bytes_per_hour",
 	  .type = CFG_NUMBER,
-	  .dflt = "33554432",
+	  .dflt = "268435456",
 	  .min = TEXT_MAX,
 	  .max = 1073741824,
 	  .help = "Most bytes of message text stored from one contact in an "
@@ -138,9 +138,9 @@ const struct cfg_entry cfg_table[] = {
 	  .section = "limits",
 	  .name = "stranger_messages_per_hour",
 	  .type = CFG_NUMBER,
-	  .dflt = "200",
+	  .dflt = "100000",
 	  .min = 1,
-	  .max = 1000000,
+	  .max = 10000000,
 	  .help = "Most messages stored in an hour from a peer that is not a "
 		  "contact (not verified, and not written to)."
 	},
@@ -148,7 +148,7 @@ const struct cfg_entry cfg_table[] = {
 	  .section = "limits",
 	  .name = "stranger_bytes_per_hour",
 	  .type = CFG_NUMBER,
-	  .dflt = "1048576",
+	  .dflt = "33554432",
 	  .min = TEXT_MAX,
 	  .max = 1073741824,
 	  .help = "Most bytes of message text stored in an hour from a peer "
