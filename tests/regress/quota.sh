@@ -41,7 +41,8 @@ evil_id=$(echo "$out" | sed -n 's/^id //p')
 kill -0 "$alice_pid" || fail "alice died"
 n=$(history_count alice "$evil_id" spam)
 [ "$n" -eq 50 ] || fail "alice stored $n messages of the stranger, not 50"
-wait_for alice '"event":"error".*"message":"[^"]* sent more than 50 messages this hour; session closed"'
+over='sent more than 50 messages this hour; session closed'
+wait_for alice "\"event\":\"error\".*\"message\":\"[^\"]* $over\""
 n=$(count alice '"event":"error".*sent more than')
 [ "$n" -eq 1 ] || fail "$n quota errors shown, not 1"
 
