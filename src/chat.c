@@ -10,6 +10,11 @@
  * received is stored (deduplicated on its id and sent_at) and ACKed only
  * once the commit is durable; the frontend hears of messages then too.
  *
+ * What a peer may have stored is bounded by a quota an hour (messages
+ * and bytes of text, [limits] in p2pchat.ini), larger for a contact than
+ * for a stranger. A CHAT beyond it is neither stored nor ACKed, and the
+ * session is closed with BYE 3 once what came before is durable and ACKed.
+ *
  * Work that waits for the commit is registered with txn.c. Sending stored
  * messages waits for the commit only (the message is in the database file
  * and survives a crash of this process); ACKs and events wait until the
@@ -24,11 +29,12 @@ enum chat_post_type {
 	POST_STATE,
 	POST_FLUSH,
 	POST_RELAY_ACK,
+	POST_CLOSE,		/* over quota: close the session */
 };
 struct chat_post {
 	enum chat_post_type	 type;
 	struct peer		*peer;
-	struct session		*session;	/* POST_RELAY_ACK */
+	struct session		*session;	/* POST_RELAY_ACK, POST_CLOSE */
 	struct conv		*conv;
 	struct msg		 m;
 	TAILQ_ENTRY(chat_post)	 entry;
@@ -42,6 +48,8 @@ TAILQ_HEAD(chat_posts_head, chat_post);
 static struct chat_posts_head	chat_spare = TAILQ_HEAD_INITIALIZER(chat_spare);
 static u_int			chat_nspare;
 static struct event		*chat_sent_ev;	/* mark what was sent */
+
+#define CHAT_QUOTA_MS	(3600 * 1000)	/* the quota's window */
 
 static void	chat_run(void *, int);
 static void	chat_mark_sent_soon(void);
@@ -164,6 +172,8 @@ chat_flush(struct peer *p)
 		    s->outbox_sent, &ml, &cause), cause))
 			return;
 	}
+	if (ml.n != 0)
+		p->written = 1;		/* a contact, for the quota */
 	for (i = 0; i < ml.n && s->state == SESSION_OPEN; i++) {
 		if (chat_send_one(s, &ml.v[i]) != 0)
 			break;
@@ -255,6 +265,11 @@ chat_run(void *arg, int ok)
 		if (!ok)	/* rolled back: not stored, not to be sent */
 			msg_list_free(&cp->peer->fresh);
 	}
+	if (cp->type == POST_CLOSE) {	/* even if rolled back */
+		if (cp->peer->quota_closing == cp->session)
+			cp->peer->quota_closing = NULL;
+		session_close(cp->session, BYE_OVERLOADED, "over quota");
+	}
 	s = cp->peer != NULL ? cp->peer->session : NULL;
 	if (ok) {
 		switch (cp->type) {
@@ -279,6 +294,8 @@ chat_run(void *arg, int ok)
 		case POST_RELAY_ACK:
 			relay_ack_after_commit(cp->session, cp->m.author,
 			    cp->m.id);
+			break;
+		case POST_CLOSE:
 			break;
 		}
 	}
@@ -360,7 +377,92 @@ chat_msg_arrived(struct msg *m, int64_t conv, const uint8_t *id,
 	m->len = len;
 }
 
-/* A CHAT arrived: store it (once) and ACK it after the commit. */
+/*
+ * Whether a peer is a contact, with the larger quota: a peer whose key was
+ * verified, or one we have written to in this run of the program (sent a
+ * message, or had one waiting for it). There is no list of contacts yet.
+ */
+static int
+chat_is_contact(struct peer *p)
+{
+	return (p->trust == TRUST_VERIFIED || p->written);
+}
+
+/*
+ * Whether a message of len bytes from peer p fits in its quota for this
+ * hour: 0 if it does, -1 if not. The hour starts with the first message
+ * counted; the counts live with the peer, so a peer that went over is
+ * still over when it reconnects. The user is told once an hour, with then
+ * saying what became of the message.
+ */
+int
+chat_quota_check(struct peer *p, size_t len, const char *then)
+{
+	int64_t		 now = mono_us() / 1000;
+	long long	 max_msgs, max_bytes;
+	int		 contact = chat_is_contact(p);
+
+	if ((p->quota_msgs == 0 && !p->quota_told) ||
+	    now - p->quota_start >= CHAT_QUOTA_MS || now < p->quota_start) {
+		p->quota_start = now;
+		p->quota_msgs = 0;
+		p->quota_bytes = 0;
+		p->quota_told = 0;
+	}
+	max_msgs = cfg_num(contact ? CFG_MESSAGES_PER_HOUR :
+	    CFG_STRANGER_MESSAGES_PER_HOUR);
+	max_bytes = cfg_num(contact ? CFG_BYTES_PER_HOUR :
+	    CFG_STRANGER_BYTES_PER_HOUR);
+	if ((long long)p->quota_msgs < max_msgs &&
+	    (long long)(p->quota_bytes + len) <= max_bytes)
+		return (0);
+	if (!p->quota_told) {
+		p->quota_told = 1;
+		if ((long long)p->quota_msgs >= max_msgs)
+			fe_errorf("%s sent more than %lld messages this hour; "
+			    "%s", peer_name(p), max_msgs, then);
+		else
+			fe_errorf("%s sent more than %lld bytes this hour; %s",
+			    peer_name(p), max_bytes, then);
+		log_warnx("%s: %s is over its quota (%s): %u messages, %zu "
+		    "bytes this hour", __func__, p->hex, contact ? "contact" :
+		    "stranger", p->quota_msgs, p->quota_bytes);
+	}
+	return (-1);
+}
+
+/* Count a message of len bytes from peer p, just stored, in its quota. */
+void
+chat_quota_add(struct peer *p, size_t len)
+{
+	p->quota_msgs++;
+	p->quota_bytes += len;
+}
+
+/*
+ * A CHAT went over the quota: close the session with BYE 3, once the
+ * messages before it are durable and their ACKs written (a close now
+ * would leave them unacknowledged, to be sent again into the same quota).
+ */
+static void
+chat_close_later(struct session *s)
+{
+	struct peer		*p = s->peer;
+	struct chat_post	*cp;
+
+	if (p->quota_closing == s)
+		return;
+	log_info("%s: closing %s:%u, over quota", __func__, s->host, s->port);
+	p->quota_closing = s;
+	cp = chat_post(POST_CLOSE, p, p->conv, NULL);
+	cp->session = s;
+	session_ref(s);
+}
+
+/*
+ * A CHAT arrived: store it (once) and ACK it after the commit; over the
+ * quota, neither (the sender keeps it) and close the session.
+ */
 static int
 chat_recv(struct session *s, struct rec_chat *rc)
 {
@@ -369,12 +471,17 @@ chat_recv(struct session *s, struct rec_chat *rc)
 	char		*cause = NULL;
 	int		 dup, err;
 
+	if (chat_quota_check(p, rc->len, "session closed") != 0) {
+		chat_close_later(s);
+		return (0);
+	}
 	chat_msg_arrived(&m, p->conv->id, rc->id, p->id, rc->sent_at,
 	    (const char *)rc->text, rc->len);
 	err = store_msg_add(&m, &dup, &cause);
 	if (chat_store_failed(err, cause))
 		return (0);	/* no ACK: the peer sends it again */
 	if (!dup) {
+		chat_quota_add(p, rc->len);
 		conv_unread_add(p->conv);
 		p->typing = 0;
 		chat_post(POST_MSG, p, p->conv, &m);
@@ -462,6 +569,7 @@ chat_send(struct peer *p, const char *text, size_t len, char **cause)
 
 	if (chat_check_text(text, len, cause) != 0)
 		return (-1);
+	p->written = 1;		/* a contact, for the quota */
 	/* Queued first: what was stored goes even if a later part fails. */
 	chat_flush_later(p);
 	while (len > 0) {

@@ -114,6 +114,46 @@ const struct cfg_entry cfg_table[] = {
 	  .max = 86400,
 	  .help = "Seconds between peer exchange requests to a connected peer."
 	},
+	{ .key = CFG_MESSAGES_PER_HOUR,
+	  .section = "limits",
+	  .name = "messages_per_hour",
+	  .type = CFG_NUMBER,
+	  .dflt = "200000",
+	  .min = 1,
+	  .max = 10000000,
+	  .help = "Most messages stored from one contact in an hour; the "
+		  "session of a contact that sends more is closed."
+	},
+	{ .key = CFG_BYTES_PER_HOUR,
+	  .section = "limits",
+	  .name = "bytes_per_hour",
+	  .type = CFG_NUMBER,
+	  .dflt = "268435456",
+	  .min = TEXT_MAX,
+	  .max = 1073741824,
+	  .help = "Most bytes of message text stored from one contact in an "
+		  "hour."
+	},
+	{ .key = CFG_STRANGER_MESSAGES_PER_HOUR,
+	  .section = "limits",
+	  .name = "stranger_messages_per_hour",
+	  .type = CFG_NUMBER,
+	  .dflt = "100000",
+	  .min = 1,
+	  .max = 10000000,
+	  .help = "Most messages stored in an hour from a peer that is not a "
+		  "contact (not verified, and not written to)."
+	},
+	{ .key = CFG_STRANGER_BYTES_PER_HOUR,
+	  .section = "limits",
+	  .name = "stranger_bytes_per_hour",
+	  .type = CFG_NUMBER,
+	  .dflt = "33554432",
+	  .min = TEXT_MAX,
+	  .max = 1073741824,
+	  .help = "Most bytes of message text stored in an hour from a peer "
+		  "that is not a contact."
+	},
 	{ .key = CFG_SYNC,
 	  .section = "store",
 	  .name = "sync",

@@ -209,6 +209,10 @@ enum cfg_key {
 	CFG_LAN_PORT,
 	CFG_LAN_INTERVAL,
 	CFG_PEX_INTERVAL,
+	CFG_MESSAGES_PER_HOUR,
+	CFG_BYTES_PER_HOUR,
+	CFG_STRANGER_MESSAGES_PER_HOUR,
+	CFG_STRANGER_BYTES_PER_HOUR,
 	CFG_SYNC,
 	CFG_LOG_LEVEL,
 	CFG_LOG_MAX_SIZE,
@@ -666,6 +670,8 @@ int		 node_dial_candidate(const char *, u_short);
 int		 node_dial_book(const struct addr_row *);
 
 /* peer.c */
+#define PEER_NICK_CHANGES	4	/* nick changes a peer may make */
+#define PEER_NICK_WINDOW_MS	60000	/* in this long */
 /* A known peer: pinned key, nick, trust, and its session if online. */
 struct peer {
 	uint8_t		 id[PEER_ID_LEN];
@@ -684,6 +690,16 @@ struct peer {
 	int64_t		 sent_after;	/* messages.id (after, upto] sent, */
 	int64_t		 sent_upto;	/* not yet marked so in the store */
 	struct msg_list	 fresh;		/* stored this turn, to send */
+	int64_t		 nick_window;	/* start of the nick window, ms */
+	int		 nick_changes;	/* nick changes in it */
+
+	/* Quota of messages received (chat.c), for this hour. */
+	int64_t		 quota_start;	/* monotonic ms */
+	u_int		 quota_msgs;
+	size_t		 quota_bytes;
+	int		 quota_told;	/* the user was told it went over */
+	struct session	*quota_closing;	/* being closed for it (held) */
+	int		 written;	/* we sent it a message in this run */
 
 	/* Redialling. */
 	char		*dial_host;
@@ -710,7 +726,7 @@ const char	*peer_trust_name(struct peer *);
 struct peer	*peer_resolve(const char *, char **);
 int		 peer_online(struct peer *);
 struct peer	*peer_learn(const uint8_t *, char **);
-void		 peer_set_nick(struct peer *, const char *);
+int		 peer_set_nick(struct peer *, const char *);
 u_int		 peer_count_online(void);
 
 /* conv.c */
@@ -741,6 +757,8 @@ int		 chat_chat_record(struct session *, struct record *);
 int		 chat_ack_record(struct session *, struct record *);
 int		 chat_typing_record(struct session *, struct record *);
 int		 chat_check_text(const char *, size_t, char **);
+int		 chat_quota_check(struct peer *, size_t, const char *);
+void		 chat_quota_add(struct peer *, size_t);
 int		 chat_send(struct peer *, const char *, size_t, char **);
 int		 chat_typing(struct peer *, int, char **);
 void		 chat_post_message(struct conv *, const struct msg *);

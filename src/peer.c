@@ -260,7 +260,7 @@ peer_authenticated(const uint8_t *id, const char *nick, char **cause)
 	if ((p = peer_find(id)) != NULL) {
 		peer_set_nick(p, nick);
 		p->last_seen = now_ms();
-		if (store_peer_seen(p->dbid, nick, cause) != 0)
+		if (store_peer_seen(p->dbid, p->nick, cause) != 0)
 			return (NULL);
 		return (p);
 	}
@@ -286,21 +286,54 @@ peer_authenticated(const uint8_t *id, const char *nick, char **cause)
 }
 
 /*
- * A known peer now calls itself nick. Taking a nick that is pinned to
- * another key puts this peer in conflict, loudly; it is never merged.
+ * Whether a peer may change its nick now: at most PEER_NICK_CHANGES times
+ * in PEER_NICK_WINDOW_MS, counted for the peer (not the session, so
+ * reconnecting does not reset it). A change beyond that is ignored and
+ * logged once a window: the nick is only a label, and each change costs a
+ * row written and an event shown, so a peer that sent 50,000 HELLOs grew
+ * the log by 391 MB.
  */
-void
+static int
+peer_nick_allowed(struct peer *p)
+{
+	int64_t	now = mono_us() / 1000;
+
+	if (p->nick_changes == 0 || now - p->nick_window >=
+	    PEER_NICK_WINDOW_MS || now < p->nick_window) {
+		p->nick_window = now;
+		p->nick_changes = 0;
+	}
+	if (p->nick_changes < PEER_NICK_CHANGES) {
+		p->nick_changes++;
+		return (1);
+	}
+	if (p->nick_changes == PEER_NICK_CHANGES) {
+		p->nick_changes++;	/* logged once a window */
+		log_info("%s: %s changed nick more than %d times in %d s; "
+		    "keeping \"%s\"", __func__, p->hex, PEER_NICK_CHANGES,
+		    PEER_NICK_WINDOW_MS / 1000, p->nick);
+	}
+	return (0);
+}
+
+/*
+ * A known peer now calls itself nick: 1 if its nick changed, 0 if it was
+ * the same or the change was refused (peer_nick_allowed). Taking a nick
+ * that is pinned to another key puts this peer in conflict, loudly; it is
+ * never merged.
+ */
+int
 peer_set_nick(struct peer *p, const char *nick)
 {
 	struct peer	*other;
 	char		*msg, *cause;
 
-	if (strcmp(p->nick, nick) == 0)
-		return;
+	if (strcmp(p->nick, nick) == 0 || !peer_nick_allowed(p))
+		return (0);
 	free(p->nick);
 	p->nick = xstrdup(nick);
 	if (p->conflict || (other = peer_find_nick(nick, p)) == NULL)
-		return;
+		return (1);
 	p->conflict = 1;
 	if (store_peer_conflict(p->dbid, &cause) != 0) {
 		log_warnx("%s: %s", __func__, cause);
@@ -312,6 +345,7 @@ peer_set_nick(struct peer *p, const char *nick)
 	fe->warning(msg, p);
 	log_warnx("%s: %s", __func__, msg);
 	free(msg);
+	return (1);
 }
 
 /*

@@ -308,6 +308,11 @@ relay_deliver(struct session *s, struct rec_relay *r)
 		free(plain);
 		return (0);
 	}
+	/* Over the author's quota: not stored nor ACKed; the relay keeps it. */
+	if (chat_quota_check(author, in.len, "relayed message refused") != 0) {
+		free(plain);
+		return (0);
+	}
 	chat_msg_arrived(&m, author->conv->id, r->msg_id, r->author,
 	    in.sent_at, in.text, in.len);
 	rc = store_msg_add(&m, &dup, &cause);
@@ -317,6 +322,7 @@ relay_deliver(struct session *s, struct rec_relay *r)
 		return (0);
 	}
 	if (!dup) {
+		chat_quota_add(author, in.len);
 		conv_unread_add(author->conv);
 		relay_stats.delivered++;
 		chat_post_message(author->conv, &m);

@@ -444,8 +444,7 @@ session_hello_record(struct session *s, struct record *r)
 
 	if (s->state == SESSION_HELLO)
 		return (session_hello(s, &r->u.hello));
-	if (strcmp(r->u.hello.nick, s->peer->nick) != 0) {
-		peer_set_nick(s->peer, r->u.hello.nick);
+	if (peer_set_nick(s->peer, r->u.hello.nick)) {
 		if (store_peer_seen(s->peer->dbid, s->peer->nick,
 		    &cause) != 0) {
 			log_warnx("%s: %s", __func__, cause);

@@ -11,7 +11,10 @@
  *
  * Most modes end when the node closes; listen:NICK stays connected as a
  * good peer called NICK and prints what it is sent, and bye-forge leaves
- * with a BYE whose text would forge a log line.
+ * with a BYE whose text would forge a log line. nick-flood-N says HELLO
+ * N times with a new nick each and waits for the PONG of a PING after;
+ * quota-N sends N CHATs, expects BYE 3, reconnects with the same key and
+ * expects BYE 3 again, without an ACK, for one more.
  *
  * Exit 0 when the node reacted as the protocol says (closed the connection,
  * with BYE reason 1 where one is due), 1 when it did not, 2 on a usage or
@@ -791,6 +794,133 @@ evil_bye_forge(struct evil *e)
 	return (evil_wait_close(e));
 }
 
+/* Send a PING and read until its PONG: the node read all before it. */
+static int
+evil_ping(struct evil *e, uint8_t token)
+{
+	u_char	rec[9], frame[FRAME_MAX], plain[FRAME_MAX];
+	int	n;
+
+	memset(rec, 0, sizeof rec);
+	rec[0] = REC_PING;
+	rec[8] = token;
+	if (evil_send(e, rec, sizeof rec, NULL, NULL) != 0)
+		return (1);
+	for (;;) {
+		if ((n = evil_read_frame(e, frame)) < 0 ||
+		    noise_decrypt(&e->rx, frame, n, plain) != 0) {
+			printf("closed before the pong\n");
+			return (1);
+		}
+		if (plain[0] == REC_PONG && n == 9 + NOISE_TAGLEN &&
+		    plain[8] == token) {
+			printf("pong\n");
+			return (0);
+		}
+	}
+}
+
+/*
+ * Say HELLO as "flood0", then n more HELLOs, each with a new nick
+ * ("flood1" and on), then PING: the PONG says the node read them all.
+ */
+static int
+evil_nick_flood(struct evil *e, int n)
+{
+	char	nick[32], hex[PEER_HEX_LEN + 1];
+	int	i;
+
+	if (evil_handshake(e, IDENTITY_PAYLOAD_LEN, 0) != 0 ||
+	    evil_hello(e, "flood0") != 0)
+		return (1);
+	hex_encode(e->ed_pk, 32, hex);
+	printf("id %s\n", hex);
+	for (i = 1; i <= n; i++) {
+		snprintf(nick, sizeof nick, "flood%d", i);
+		if (evil_hello(e, nick) != 0) {
+			printf("closed after %d hellos\n", i);
+			return (1);
+		}
+	}
+	return (evil_ping(e, 0x2c));
+}
+
+/*
+ * Connect (again) with our key, say HELLO as "spammer", send n CHATs
+ * ("spam FIRST" and on) and read until the node closes: the ACKs and the
+ * BYE reason (-1 for none) it sent.
+ */
+static int
+evil_spam(struct evil *e, const struct sockaddr_in *to, int first, int n,
+    int *acks, int *bye)
+{
+	struct buf	 b;
+	u_char		 frame[FRAME_MAX], plain[FRAME_MAX];
+	uint8_t		 id[MSGID_LEN];
+	char		 text[32];
+	int		 i, len;
+
+	*acks = 0;
+	*bye = -1;
+	if (e->fd == -1 && ((e->fd = socket(AF_INET, SOCK_STREAM, 0)) == -1 ||
+	    connect(e->fd, (const struct sockaddr *)to, sizeof *to) != 0))
+		return (-1);
+	if (evil_handshake(e, IDENTITY_PAYLOAD_LEN, 0) != 0 ||
+	    evil_hello(e, "spammer") != 0)
+		return (-1);
+	for (i = 0; i < n; i++) {
+		randombytes_buf(id, sizeof id);
+		snprintf(text, sizeof text, "spam %d", first + i);
+		buf_init(&b);
+		wire_build_chat(&b, id, (uint64_t)now_ms(), text, strlen(text));
+		if (evil_send(e, b.d, b.size, NULL, NULL) != 0) {
+			buf_free(&b);
+			break;
+		}
+		buf_free(&b);
+	}
+	for (;;) {
+		if ((len = evil_read_frame(e, frame)) < 0 ||
+		    noise_decrypt(&e->rx, frame, len, plain) != 0)
+			break;
+		if (plain[0] == REC_ACK)
+			(*acks)++;
+		if (plain[0] == REC_BYE && len > NOISE_TAGLEN + 1)
+			*bye = plain[1];
+	}
+	close(e->fd);
+	e->fd = -1;
+	return (0);
+}
+
+/*
+ * Send n CHATs and expect the node to ACK some, then close with BYE 3
+ * (over quota); connect again with the same key, send one more and expect
+ * BYE 3 with no ACK: the quota outlives the session.
+ */
+static int
+evil_quota(struct evil *e, int n)
+{
+	struct sockaddr_in	 to;
+	socklen_t		 len = sizeof to;
+	char			 hex[PEER_HEX_LEN + 1];
+	int			 acks, bye;
+
+	if (getpeername(e->fd, (struct sockaddr *)&to, &len) != 0)
+		return (2);
+	hex_encode(e->ed_pk, 32, hex);
+	printf("id %s\n", hex);
+	if (evil_spam(e, &to, 1, n, &acks, &bye) != 0)
+		return (1);
+	printf("acked %d bye %d\n", acks, bye);
+	if (bye != BYE_OVERLOADED)
+		return (1);
+	if (evil_spam(e, &to, n + 1, 1, &acks, &bye) != 0)
+		return (1);
+	printf("again acked %d bye %d\n", acks, bye);
+	return (acks == 0 && bye == BYE_OVERLOADED ? 0 : 1);
+}
+
 /* Run one mode. */
 static int
 evil_run(struct evil *e, const char *mode)
@@ -915,6 +1045,10 @@ evil_run(struct evil *e, const char *mode)
 		    atoi(mode + 11)));
 	if (strncmp(mode, "room-forge:", 11) == 0)
 		return (evil_room_forge(e, mode + 11));
+	if (strncmp(mode, "nick-flood-", 11) == 0)
+		return (evil_nick_flood(e, atoi(mode + 11)));
+	if (strncmp(mode, "quota-", 6) == 0)
+		return (evil_quota(e, atoi(mode + 6)));
 	if (strcmp(mode, "good") == 0) {
 		/* A well-behaved peer that then says BYE: must work. */
 		if (evil_handshake(e, IDENTITY_PAYLOAD_LEN, 0) != 0 ||
