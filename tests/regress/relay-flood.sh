@@ -74,15 +74,17 @@ fi
 # Alice writes to bob through carol, and leaves.
 start_node alice -l 127.0.0.1:0 -f "$T/fixed.ini" -c "127.0.0.1:$carol_port"
 wait_for alice "\"id\":\"$carol_id\".*\"state\":\"online\""
+text='"text":"sealed despite the flood"'
 send alice "/msg $bob_id sealed despite the flood"
-wait_for alice '"event":"outgoing".*"text":"sealed despite the flood"'
+wait_for alice "\"event\":\"outgoing\".*$text"
 id=$(last_outgoing_id alice)
 carol_held $((attack + 1))
 stop_node alice
 
 # Bob gets it from carol; alice, back, sees it delivered.
 start_node bob -l 127.0.0.1:0 -f "$T/fixed.ini" -c "127.0.0.1:$carol_port"
-wait_for bob "\"event\":\"message\",\"peer\":\"$alice_id\",\"id\":\"$id\",.*\"text\":\"sealed despite the flood\"" 30
+wait_for bob \
+    "\"event\":\"message\",\"peer\":\"$alice_id\",\"id\":\"$id\",.*$text" 30
 start_node alice -l 127.0.0.1:0 -f "$T/fixed.ini" -c "127.0.0.1:$carol_port"
 wait_for alice "\"event\":\"delivered\",\"peer\":\"$bob_id\",\"id\":\"$id\"" 30
 for n in alice bob carol; do
