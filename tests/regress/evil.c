@@ -731,35 +731,40 @@ evil_relay_spam(struct evil *e, u_int k, u_int n)
 	uint8_t		(*keys)[32], rcpt[32];
 	u_int		i, j, records = 0;
 	char		nick[16];
+	int		rc = 1;
 
 	keys = xcalloc(k, sizeof *keys);
 	for (i = 0; i < k; i++) {
 		if (i != 0) {
 			close(e->fd);
 			evil_identity(e);
-			if ((e->fd = evil_connect(e->host, e->port)) == -1)
-				return (2);
+			if ((e->fd = evil_connect(e->host, e->port)) == -1) {
+				rc = 2;
+				goto out;
+			}
 		}
 		memcpy(keys[i], e->ed_pk, 32);
 		xsnprintf(nick, sizeof nick, "spam%u", i);
 		if (evil_handshake(e, IDENTITY_PAYLOAD_LEN, 0) != 0 ||
 		    evil_hello(e, nick) != 0)
-			return (1);
+			goto out;
 		for (j = 0; j < n; j++) {
 			if (j % 2 == 0 || i == 0)
 				randombytes_buf(rcpt, sizeof rcpt);
 			else
 				memcpy(rcpt, keys[j / 2 % i], 32);
 			if (evil_relay_one(e, rcpt) != 0)
-				return (1);
+				goto out;
 			records++;
 		}
 		if (evil_sync(e) != 0)
-			return (1);
+			goto out;
 	}
-	free(keys);
 	printf("records %u bytes %llu\n", records, e->sent);
-	return (0);
+	rc = 0;
+out:
+	free(keys);
+	return (rc);
 }
 
 /* Run one mode. */
