@@ -135,7 +135,12 @@ CREATE TABLE room_log (
 CREATE INDEX room_log_ts ON room_log (room_id, ts);
 
 -- Sealed direct messages (kind 0) and end-to-end ACKs (kind 1) held for a
--- peer that is away, to hand over when it connects (schema 2).
+-- peer that is away, to hand over when it connects (schema 2). recipient
+-- is the peer it is held for (a message's recipient, an ACK's author);
+-- author, addr and net say who brought it, for the bounds: the message's
+-- author, whose session it came on, that session's remote address and
+-- its /24 or /48 (schema 6). An ACK takes the row of the message it
+-- acknowledges, and keeps these.
 CREATE TABLE relay (
 	id		INTEGER PRIMARY KEY,
 	recipient	BLOB NOT NULL CHECK (length(recipient) = 32),
@@ -144,7 +149,11 @@ CREATE TABLE relay (
 	kind		INTEGER NOT NULL,
 	expires		INTEGER NOT NULL,
 	record		BLOB NOT NULL,
+	addr		TEXT NOT NULL DEFAULT '',
+	net		TEXT NOT NULL DEFAULT '',
 	UNIQUE (recipient, msgid, kind)
 );
 CREATE INDEX relay_recipient ON relay (recipient, id);
 CREATE INDEX relay_author ON relay (author);
+CREATE INDEX relay_addr ON relay (addr);
+CREATE INDEX relay_net ON relay (net);

@@ -400,9 +400,18 @@ int		 store_room_log_since(const uint8_t *, int64_t, int64_t, u_int,
 		     void (*)(const u_char *, size_t, int64_t, int64_t, void *),
 		     void *, char **);
 int64_t		 store_room_log_last(const uint8_t *);
+struct relay_bounds {		/* held relay records, at most */
+	u_int		 per_author;	/* brought by one author */
+	u_int		 per_addr;	/* from one remote address */
+	u_int		 per_net;	/* from one /24 or /48 */
+	u_int		 total;
+};
 int		 store_relay_put(const uint8_t *, const uint8_t *,
-		     const uint8_t *, int, int64_t, const u_char *, size_t, u_int,
-		     u_int, char **);
+		     const uint8_t *, int64_t, const u_char *, size_t,
+		     const char *, const char *, const struct relay_bounds *,
+		     char **);
+int		 store_relay_acked(const uint8_t *, const uint8_t *,
+		     const uint8_t *, int64_t, const u_char *, size_t, char **);
 int		 store_relay_for(const uint8_t *,
 		     void (*)(int, const u_char *, size_t, void *), void *,
 		     char **);

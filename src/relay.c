@@ -4,16 +4,26 @@
  * A direct message to a peer with no session is also handed, sealed to the
  * recipient (crypto_box_seal to the X25519 form of its Ed25519 id) and
  * signed by the author, to the peers the author has sessions with. They
- * hold it (bounded per author and in total, until it expires) and hand it
- * to the recipient when it connects. The recipient stores it like a direct
+ * hold it, if its recipient is a peer they know, and hand it to the
+ * recipient when it connects. The recipient stores it like a direct
  * message and answers with a RELAY_ACK signed by itself, which travels back
- * the same way; the author then marks the message delivered. A relaying
- * node learns who wrote to whom, when, and the size; not the text.
+ * the same way, taking the held message's place; the author then marks the
+ * message delivered. A relaying node learns who wrote to whom, when, and
+ * the size; not the text.
+ *
+ * What a node holds is bounded by who brought it, since keys cost nothing:
+ * per author (the session's peer), per remote address and per /24 or /48
+ * of it, and in total, for at most 7 days. An ACK is held only in place of
+ * a message held, so ACKs signed by fresh keys take no room.
  */
 
 #include "p2pchat.h"
 
+#include <arpa/inet.h>
+
 #define RELAY_PER_AUTHOR	256
+#define RELAY_PER_ADDR		256
+#define RELAY_PER_NET		1024
 #define RELAY_TOTAL		20000
 #define RELAY_TTL_MS		(7LL * 24 * 3600 * 1000)
 #define RELAY_SIG_CTX		"p2pchat/1 relay"
@@ -25,8 +35,16 @@
 
 static struct {
 	u_long		 held;
+	u_long		 refused;
 	u_long		 delivered;
 } relay_stats;
+
+static const struct relay_bounds relay_bounds = {
+	.per_author = RELAY_PER_AUTHOR,
+	.per_addr = RELAY_PER_ADDR,
+	.per_net = RELAY_PER_NET,
+	.total = RELAY_TOTAL,
+};
 
 /* The bytes the author of a RELAY signs. */
 static void
@@ -333,22 +351,55 @@ relay_deliver(struct session *s, struct rec_relay *r)
 }
 
 /*
- * Hold a RELAY (kind RELAY_KIND_MSG) or RELAY_ACK for peer for_id, until
- * it connects or the record expires (at most RELAY_TTL_MS from now): -1
- * with *cause on a storage error, else 1 if it was stored, 0 if not.
+ * The network of a remote address, as text: its /24 if IPv4, its /48 if
+ * IPv6 (a site), else the address itself.
  */
-static int
-relay_hold(int kind, const uint8_t *for_id, const uint8_t *from_id,
-    const uint8_t *msg_id, uint64_t rec_expires, struct record *rec,
-    char **cause)
+static void
+relay_net(const char *host, char *out, size_t len)
 {
-	int64_t	expires;
+	struct in_addr	 in4;
+	struct in6_addr	 in6;
+	char		 a[INET6_ADDRSTRLEN];
+
+	if (inet_pton(AF_INET, host, &in4) == 1) {
+		in4.s_addr &= htonl(0xffffff00);
+		inet_ntop(AF_INET, &in4, a, sizeof a);
+		xsnprintf(out, len, "%s/24", a);
+	} else if (inet_pton(AF_INET6, host, &in6) == 1) {
+		memset(in6.s6_addr + 6, 0, sizeof in6.s6_addr - 6);
+		inet_ntop(AF_INET6, &in6, a, sizeof a);
+		xsnprintf(out, len, "%s/48", a);
+	} else
+		xsnprintf(out, len, "%s", host);
+}
+
+/*
+ * Hold a RELAY from its author's session s for its recipient, until the
+ * recipient connects or the record expires (at most RELAY_TTL_MS from now).
+ */
+static void
+relay_hold(struct session *s, struct record *rec)
+{
+	struct rec_relay	*r = &rec->u.relay;
+	char			 net[INET6_ADDRSTRLEN + 4], *cause = NULL;
+	int64_t			 expires;
+	int			 rc;
 
 	expires = now_ms() + RELAY_TTL_MS;
-	if (rec_expires < (uint64_t)expires)
-		expires = (int64_t)rec_expires;
-	return (store_relay_put(for_id, from_id, msg_id, kind, expires,
-	    rec->raw, rec->rawlen, RELAY_PER_AUTHOR, RELAY_TOTAL, cause));
+	if (r->expires < (uint64_t)expires)
+		expires = (int64_t)r->expires;
+	relay_net(s->host, net, sizeof net);
+	rc = store_relay_put(r->recipient, r->author, r->msg_id, expires,
+	    rec->raw, rec->rawlen, s->host, net, &relay_bounds, &cause);
+	if (rc < 0) {
+		log_warnx("%s: %s", __func__, cause);
+		free(cause);
+	} else if (rc == 1)
+		relay_stats.held++;
+	else {
+		log_debug("%s: not held (bounds, or held already)", __func__);
+		relay_stats.refused++;
+	}
 }
 
 /* A RELAY arrived: for us, deliver; from its author, hold or pass on. */
@@ -358,8 +409,6 @@ relay_recv(struct session *s, struct record *rec)
 	struct rec_relay	*r = &rec->u.relay;
 	struct peer		*to;
 	struct buf		 b;
-	char			*cause = NULL;
-	int			 rc;
 
 	buf_init(&b);
 	relay_signed_part(&b, r);
@@ -370,21 +419,24 @@ relay_recv(struct session *s, struct record *rec)
 	/* We relay only for the peers we have a session with. */
 	if (memcmp(r->author, s->remote_id, PEER_ID_LEN) != 0)
 		return (0);
-	if ((to = peer_find(r->recipient)) != NULL && peer_online(to)) {
+	/* And only to peers we know, that may come to fetch it. */
+	if ((to = peer_find(r->recipient)) == NULL ||
+	    to->trust == TRUST_BLOCKED) {
+		relay_stats.refused++;
+		return (0);
+	}
+	if (peer_online(to)) {
 		session_send(to->session, rec->raw, rec->rawlen);
 		return (0);
 	}
-	rc = relay_hold(RELAY_KIND_MSG, r->recipient, r->author, r->msg_id,
-	    r->expires, rec, &cause);
-	if (rc < 0) {
-		log_warnx("%s: %s", __func__, cause);
-		free(cause);
-	} else if (rc == 1)
-		relay_stats.held++;
+	relay_hold(s, rec);
 	return (0);
 }
 
-/* A RELAY_ACK arrived: ours means delivered; else pass it on or hold it. */
+/*
+ * A RELAY_ACK arrived: ours means delivered; else pass it on, or hold it
+ * in the place of the message it acknowledges.
+ */
 static int
 relay_ack_recv(struct session *s, struct record *rec)
 {
@@ -403,16 +455,18 @@ relay_ack_recv(struct session *s, struct record *rec)
 			chat_delivered(p, a->msg_id);
 		return (0);
 	}
-	rc = store_relay_del(a->recipient, a->msg_id, RELAY_KIND_MSG, &cause);
-	if (rc == 0 && (p = peer_find(a->author)) != NULL && peer_online(p)) {
+	if ((p = peer_find(a->author)) != NULL && peer_online(p)) {
+		rc = store_relay_del(a->recipient, a->msg_id, RELAY_KIND_MSG,
+		    &cause);
 		session_send(p->session, rec->raw, rec->rawlen);
-		return (0);
+	} else {
+		rc = store_relay_acked(a->author, a->recipient, a->msg_id,
+		    now_ms() + RELAY_TTL_MS, rec->raw, rec->rawlen, &cause);
+		if (rc == 0)
+			relay_stats.refused++;
 	}
-	if (rc == 0)
-		rc = relay_hold(RELAY_KIND_ACK, a->author, a->recipient,
-		    a->msg_id, a->expires, rec, &cause) < 0;
-	if (rc != 0) {
-		log_warnx("%s: %s", __func__, cause ? cause : "?");
+	if (rc < 0) {
+		log_warnx("%s: %s", __func__, cause);
 		free(cause);
 	}
 	return (0);
@@ -446,6 +500,7 @@ static void
 relay_stats_put(struct stats *st)
 {
 	stats_add(st, "relay_held", (long long)relay_stats.held);
+	stats_add(st, "relay_refused", (long long)relay_stats.refused);
 	stats_add(st, "relay_delivered", (long long)relay_stats.delivered);
 }
 

@@ -102,6 +102,15 @@ static const char	*store_migrations[] = {
 	"messages_outbox WHERE state < 2 AND outgoing = 1 ORDER BY conv, id;"
 	"UPDATE messages SET state = 2 WHERE id IN (SELECT id FROM outbox);"
 	"DROP INDEX messages_outbox;",
+	/*
+	 * 5 to 6: who brought each held relay record (its session's remote
+	 * address and network), for bounds an author's fresh keys do not
+	 * escape. Rows held before have neither and expire within 7 days.
+	 */
+	"ALTER TABLE relay ADD COLUMN addr TEXT NOT NULL DEFAULT '';"
+	"ALTER TABLE relay ADD COLUMN net TEXT NOT NULL DEFAULT '';"
+	"CREATE INDEX relay_addr ON relay (addr);"
+	"CREATE INDEX relay_net ON relay (net);",
 };
 #define STORE_VERSION	((int)nitems(store_migrations))
 
@@ -139,6 +148,7 @@ enum store_stmt {
 	S_ROOM_LOG_LAST,
 	S_RELAY_PUT,
 	S_RELAY_COUNT,
+	S_RELAY_ACKED,
 	S_RELAY_FOR,
 	S_RELAY_DEL,
 	S_RELAY_EXPIRE,
@@ -229,10 +239,16 @@ static const char *store_sql[S__COUNT] = {
 	    "SELECT coalesce(max(ts), 0) FROM room_log WHERE room_id = ?",
 	[S_RELAY_PUT] =
 	    "INSERT OR IGNORE INTO relay (recipient, author, msgid, kind, "
-	    "expires, record) VALUES (?, ?, ?, ?, ?, ?)",
+	    "expires, record, addr, net) VALUES (?, ?, ?, 0, ?, ?, ?, ?)",
 	[S_RELAY_COUNT] =
-	    "SELECT (SELECT count(*) FROM relay WHERE author = ?), "
+	    "SELECT (SELECT count(*) FROM relay WHERE author = ?1), "
+	    "(SELECT count(*) FROM relay WHERE addr = ?2), "
+	    "(SELECT count(*) FROM relay WHERE net = ?3), "
 	    "(SELECT count(*) FROM relay)",
+	[S_RELAY_ACKED] =
+	    "UPDATE OR REPLACE relay SET recipient = ?1, kind = 1, "
+	    "expires = ?4, record = ?5 WHERE recipient = ?2 AND msgid = ?3 "
+	    "AND kind = 0 AND author = ?1",
 	[S_RELAY_FOR] =
 	    "SELECT kind, record FROM relay WHERE recipient = ? AND "
 	    "expires > ? ORDER BY id",
@@ -1816,33 +1832,64 @@ store_room_log_last(const uint8_t *room_id)
 }
 
 /*
- * Hold a relay record for a recipient. Returns 1 if stored, 0 if it was
- * there already or a bound (per author, in total) refuses it.
+ * Hold a RELAY for its recipient, brought by its author from address addr
+ * in network net. Returns 1 if stored, 0 if it was there already or a
+ * bound (per author, address, network, in total) refuses it.
  */
 int
 store_relay_put(const uint8_t *recipient, const uint8_t *author,
-    const uint8_t *msgid, int kind, int64_t expires, const u_char *rec,
-    size_t len, u_int per_author, u_int total, char **cause)
+    const uint8_t *msgid, int64_t expires, const u_char *rec, size_t len,
+    const char *addr, const char *net, const struct relay_bounds *rb,
+    char **cause)
 {
 	sqlite3_stmt	*st = store_stmt(S_RELAY_COUNT);
-	u_int		 na = 0, nt = 0;
+	u_int		 na = 0, nd = 0, nn = 0, nt = 0;
 
 	sqlite3_bind_blob(st, 1, author, PEER_ID_LEN, SQLITE_STATIC);
+	sqlite3_bind_text(st, 2, addr, -1, SQLITE_STATIC);
+	sqlite3_bind_text(st, 3, net, -1, SQLITE_STATIC);
 	if (sqlite3_step(st) == SQLITE_ROW) {
 		na = sqlite3_column_int(st, 0);
-		nt = sqlite3_column_int(st, 1);
+		nd = sqlite3_column_int(st, 1);
+		nn = sqlite3_column_int(st, 2);
+		nt = sqlite3_column_int(st, 3);
 	}
 	sqlite3_reset(st);
-	if (na >= per_author || nt >= total)
+	if (na >= rb->per_author || nd >= rb->per_addr ||
+	    nn >= rb->per_net || nt >= rb->total)
 		return (0);
 	st = store_stmt(S_RELAY_PUT);
 	sqlite3_bind_blob(st, 1, recipient, PEER_ID_LEN, SQLITE_STATIC);
 	sqlite3_bind_blob(st, 2, author, PEER_ID_LEN, SQLITE_STATIC);
 	sqlite3_bind_blob(st, 3, msgid, MSGID_LEN, SQLITE_STATIC);
-	sqlite3_bind_int(st, 4, kind);
-	sqlite3_bind_int64(st, 5, expires);
-	sqlite3_bind_blob(st, 6, rec, (int)len, SQLITE_STATIC);
+	sqlite3_bind_int64(st, 4, expires);
+	sqlite3_bind_blob(st, 5, rec, (int)len, SQLITE_STATIC);
+	sqlite3_bind_text(st, 6, addr, -1, SQLITE_STATIC);
+	sqlite3_bind_text(st, 7, net, -1, SQLITE_STATIC);
 	if (store_exec(S_RELAY_PUT, cause) != 0)
+		return (-1);
+	return (sqlite3_changes(store_db) > 0);
+}
+
+/*
+ * A RELAY_ACK from recipient for author's message msgid: put it in the
+ * place of that message if it is held (keeping who brought it, so it
+ * counts against the same bounds), to hand to author. Returns 1 if it
+ * was, 0 if no such message is held.
+ */
+int
+store_relay_acked(const uint8_t *author, const uint8_t *recipient,
+    const uint8_t *msgid, int64_t expires, const u_char *rec, size_t len,
+    char **cause)
+{
+	sqlite3_stmt	*st = store_stmt(S_RELAY_ACKED);
+
+	sqlite3_bind_blob(st, 1, author, PEER_ID_LEN, SQLITE_STATIC);
+	sqlite3_bind_blob(st, 2, recipient, PEER_ID_LEN, SQLITE_STATIC);
+	sqlite3_bind_blob(st, 3, msgid, MSGID_LEN, SQLITE_STATIC);
+	sqlite3_bind_int64(st, 4, expires);
+	sqlite3_bind_blob(st, 5, rec, (int)len, SQLITE_STATIC);
+	if (store_exec(S_RELAY_ACKED, cause) != 0)
 		return (-1);
 	return (sqlite3_changes(store_db) > 0);
 }

@@ -16,6 +16,16 @@
  * quota-N sends N CHATs, expects BYE 3, reconnects with the same key and
  * expects BYE 3 again, without an ACK, for one more.
  *
+ * Two modes fill a relaying node's store, and end once a PING sent after
+ * the last record is answered: relay-acks-N sends N RELAY_ACKs, each
+ * signed by a fresh key, for made-up authors; relay-spam-K-N opens K
+ * sessions one after the other, each under a fresh key, and on each sends
+ * N RELAYs, half to made-up recipients and half to the keys of its earlier
+ * sessions (peers the node knows). Both print "records R bytes B": what
+ * they sent, handshakes included.
+ *
+ * With EVIL_FROM set to an IPv4 address, every connection is made from it.
+ *
  * Exit 0 when the node reacted as the protocol says (closed the connection,
  * with BYE reason 1 where one is due), 1 when it did not, 2 on a usage or
  * local error. What it saw goes to standard output.
@@ -36,6 +46,8 @@ struct evil {
 	uint8_t			 hh[NOISE_HASHMAX];	/* handshake hash */
 	size_t			 hhlen;
 	const char		*prologue;
+	const char		*host, *port;
+	unsigned long long	 sent;		/* bytes written */
 };
 
 static u_long	evil_sent, evil_got;	/* bytes on the wire, both ways */
@@ -47,7 +59,8 @@ static int	evil_count(struct evil *, int, uint8_t, u_long *, u_long *);
 static int
 evil_connect(const char *host, const char *port)
 {
-	struct sockaddr_in	sin;
+	struct sockaddr_in	sin, from;
+	const char		*bind_to = getenv("EVIL_FROM");
 	int			fd;
 
 	memset(&sin, 0, sizeof sin);
@@ -57,6 +70,15 @@ evil_connect(const char *host, const char *port)
 		return (-1);
 	if ((fd = socket(AF_INET, SOCK_STREAM, 0)) == -1)
 		return (-1);
+	if (bind_to != NULL) {
+		memset(&from, 0, sizeof from);
+		from.sin_family = AF_INET;
+		if (inet_pton(AF_INET, bind_to, &from.sin_addr) != 1 ||
+		    bind(fd, (struct sockaddr *)&from, sizeof from) != 0) {
+			close(fd);
+			return (-1);
+		}
+	}
 	if (connect(fd, (struct sockaddr *)&sin, sizeof sin) != 0) {
 		close(fd);
 		return (-1);
@@ -77,6 +99,7 @@ evil_write(struct evil *e, const void *p, size_t len)
 		q += n;
 		len -= n;
 		evil_sent += n;
+		e->sent += n;
 	}
 	return (0);
 }
@@ -921,6 +944,159 @@ evil_quota(struct evil *e, int n)
 	return (acks == 0 && bye == BYE_OVERLOADED ? 0 : 1);
 }
 
+/* A fresh identity, as a new peer would have. */
+static void
+evil_identity(struct evil *e)
+{
+	crypto_sign_keypair(e->ed_pk, e->ed_sk);
+	randombytes_buf(e->x_sk, 32);
+	crypto_scalarmult_base(e->x_pk, e->x_sk);
+}
+
+/*
+ * Send a PING and read (and drop) what the node sends until it answers:
+ * then it has handled every record sent before. 0 if it answered.
+ */
+static int
+evil_sync(struct evil *e)
+{
+	u_char	frame[FRAME_MAX], plain[FRAME_MAX];
+	u_char	ping[9] = { REC_PING, 0, 0, 0, 0, 0, 0, 0x5e, 0x11 };
+	int	n;
+
+	if (evil_send(e, ping, sizeof ping, NULL, NULL) != 0)
+		return (-1);
+	for (;;) {
+		if ((n = evil_read_frame(e, frame)) < 0 ||
+		    n < NOISE_TAGLEN + 1 ||
+		    noise_decrypt(&e->rx, frame, n, plain) != 0)
+			return (-1);
+		n -= NOISE_TAGLEN;
+		if (plain[0] == REC_PING && n == 9) {
+			plain[0] = REC_PONG;
+			evil_send(e, plain, 9, NULL, NULL);
+		} else if (plain[0] == REC_PONG && n == 9 &&
+		    memcmp(plain + 1, ping + 1, 8) == 0)
+			return (0);
+	}
+}
+
+/* Send n RELAY_ACKs, each signed by a new key, for made-up authors. */
+static int
+evil_relay_acks(struct evil *e, u_int n)
+{
+	struct buf	b, sig;
+	uint8_t		pk[32], sk[64], author[32], msgid[16];
+	u_int		i;
+
+	if (evil_handshake(e, IDENTITY_PAYLOAD_LEN, 0) != 0 ||
+	    evil_hello(e, "acker") != 0)
+		return (1);
+	for (i = 0; i < n; i++) {
+		crypto_sign_keypair(pk, sk);
+		randombytes_buf(author, sizeof author);
+		randombytes_buf(msgid, sizeof msgid);
+		buf_init(&b);
+		buf_put_u8(&b, REC_RELAY_ACK);
+		buf_put(&b, author, 32);
+		buf_put(&b, pk, 32);
+		buf_put(&b, msgid, 16);
+		buf_put_u64(&b, (uint64_t)now_ms() + 7ULL * 86400000);
+		buf_init(&sig);
+		buf_put(&sig, "p2pchat/1 relay ack", 19);
+		buf_put(&sig, b.d + 1, b.size - 1);
+		crypto_sign_detached(buf_reserve(&b, 64), NULL, sig.d, sig.size,
+		    sk);
+		buf_free(&sig);
+		if (evil_send(e, b.d, b.size, NULL, NULL) != 0) {
+			buf_free(&b);
+			return (1);
+		}
+		buf_free(&b);
+	}
+	if (evil_sync(e) != 0)
+		return (1);
+	printf("records %u bytes %llu\n", n, e->sent);
+	return (0);
+}
+
+/* Send one RELAY from us to recipient, of random sealed bytes. */
+static int
+evil_relay_one(struct evil *e, const uint8_t *recipient)
+{
+	struct buf	b, sig;
+	u_char		sealed[RELAY_SEALED_MIN + crypto_box_SEALBYTES];
+	uint8_t		msgid[16];
+	int		rc;
+
+	randombytes_buf(msgid, sizeof msgid);
+	randombytes_buf(sealed, sizeof sealed);
+	buf_init(&b);
+	buf_put_u8(&b, REC_RELAY);
+	buf_put(&b, recipient, 32);
+	buf_put(&b, e->ed_pk, 32);
+	buf_put(&b, msgid, 16);
+	buf_put_u64(&b, (uint64_t)now_ms() + 7ULL * 86400000);
+	buf_put_u16(&b, sizeof sealed);
+	buf_put(&b, sealed, sizeof sealed);
+	buf_init(&sig);
+	buf_put(&sig, "p2pchat/1 relay", 15);
+	buf_put(&sig, b.d + 1, b.size - 1);
+	crypto_sign_detached(buf_reserve(&b, 64), NULL, sig.d, sig.size,
+	    e->ed_sk);
+	buf_free(&sig);
+	rc = evil_send(e, b.d, b.size, NULL, NULL);
+	buf_free(&b);
+	return (rc);
+}
+
+/*
+ * Open k sessions in turn, each under a new key, and send n RELAYs on each:
+ * the even ones to made-up recipients, the odd ones to the keys of the
+ * earlier sessions, in turn.
+ */
+static int
+evil_relay_spam(struct evil *e, u_int k, u_int n)
+{
+	uint8_t		(*keys)[32], rcpt[32];
+	u_int		i, j, records = 0;
+	char		nick[16];
+	int		rc = 1;
+
+	keys = xcalloc(k, sizeof *keys);
+	for (i = 0; i < k; i++) {
+		if (i != 0) {
+			close(e->fd);
+			evil_identity(e);
+			if ((e->fd = evil_connect(e->host, e->port)) == -1) {
+				rc = 2;
+				goto out;
+			}
+		}
+		memcpy(keys[i], e->ed_pk, 32);
+		xsnprintf(nick, sizeof nick, "spam%u", i);
+		if (evil_handshake(e, IDENTITY_PAYLOAD_LEN, 0) != 0 ||
+		    evil_hello(e, nick) != 0)
+			goto out;
+		for (j = 0; j < n; j++) {
+			if (j % 2 == 0 || i == 0)
+				randombytes_buf(rcpt, sizeof rcpt);
+			else
+				memcpy(rcpt, keys[j / 2 % i], 32);
+			if (evil_relay_one(e, rcpt) != 0)
+				goto out;
+			records++;
+		}
+		if (evil_sync(e) != 0)
+			goto out;
+	}
+	printf("records %u bytes %llu\n", records, e->sent);
+	rc = 0;
+out:
+	free(keys);
+	return (rc);
+}
+
 /* Run one mode. */
 static int
 evil_run(struct evil *e, const char *mode)
@@ -1045,6 +1221,15 @@ evil_run(struct evil *e, const char *mode)
 		    atoi(mode + 11)));
 	if (strncmp(mode, "room-forge:", 11) == 0)
 		return (evil_room_forge(e, mode + 11));
+	if (strncmp(mode, "relay-acks-", 11) == 0)
+		return (evil_relay_acks(e, (u_int)atoi(mode + 11)));
+	if (strncmp(mode, "relay-spam-", 11) == 0) {
+		u_int	k, n;
+
+		if (sscanf(mode + 11, "%u-%u", &k, &n) != 2 || k == 0)
+			return (2);
+		return (evil_relay_spam(e, k, n));
+	}
 	if (strncmp(mode, "nick-flood-", 11) == 0)
 		return (evil_nick_flood(e, atoi(mode + 11)));
 	if (strncmp(mode, "quota-", 6) == 0)
@@ -1089,11 +1274,9 @@ main(int argc, char **argv)
 	signal(SIGPIPE, SIG_IGN);
 	memset(&e, 0, sizeof e);
 	e.prologue = P2PCHAT_PROLOGUE;
-	crypto_sign_keypair(e.ed_pk, e.ed_sk);
-	randombytes_buf(e.x_sk, 32);
-	crypto_scalarmult_base(e.x_pk, e.x_sk);
-	evil_host = argv[2];
-	evil_port = argv[3];
+	evil_host = e.host = argv[2];
+	evil_port = e.port = argv[3];
+	evil_identity(&e);
 	if ((e.fd = evil_connect(argv[2], argv[3])) == -1) {
 		fprintf(stderr, "evil: cannot connect\n");
 		return (2);

@@ -2,16 +2,19 @@
 # relay.sh: alice writes to bob while bob is offline and they share no
 # session; alice goes offline; bob comes back and gets it through carol;
 # alice, back later, sees it delivered (bob's ACK came back through carol).
+# Carol holds mail only for peers she knows: bob has talked to her before.
 
 . "${TESTS_DIR:-$(dirname "$0")/..}/lib.sh"
 
 printf '[node]\npeers_target = 0\nlan_discovery = no\n' > "$T/fixed.ini"
 
-# Bob exists (we need his id) but is not running.
-start_node bob -l 127.0.0.1:0 -f "$T/fixed.ini"
-stop_node bob
-
+# Bob exists and carol knows him, but he is not running.
 start_node carol -l 127.0.0.1:0 -f "$T/fixed.ini"
+start_node bob -l 127.0.0.1:0 -f "$T/fixed.ini" -c "127.0.0.1:$carol_port"
+wait_for carol "\"id\":\"$bob_id\".*\"state\":\"online\""
+stop_node bob
+wait_for carol "\"id\":\"$bob_id\".*\"state\":\"offline\""
+
 start_node alice -l 127.0.0.1:0 -f "$T/fixed.ini" -c "127.0.0.1:$carol_port"
 wait_for alice "\"id\":\"$carol_id\".*\"state\":\"online\""
 send alice "/msg $bob_id sealed hello for bob"

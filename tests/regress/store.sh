@@ -207,7 +207,7 @@ if command -v sqlite3 > /dev/null; then
 	stop_node good
 	[ "$(sqlite3 "$T/good/p2pchat.db" "PRAGMA user_version")" = "$v" ] || \
 	    fail "not migrated to schema $v"
-	for m in "1 to 2" "2 to 3" "3 to 4" "4 to 5"; do
+	for m in "1 to 2" "2 to 3" "3 to 4" "4 to 5" "5 to 6"; do
 		grep -q "migrating schema $m" "$T/good/p2pchat.log" || \
 		    fail "the log does not say it migrated $m"
 	done
@@ -230,6 +230,13 @@ if command -v sqlite3 > /dev/null; then
 	[ "$(sqlite3 "$T/good/p2pchat.db" "SELECT count(*) FROM sqlite_master
 	    WHERE name = 'messages_outbox'")" = 0 ] ||
 	    fail "the index schema 5 drops is still there"
+	# Schema 6: held relay records say who brought them, indexed.
+	[ "$(sqlite3 "$T/good/p2pchat.db" "SELECT count(*) FROM
+	    pragma_table_info('relay') WHERE name IN ('addr', 'net')")" = 2 ] ||
+	    fail "the relay table has no addr and net columns"
+	[ "$(sqlite3 "$T/good/p2pchat.db" "SELECT count(*) FROM sqlite_master
+	    WHERE name IN ('relay_addr', 'relay_net')")" = 2 ] ||
+	    fail "the indexes schema 6 adds are missing"
 	[ "$(sqlite3 "$T/good/p2pchat.db" "PRAGMA integrity_check")" = ok ] || \
 	    fail "integrity check failed after the migration"
 else

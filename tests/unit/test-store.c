@@ -238,6 +238,105 @@ test_store_messages(void)
 	store_close();
 }
 
+/* Hold RELAY number n for rcpt from author a, brought from addr in net. */
+static int
+relay_put(uint8_t a, uint8_t rcpt, int n, const char *addr, const char *net,
+    const struct relay_bounds *rb)
+{
+	uint8_t	 author[PEER_ID_LEN], to[PEER_ID_LEN], id[MSGID_LEN];
+	char	*cause = NULL;
+	int	 rc;
+
+	memset(author, a, sizeof author);
+	memset(to, rcpt, sizeof to);
+	memset(id, 0, sizeof id);
+	memcpy(id, &n, sizeof n);
+	rc = store_relay_put(to, author, id, now_ms() + 1000000,
+	    (const u_char *)"m", 1, addr, net, rb, &cause);
+	if (rc < 0) {
+		fprintf(stderr, "%s\n", cause);
+		free(cause);
+	}
+	return (rc);
+}
+
+/* Count what store_relay_for hands over; remember the last record. */
+static void
+relay_count(int kind, const u_char *rec, size_t len, void *arg)
+{
+	u_int	*n = arg;
+
+	n[kind]++;
+	n[2] = len == 3 && memcmp(rec, "ack", 3) == 0;
+}
+
+/*
+ * The relay bounds: per author, per address, per network and in total;
+ * an ACK takes the place of the message it acknowledges, and counts
+ * against what brought it.
+ */
+static void
+test_store_relay(void)
+{
+	struct relay_bounds	 rb = { 3, 4, 6, 8 };
+	uint8_t			 a[PEER_ID_LEN], r[PEER_ID_LEN], id[MSGID_LEN];
+	char			*cause = NULL;
+	u_int			 n[3];
+	int			 zero = 0, nine = 9;
+
+	ASSERT_INT_EQ(store_open(path, &cause), 0);
+	ASSERT_INT_EQ(store_begin(&cause), 0);
+	ASSERT_INT_EQ(relay_put(1, 50, 0, "10.0.0.1", "10.0.0.0/24", &rb), 1);
+	ASSERT_INT_EQ(relay_put(1, 50, 0, "10.0.0.1", "10.0.0.0/24", &rb), 0);
+	ASSERT_INT_EQ(relay_put(1, 51, 1, "10.0.0.1", "10.0.0.0/24", &rb), 1);
+	ASSERT_INT_EQ(relay_put(1, 52, 2, "10.0.0.1", "10.0.0.0/24", &rb), 1);
+	/* The author's three; its fresh key from the same address, one. */
+	ASSERT_INT_EQ(relay_put(1, 53, 3, "10.0.0.9", "10.0.9.0/24", &rb), 0);
+	ASSERT_INT_EQ(relay_put(2, 53, 3, "10.0.0.1", "10.0.0.0/24", &rb), 1);
+	ASSERT_INT_EQ(relay_put(3, 53, 4, "10.0.0.1", "10.0.0.0/24", &rb), 0);
+	/* Another address of the network: two more, then the network. */
+	ASSERT_INT_EQ(relay_put(3, 53, 4, "10.0.0.2", "10.0.0.0/24", &rb), 1);
+	ASSERT_INT_EQ(relay_put(3, 53, 5, "10.0.0.2", "10.0.0.0/24", &rb), 1);
+	ASSERT_INT_EQ(relay_put(4, 53, 6, "10.0.0.3", "10.0.0.0/24", &rb), 0);
+	/* Another network: two more, then the total. */
+	ASSERT_INT_EQ(relay_put(4, 53, 6, "10.0.1.1", "10.0.1.0/24", &rb), 1);
+	ASSERT_INT_EQ(relay_put(4, 53, 7, "10.0.1.1", "10.0.1.0/24", &rb), 1);
+	ASSERT_INT_EQ(relay_put(5, 53, 8, "10.0.2.1", "10.0.2.0/24", &rb), 0);
+
+	/* An ACK for a message not held, or from another author: nothing. */
+	memset(a, 1, sizeof a);
+	memset(r, 50, sizeof r);
+	memset(id, 0, sizeof id);
+	memcpy(id, &nine, sizeof nine);
+	ASSERT_INT_EQ(store_relay_acked(a, r, id, 5, (const u_char *)"ack", 3,
+	    &cause), 0);
+	memcpy(id, &zero, sizeof zero);
+	a[0] = 2;
+	ASSERT_INT_EQ(store_relay_acked(a, r, id, 5, (const u_char *)"ack", 3,
+	    &cause), 0);
+	/* The ACK for author 1's message 0 to 50 takes its place. */
+	a[0] = 1;
+	ASSERT_INT_EQ(store_relay_acked(a, r, id, INT64_MAX,
+	    (const u_char *)"ack", 3, &cause), 1);
+	memset(n, 0, sizeof n);
+	ASSERT_INT_EQ(store_relay_for(r, relay_count, n, &cause), 0);
+	ASSERT_INT_EQ(n[0] + n[1], 0);
+	memset(n, 0, sizeof n);
+	ASSERT_INT_EQ(store_relay_for(a, relay_count, n, &cause), 0);
+	ASSERT_INT_EQ(n[0], 0);
+	ASSERT_INT_EQ(n[1], 1);
+	ASSERT_INT_EQ(n[2], 1);
+	/* Still eight rows, and still three for author 1. */
+	ASSERT_INT_EQ(relay_put(6, 53, 9, "10.0.3.1", "10.0.3.0/24", &rb), 0);
+	rb.total = 100;
+	ASSERT_INT_EQ(relay_put(1, 54, 9, "10.0.3.1", "10.0.3.0/24", &rb), 0);
+	/* Handed over, the ACK is gone and the author may be held again. */
+	ASSERT_INT_EQ(store_relay_del(a, id, 1, &cause), 0);
+	ASSERT_INT_EQ(relay_put(1, 54, 9, "10.0.3.1", "10.0.3.0/24", &rb), 1);
+	ASSERT_INT_EQ(store_commit(&cause), 0);
+	store_close();
+}
+
 static void
 test_store_reopen(void)
 {
@@ -255,6 +354,7 @@ main(void)
 		return (1);
 	xasprintf(&path, "%s/test.db", dir);
 	TEST_RUN(test_store_messages);
+	TEST_RUN(test_store_relay);
 	TEST_RUN(test_store_reopen);
 	unlink(path);
 	free(path);
