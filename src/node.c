@@ -619,7 +619,11 @@ node_make_room(struct session *s, const char **why)
 		memset(&me, 0, sizeof me);
 		me.s = s;
 		me.class = s->known ? 2 : 1;
-		me.active = now_ms();
+		/*
+		 * Activity orders the sessions held, never the newcomer: it
+		 * displaces none of its own class and crowding.
+		 */
+		me.active = 0;
 		RB_FOREACH(t, node_auth_tree, &node_auth) {
 			if (memcmp(t->src_net, s->src_net, 17) == 0)
 				me.net++;

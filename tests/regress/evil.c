@@ -8,8 +8,8 @@
  * connections from N loopback addresses for three seconds; pex-junk
  * floods peer exchange with addresses where it listens itself, then counts
  * how often the node dials them while it is connected and after it left;
- * sybil-N:ADDR and sybil-net-N:ADDR open N sessions as N new peers from
- * one address or one /24, nohello-N:ADDR keeps N handshakes that never
+ * sybil-N:ADDR, sybil-net-N:ADDR and sybil-wide-N:ADDR open N sessions
+ * as N new peers from one address, one /24 or a /24 each; nohello-N:ADDR keeps N handshakes that never
  * send HELLO, until standard input closes.
  *
  * Most modes end when the node closes; listen:NICK stays connected as a
@@ -482,12 +482,17 @@ evil_admitted(struct evil *e)
 	}
 }
 
-/* The address of the i-th connection: one address, or one in a /24. */
+/*
+ * The address of the i-th connection: one address, one in a /24, or one
+ * in each of the /24s after ADDR's.
+ */
 static uint32_t
 evil_from(const char *mode, uint32_t base, int i)
 {
 	if (strncmp(mode, "sybil-net", 9) == 0)
 		return ((base & 0xffffff00) | (uint32_t)(1 + i % 250));
+	if (strncmp(mode, "sybil-wide", 10) == 0)
+		return (base + ((uint32_t)i << 8));
 	return (base);
 }
 
@@ -535,7 +540,8 @@ evil_hold(int *fds, int n)
 /*
  * sybil-N:ADDR: N peers, each with a fresh key, all from the loopback
  * address ADDR, each completing the handshake and HELLO; sybil-net-N:ADDR
- * the same from the addresses of ADDR's /24. Prints "admitted K of N"
+ * the same from the addresses of ADDR's /24, sybil-wide-N:ADDR from ADDR
+ * and the same address in each of the next N - 1 /24s. Prints "admitted K of N"
  * (those whose PING the node answered), keeps them until standard input
  * closes, then prints "held K" (those the node did not close meanwhile).
  */

@@ -95,6 +95,19 @@ expect sy5 "admitted 5 of 20"
 evil_end sy4
 evil_end sy5
 
+# Peers of equal worth do not push each other out: 8 strangers, each from
+# its own network, keep their sessions while 8 more like them try.
+node frank
+evil sy6 sybil-wide-8:127.1.0.1 frank
+wait_for sy6 '^admitted' 30
+expect sy6 "admitted 8 of 8"
+evil sy7 sybil-wide-8:127.2.0.1 frank
+wait_for sy7 '^admitted' 30
+expect sy7 "admitted 0 of 8"
+evil_end sy6
+evil_end sy7
+expect sy6 "held 8"
+
 # 200 handshakes that never send HELLO, renewed as the node closes them.
 node erin
 evil nh nohello-200:127.0.5.1 erin
@@ -111,4 +124,5 @@ stop_node alice
 stop_node carol
 stop_node dave
 stop_node erin
+stop_node frank
 pass
