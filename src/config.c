@@ -68,6 +68,25 @@ const struct cfg_entry cfg_table[] = {
 	  .max = 10000,
 	  .help = "Most unauthenticated connections from one address."
 	},
+	{ .key = CFG_MAX_PEERS_PER_ADDRESS,
+	  .section = "node",
+	  .name = "max_peers_per_address",
+	  .type = CFG_NUMBER,
+	  .dflt = "32",
+	  .min = 1,
+	  .max = 20000,
+	  .help = "Most authenticated sessions from one address."
+	},
+	{ .key = CFG_MAX_PEERS_PER_NETWORK,
+	  .section = "node",
+	  .name = "max_peers_per_network",
+	  .type = CFG_NUMBER,
+	  .dflt = "32",
+	  .min = 1,
+	  .max = 20000,
+	  .help = "Most authenticated sessions from one network: an IPv4 /24 "
+		  "or an IPv6 /48."
+	},
 	{ .key = CFG_PEERS_TARGET,
 	  .section = "node",
 	  .name = "peers_target",

@@ -425,10 +425,241 @@ node_shutdown(void)
 }
 
 /*
+ * Where a session comes from, as keys to count by: its address, and its
+ * network (an IPv4 /24, an IPv6 /48), each a family byte and 16 bytes. An
+ * IPv4-mapped IPv6 address counts as the IPv4 address.
+ */
+static void
+node_source(struct session *s)
+{
+	struct in_addr	 in;
+	struct in6_addr	 in6;
+
+	memset(s->src_addr, 0, sizeof s->src_addr);
+	if (inet_pton(AF_INET, s->host, &in) == 1) {
+		s->src_addr[0] = 4;
+		memcpy(s->src_addr + 1, &in, 4);
+	} else if (inet_pton(AF_INET6, s->host, &in6) == 1) {
+		if (IN6_IS_ADDR_V4MAPPED(&in6)) {
+			s->src_addr[0] = 4;
+			memcpy(s->src_addr + 1, in6.s6_addr + 12, 4);
+		} else {
+			s->src_addr[0] = 6;
+			memcpy(s->src_addr + 1, in6.s6_addr, 16);
+		}
+	}
+	memcpy(s->src_net, s->src_addr, sizeof s->src_net);
+	if (s->src_addr[0] == 4)
+		s->src_net[4] = 0;
+	else if (s->src_addr[0] == 6)
+		memset(s->src_net + 7, 0, 10);
+}
+
+/*
+ * Is this session's peer one the user cares for: verified, or one the user
+ * has written to (a message sent on this session, or an outgoing one among
+ * the last NODE_KNOWN_LOOK of the conversation)? A stranger can make a
+ * conversation hold messages by sending some, so received ones do not count.
+ */
+#define NODE_KNOWN_LOOK	16
+static int
+node_known(struct session *s)
+{
+	struct peer	*p;
+	struct msg_list	 ml;
+	char		*cause;
+	u_int		 i;
+	int		 known = 0;
+
+	if ((p = peer_find(s->remote_id)) == NULL)
+		return (0);
+	if (p->trust == TRUST_VERIFIED)
+		return (1);
+	if (p->conv == NULL)
+		return (0);
+	if (store_msg_page(p->conv->id, 0, 0, 0, NODE_KNOWN_LOOK, &ml,
+	    &cause) != 0) {
+		log_warnx("%s: %s", __func__, cause);
+		free(cause);
+		return (0);
+	}
+	for (i = 0; i < ml.n; i++) {
+		if (ml.v[i].outgoing)
+			known = 1;
+	}
+	msg_list_free(&ml);
+	return (known);
+}
+
+/*
+ * What an authenticated session is worth when the node must make room:
+ * its class (0 waiting for HELLO, 1 a stranger, 2 a known peer), how many
+ * sessions its network and its address hold, and its last activity.
+ */
+struct node_worth {
+	struct session	*s;
+	int		 class;
+	u_int		 net;
+	u_int		 addr;
+	int64_t		 active;
+};
+
+/* The class of a session. */
+static int
+node_class(struct session *s)
+{
+	if (s->state == SESSION_HELLO)
+		return (0);
+	if (s->known || (s->peer != NULL && s->peer->trust == TRUST_VERIFIED) ||
+	    s->outbox_sent > 0)
+		return (2);
+	return (1);
+}
+
+/*
+ * Is a worth less than b (closed first)? The lower class; then the more
+ * crowded network, then the more crowded address; then the one idle
+ * longest.
+ */
+static int
+node_worth_less(const struct node_worth *a, const struct node_worth *b)
+{
+	if (a->class != b->class)
+		return (a->class < b->class);
+	if (a->net != b->net)
+		return (a->net > b->net);
+	if (a->addr != b->addr)
+		return (a->addr > b->addr);
+	return (a->active < b->active);
+}
+
+/* Order worths by network, then address, to count them in runs. */
+static int
+node_worth_cmp(const void *a0, const void *b0)
+{
+	const struct node_worth	*a = a0, *b = b0;
+	int			 rc;
+
+	if ((rc = memcmp(a->s->src_net, b->s->src_net, 17)) != 0)
+		return (rc);
+	return (memcmp(a->s->src_addr, b->s->src_addr, 17));
+}
+
+/*
+ * The least worth of the authenticated sessions in the scope (0 all, 1
+ * the network of s, 2 the address of s), or NULL if there is none.
+ */
+static struct session *
+node_victim(struct session *s, int scope, struct node_worth *out)
+{
+	struct node_worth	*v, *best = NULL;
+	struct session		*t;
+	u_int			 n = 0, i, j, k;
+
+	if (node_nauth == 0)
+		return (NULL);
+	v = xcalloc(node_nauth, sizeof *v);
+	RB_FOREACH(t, node_auth_tree, &node_auth)
+		v[n++].s = t;
+	qsort(v, n, sizeof *v, node_worth_cmp);
+	for (i = 0; i < n; i = j) {
+		for (j = i; j < n && memcmp(v[j].s->src_net, v[i].s->src_net,
+		    17) == 0; j++)
+			;
+		for (k = i; k < j; k++)
+			v[k].net = j - i;
+	}
+	for (i = 0; i < n; i = j) {
+		for (j = i; j < n && memcmp(v[j].s->src_addr, v[i].s->src_addr,
+		    17) == 0; j++)
+			;
+		for (k = i; k < j; k++)
+			v[k].addr = j - i;
+	}
+	for (i = 0; i < n; i++) {
+		t = v[i].s;
+		if ((scope == 1 && memcmp(t->src_net, s->src_net, 17) != 0) ||
+		    (scope == 2 && memcmp(t->src_addr, s->src_addr, 17) != 0))
+			continue;
+		v[i].class = node_class(t);
+		v[i].active = t->state == SESSION_HELLO ? t->opened :
+		    t->last_active;
+		if (best == NULL || node_worth_less(&v[i], best))
+			best = &v[i];
+	}
+	t = NULL;
+	if (best != NULL) {
+		*out = *best;
+		t = best->s;
+	}
+	free(v);
+	return (t);
+}
+
+/*
+ * Make room for a new authenticated session s, if a limit is reached: the
+ * sessions from its address (max_peers_per_address), then from its network
+ * (max_peers_per_network), then all of them (max_peers). The least worth
+ * of those sessions is closed if it is worth less than s would be: waiting
+ * for HELLO, of a lower class, or of the same class from a network (or
+ * address) with more sessions than s would make its own. Equals never
+ * push each other out, and peers from one place do not push out those
+ * from elsewhere. Returns 0 when there is room.
+ */
+static int
+node_make_room(struct session *s, const char **why)
+{
+	struct node_worth	 me, victim;
+	struct session		*t;
+	u_int			 max_net;
+	int			 scope;
+
+	max_net = (u_int)cfg_num(CFG_MAX_PEERS_PER_NETWORK);
+	for (;;) {
+		memset(&me, 0, sizeof me);
+		me.s = s;
+		me.class = s->known ? 2 : 1;
+		/*
+		 * Activity orders the sessions held, never the newcomer: it
+		 * displaces none of its own class and crowding.
+		 */
+		me.active = 0;
+		RB_FOREACH(t, node_auth_tree, &node_auth) {
+			if (memcmp(t->src_net, s->src_net, 17) == 0)
+				me.net++;
+			if (memcmp(t->src_addr, s->src_addr, 17) == 0)
+				me.addr++;
+		}
+		if (me.addr >= (u_int)cfg_num(CFG_MAX_PEERS_PER_ADDRESS)) {
+			scope = 2;
+			*why = "too many peers from one address";
+		} else if (me.net >= max_net) {
+			scope = 1;
+			*why = "too many peers from one network";
+		} else if (node_nauth >= (u_int)cfg_num(CFG_MAX_PEERS)) {
+			scope = 0;
+			*why = "too many peers";
+		} else
+			return (0);
+		me.net++;
+		me.addr++;
+		if (node_victim(s, scope, &victim) == NULL ||
+		    !node_worth_less(&victim, &me))
+			return (-1);
+		t = victim.s;
+		log_info("%s: closing %s:%u (class %d, %u from its network) "
+		    "for %s:%u: %s", __func__, t->host, t->port, victim.class,
+		    victim.net, s->host, s->port, *why);
+		session_close(t, BYE_OVERLOADED, "making room for a peer");
+	}
+}
+
+/*
  * A session authenticated. Return -1 to admit it, or the BYE reason to
  * close it with. When both sides dial each other at once, both keep the
  * session whose initiator has the smaller peer id; a new session replaces
- * an older one dialled the same way (the older is presumed dead).
+ * an older one dialled the same way (the older is presumed dead). A full
+ * node makes room by closing a session worth less (node_make_room).
  */
 int
 node_admit(struct session *s, const char **why)
@@ -454,10 +685,10 @@ node_admit(struct session *s, const char **why)
 		}
 		session_close(old, BYE_DUPLICATE, "duplicate connection");
 	}
-	if (node_nauth >= (u_int)cfg_num(CFG_MAX_PEERS)) {
-		*why = "too many peers";
+	node_source(s);
+	s->known = node_known(s);
+	if (node_make_room(s, why) != 0)
 		return (BYE_OVERLOADED);
-	}
 	RB_INSERT(node_auth_tree, &node_auth, s);
 	node_nauth++;
 	return (-1);

@@ -204,6 +204,8 @@ enum cfg_key {
 	CFG_MAX_PEERS,
 	CFG_MAX_HANDSHAKES,
 	CFG_MAX_PER_ADDRESS,
+	CFG_MAX_PEERS_PER_ADDRESS,
+	CFG_MAX_PEERS_PER_NETWORK,
 	CFG_PEERS_TARGET,
 	CFG_LAN_DISCOVERY,
 	CFG_LAN_PORT,
@@ -572,6 +574,7 @@ struct session {
 	u_short			 listen_port;	/* from HELLO */
 	int64_t			 opened;	/* Unix ms */
 	int64_t			 last_rx;	/* Unix ms */
+	int64_t			 last_active;	/* Unix ms, not PING or PONG */
 	uint64_t		 ping_token;
 	int64_t			 outbox_sent;	/* messages.id sent so far */
 	int			 outbox_drained; /* all of the outbox sent */
@@ -580,6 +583,9 @@ struct session {
 	u_int			 bad_sigs;
 	u_int			 syncs;		/* ROOM_SYNC answered */
 	u_int			 refs;		/* deferred free */
+	uint8_t			 src_addr[17];	/* family, address (node.c) */
+	uint8_t			 src_net[17];	/* family, /24 or /48 */
+	int			 known;		/* one the user wrote to */
 	TAILQ_ENTRY(session)	 entry;
 	RB_ENTRY(session)	 id_entry;
 };

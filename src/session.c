@@ -83,7 +83,7 @@ session_new(struct bufferevent *bev, int initiator, const char *host,
 	s->host = xstrdup(host);
 	s->port = port;
 	s->dial = dial != NULL ? xstrdup(dial) : NULL;
-	s->opened = s->last_rx = now_ms();
+	s->opened = s->last_rx = s->last_active = now_ms();
 	s->bye_reason = -1;
 	s->state = SESSION_CONNECTING;
 	s->timer = evtimer_new(node_base, session_timer_cb, s);
@@ -517,6 +517,8 @@ session_record(struct session *s, const u_char *p, size_t len)
 		    s->host, s->port);
 		return (-1);
 	}
+	if (r.type != REC_PING && r.type != REC_PONG)
+		s->last_active = now_ms();	/* node_admit ranks by it */
 	return (rt->handle(s, &r));
 }
 

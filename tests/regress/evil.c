@@ -4,10 +4,13 @@
  *
  *	evil MODE HOST PORT
  *
- * Two modes only measure, for the test to judge: spread-N holds N
+ * Some modes only measure, for the test to judge: spread-N holds N
  * connections from N loopback addresses for three seconds; pex-junk
  * floods peer exchange with addresses where it listens itself, then counts
- * how often the node dials them while it is connected and after it left.
+ * how often the node dials them while it is connected and after it left;
+ * sybil-N:ADDR, sybil-net-N:ADDR and sybil-wide-N:ADDR open N sessions
+ * as N new peers from one address, one /24 or a /24 each; nohello-N:ADDR keeps N handshakes that never
+ * send HELLO, until standard input closes.
  *
  * Most modes end when the node closes; listen:NICK stays connected as a
  * good peer called NICK and prints what it is sent, and bye-forge leaves
@@ -34,6 +37,7 @@
 #include "p2pchat.h"
 
 #include <arpa/inet.h>
+#include <netinet/tcp.h>
 #include <poll.h>
 
 #define EVIL_TIMEOUT_MS	15000
@@ -647,6 +651,242 @@ evil_spread(struct evil *e, int n)
 	return (0);
 }
 
+/*
+ * A connection from the loopback address from (host order) to the node at
+ * to, as a new peer with a fresh key; -1 if it cannot connect.
+ */
+static int
+evil_fresh(struct evil *e, const struct sockaddr_in *to, uint32_t from)
+{
+	struct sockaddr_in	sin;
+	int			one = 1;
+
+	memset(&sin, 0, sizeof sin);
+	sin.sin_family = AF_INET;
+	sin.sin_addr.s_addr = htonl(from);
+	crypto_sign_keypair(e->ed_pk, e->ed_sk);
+	randombytes_buf(e->x_sk, 32);
+	crypto_scalarmult_base(e->x_pk, e->x_sk);
+	e->prologue = P2PCHAT_PROLOGUE;
+	e->hs = NULL;
+	if ((e->fd = socket(AF_INET, SOCK_STREAM, 0)) == -1)
+		return (-1);
+	/* Frames go out in two writes: do not wait for an ACK between. */
+	setsockopt(e->fd, IPPROTO_TCP, TCP_NODELAY, &one, sizeof one);
+	if (bind(e->fd, (struct sockaddr *)&sin, sizeof sin) != 0 ||
+	    connect(e->fd, (const struct sockaddr *)to, sizeof *to) != 0) {
+		close(e->fd);
+		e->fd = -1;
+		return (-1);
+	}
+	return (0);
+}
+
+/*
+ * After HELLO and a PING, read until the node answers the PING (it took
+ * the session: 1) or says BYE or closes (0).
+ */
+static int
+evil_admitted(struct evil *e)
+{
+	u_char	frame[FRAME_MAX], plain[FRAME_MAX];
+	int	n;
+
+	memcpy(plain, "\x02\0\0\0\0\0\0\0\x2c", 9);
+	if (evil_send(e, plain, 9, NULL, NULL) != 0)
+		return (0);
+	for (;;) {
+		if ((n = evil_read_frame(e, frame)) < NOISE_TAGLEN + 1 ||
+		    noise_decrypt(&e->rx, frame, n, plain) != 0)
+			return (0);
+		if (plain[0] == REC_BYE)
+			return (0);
+		if (plain[0] == REC_PONG && plain[8] == 0x2c)
+			return (1);
+	}
+}
+
+/*
+ * The address of the i-th connection: one address, one in a /24, or one
+ * in each of the /24s after ADDR's.
+ */
+static uint32_t
+evil_from(const char *mode, uint32_t base, int i)
+{
+	if (strncmp(mode, "sybil-net", 9) == 0)
+		return ((base & 0xffffff00) | (uint32_t)(1 + i % 250));
+	if (strncmp(mode, "sybil-wide", 10) == 0)
+		return (base + ((uint32_t)i << 8));
+	return (base);
+}
+
+/*
+ * Wait until standard input closes (the test's signal to stop), then
+ * print how many of the n connections in fds the node still holds.
+ */
+static void
+evil_hold(int *fds, int n)
+{
+	struct pollfd	*pfd;
+	u_char		 buf[4096];
+	int		 i, held = 0;
+
+	pfd = xcalloc(n + 1, sizeof *pfd);
+	pfd[0].fd = 0;
+	pfd[0].events = POLLIN;
+	for (i = 0; i < n; i++) {
+		pfd[1 + i].fd = fds[i];
+		pfd[1 + i].events = POLLIN;
+	}
+	for (;;) {
+		if (poll(pfd, n + 1, -1) <= 0)
+			continue;
+		if (pfd[0].revents != 0 && read(0, buf, sizeof buf) <= 0)
+			break;
+		for (i = 1; i <= n; i++) {
+			if (pfd[i].revents != 0 &&
+			    read(pfd[i].fd, buf, sizeof buf) <= 0) {
+				close(pfd[i].fd);
+				pfd[i].fd = -1;
+			}
+		}
+	}
+	for (i = 1; i <= n; i++) {
+		if (pfd[i].fd != -1) {
+			held++;
+			close(pfd[i].fd);
+		}
+	}
+	printf("held %d\n", held);
+	free(pfd);
+}
+
+/*
+ * sybil-N:ADDR: N peers, each with a fresh key, all from the loopback
+ * address ADDR, each completing the handshake and HELLO; sybil-net-N:ADDR
+ * the same from the addresses of ADDR's /24, sybil-wide-N:ADDR from ADDR
+ * and the same address in each of the next N - 1 /24s. Prints "admitted K of N"
+ * (those whose PING the node answered), keeps them until standard input
+ * closes, then prints "held K" (those the node did not close meanwhile).
+ */
+static int
+evil_sybil(struct evil *e, const char *mode)
+{
+	struct sockaddr_in	 to;
+	struct in_addr		 in;
+	socklen_t		 len = sizeof to;
+	const char		*p;
+	uint32_t		 base;
+	char			 nick[32];
+	int			*fds, n, i, admitted = 0;
+
+	if (getpeername(e->fd, (struct sockaddr *)&to, &len) != 0)
+		return (2);
+	close(e->fd);
+	e->fd = -1;
+	n = atoi(mode + strcspn(mode, "0123456789"));
+	if (n <= 0 || (p = strchr(mode, ':')) == NULL ||
+	    inet_pton(AF_INET, p + 1, &in) != 1)
+		return (2);
+	base = ntohl(in.s_addr);
+	fds = xcalloc(n, sizeof *fds);
+	for (i = 0; i < n; i++) {
+		fds[i] = -1;
+		if (evil_fresh(e, &to, evil_from(mode, base, i)) != 0)
+			continue;
+		snprintf(nick, sizeof nick, "sybil%d", i);
+		if (evil_handshake(e, IDENTITY_PAYLOAD_LEN, 0) == 0 &&
+		    evil_hello(e, nick) == 0 && evil_admitted(e)) {
+			fds[admitted++] = e->fd;
+			continue;
+		}
+		close(e->fd);
+	}
+	e->fd = -1;
+	printf("admitted %d of %d\n", admitted, n);
+	fflush(stdout);
+	evil_hold(fds, admitted);
+	free(fds);
+	return (0);
+}
+
+/*
+ * nohello-N:ADDR: keep N connections from ADDR that complete the handshake
+ * (each with a fresh key) and never send HELLO, opening a new one for each
+ * the node closes, until standard input closes. Prints "stalled N" once
+ * the first N are made, and at the end "opened K" in all.
+ */
+#define EVIL_NOHELLO_ROUND	20	/* new connections a round */
+static int
+evil_nohello(struct evil *e, const char *mode)
+{
+	struct sockaddr_in	 to;
+	struct in_addr		 in;
+	struct pollfd		*pfd;
+	socklen_t		 len = sizeof to;
+	const char		*p;
+	u_char			 buf[4096];
+	int			 n, i, opened = 0, first = 1, round;
+
+	if (getpeername(e->fd, (struct sockaddr *)&to, &len) != 0)
+		return (2);
+	close(e->fd);
+	e->fd = -1;
+	n = atoi(mode + 8);
+	if (n <= 0 || (p = strchr(mode, ':')) == NULL ||
+	    inet_pton(AF_INET, p + 1, &in) != 1)
+		return (2);
+	pfd = xcalloc(n + 1, sizeof *pfd);
+	pfd[0].fd = 0;
+	pfd[0].events = POLLIN;
+	for (i = 1; i <= n; i++) {
+		pfd[i].fd = -1;
+		pfd[i].events = POLLIN;
+	}
+	for (;;) {
+		round = 0;
+		for (i = 1; i <= n && (first || round < EVIL_NOHELLO_ROUND);
+		    i++) {
+			if (pfd[i].fd != -1)
+				continue;
+			round++;
+			if (evil_fresh(e, &to, ntohl(in.s_addr)) != 0)
+				continue;
+			if (evil_handshake(e, IDENTITY_PAYLOAD_LEN, 0) != 0) {
+				close(e->fd);
+				continue;
+			}
+			pfd[i].fd = e->fd;
+			opened++;
+		}
+		e->fd = -1;
+		if (first) {
+			printf("stalled %d\n", n);
+			fflush(stdout);
+			first = 0;
+		}
+		/* A pause between rounds keeps the churn to the test's pace. */
+		if (poll(pfd, n + 1, 20) < 0)
+			continue;
+		if (pfd[0].revents != 0 && read(0, buf, sizeof buf) <= 0)
+			break;
+		for (i = 1; i <= n; i++) {
+			if (pfd[i].fd != -1 && pfd[i].revents != 0 &&
+			    read(pfd[i].fd, buf, sizeof buf) <= 0) {
+				close(pfd[i].fd);
+				pfd[i].fd = -1;
+			}
+		}
+	}
+	for (i = 1; i <= n; i++) {
+		if (pfd[i].fd != -1)
+			close(pfd[i].fd);
+	}
+	printf("opened %d\n", opened);
+	free(pfd);
+	return (0);
+}
+
 #define EVIL_JUNK_ADDRS		64	/* 127.0.1.1 to 127.0.1.64 */
 #define EVIL_JUNK_ATTACK_MS	5000
 #define EVIL_JUNK_AFTER_MS	10000
@@ -1207,6 +1447,10 @@ evil_run(struct evil *e, const char *mode)
 		return (evil_spread(e, atoi(mode + 7)));
 	if (strcmp(mode, "pex-junk") == 0)
 		return (evil_pex_junk(e));
+	if (strncmp(mode, "sybil-", 6) == 0)
+		return (evil_sybil(e, mode));
+	if (strncmp(mode, "nohello-", 8) == 0)
+		return (evil_nohello(e, mode));
 	if (strncmp(mode, "room-sync-", 10) == 0 && strchr(mode, ':') != NULL) {
 		char	*how = xstrndup(mode + 10, strchr(mode, ':') - mode - 10);
 
