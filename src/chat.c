@@ -378,17 +378,6 @@ chat_msg_arrived(struct msg *m, int64_t conv, const uint8_t *id,
 }
 
 /*
- * Whether a peer is a contact, with the larger quota: a peer whose key was
- * verified, or one we have written to in this run of the program (sent a
- * message, or had one waiting for it). There is no list of contacts yet.
- */
-static int
-chat_is_contact(struct peer *p)
-{
-	return (p->trust == TRUST_VERIFIED || p->written);
-}
-
-/*
  * Whether a message of len bytes from peer p fits in its quota for this
  * hour: 0 if it does, -1 if not. The hour starts with the first message
  * counted; the counts live with the peer, so a peer that went over is
@@ -400,7 +389,7 @@ chat_quota_check(struct peer *p, size_t len, const char *then)
 {
 	int64_t		 now = mono_us() / 1000;
 	long long	 max_msgs, max_bytes;
-	int		 contact = chat_is_contact(p);
+	int		 contact = peer_contact(p);
 
 	if ((p->quota_msgs == 0 && !p->quota_told) ||
 	    now - p->quota_start >= CHAT_QUOTA_MS || now < p->quota_start) {

@@ -455,40 +455,15 @@ node_source(struct session *s)
 		memset(s->src_net + 7, 0, 10);
 }
 
-/*
- * Is this session's peer one the user cares for: verified, or one the user
- * has written to (a message sent on this session, or an outgoing one among
- * the last NODE_KNOWN_LOOK of the conversation)? A stranger can make a
- * conversation hold messages by sending some, so received ones do not count.
- */
-#define NODE_KNOWN_LOOK	16
+/* Is a session's peer one we know: a contact (peer.c)? */
 static int
 node_known(struct session *s)
 {
 	struct peer	*p;
-	struct msg_list	 ml;
-	char		*cause;
-	u_int		 i;
-	int		 known = 0;
 
 	if ((p = peer_find(s->remote_id)) == NULL)
 		return (0);
-	if (p->trust == TRUST_VERIFIED)
-		return (1);
-	if (p->conv == NULL)
-		return (0);
-	if (store_msg_page(p->conv->id, 0, 0, 0, NODE_KNOWN_LOOK, &ml,
-	    &cause) != 0) {
-		log_warnx("%s: %s", __func__, cause);
-		free(cause);
-		return (0);
-	}
-	for (i = 0; i < ml.n; i++) {
-		if (ml.v[i].outgoing)
-			known = 1;
-	}
-	msg_list_free(&ml);
-	return (known);
+	return (peer_contact(p));
 }
 
 /*
@@ -995,6 +970,8 @@ node_session_open(struct session *s)
 	if ((t = node_target_of(s)) != NULL) {
 		t->peer = p;
 		t->failures = 0;
+		if (t->keep)
+			p->dialled = 1;	/* at an address the user gave */
 		if (t->book)
 			node_book_wait = 0;
 		t->book = 0;

@@ -714,7 +714,9 @@ struct peer {
 	size_t		 quota_bytes;
 	int		 quota_told;	/* the user was told it went over */
 	struct session	*quota_closing;	/* being closed for it (held) */
-	int		 written;	/* we sent it a message in this run */
+	int		 written;	/* we sent it a message */
+	int		 contact_checked; /* its history was looked at */
+	int		 dialled;	/* it answered at an address the user gave */
 
 	/* Redialling. */
 	char		*dial_host;
@@ -732,6 +734,8 @@ extern struct peer_tree peer_tree;
 extern struct peer_list peer_list;
 struct peer	*peer_find(const uint8_t *);
 int		 peer_load(char **);
+#define PEER_CONTACT_LOOK	16	/* last messages looked at */
+int		 peer_contact(struct peer *);
 void		 peer_free_all(void);
 struct peer	*peer_authenticated(const uint8_t *, const char *, char **);
 const char	*peer_name(struct peer *);

@@ -511,3 +511,37 @@ peer_learn(const uint8_t *id, char **cause)
 	p->conv->peer = p;
 	return (p);
 }
+
+/*
+ * Is a peer a contact: its key verified, one that answered at an address
+ * the user gave (-c, bootstrap, /connect), or one we have written to (a
+ * message sent in this run, or one of the last PEER_CONTACT_LOOK in its
+ * conversation outgoing, looked up once)? Strangers get the smaller quota,
+ * are evicted first, and are handed none of our sealed mail. There is no
+ * list of contacts yet.
+ */
+int
+peer_contact(struct peer *p)
+{
+	struct msg_list	 ml;
+	char		*cause;
+	u_int		 i;
+
+	if (p->trust == TRUST_VERIFIED || p->written || p->dialled)
+		return (1);
+	if (p->contact_checked || p->conv == NULL)
+		return (0);
+	p->contact_checked = 1;
+	if (store_msg_page(p->conv->id, 0, 0, 0, PEER_CONTACT_LOOK, &ml,
+	    &cause) != 0) {
+		log_warnx("%s: %s", __func__, cause);
+		free(cause);
+		return (0);
+	}
+	for (i = 0; i < ml.n; i++) {
+		if (ml.v[i].outgoing)
+			p->written = 1;
+	}
+	msg_list_free(&ml);
+	return (p->written);
+}

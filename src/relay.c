@@ -137,7 +137,8 @@ relay_send_list(struct session *s, struct peer *to, const struct msg_list *ml)
 			session_send_buf(s, &b);
 		else {
 			TAILQ_FOREACH(t, &sessions, entry) {
-				if (t->state == SESSION_OPEN && t->peer != to)
+				if (t->state == SESSION_OPEN && t->peer != to &&
+				    peer_contact(t->peer))
 					session_send_buf(t, &b);
 			}
 		}
@@ -153,6 +154,9 @@ relay_hand_over(struct session *s)
 	struct msg_list	 ml;
 	char		*cause;
 
+	/* Our mail goes to contacts only: a stranger is owed nothing. */
+	if (!peer_contact(s->peer))
+		return;
 	TAILQ_FOREACH(p, &peer_list, list) {
 		if (p->session != NULL || p->conv == NULL || p == s->peer)
 			continue;
