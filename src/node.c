@@ -12,6 +12,7 @@
 #include <signal.h>
 
 struct event_base	*node_base;
+static struct event	*node_fill_ev;	/* dial from the book soon */
 static struct event	*node_signals[5];
 static struct evconnlistener *node_listeners[2];
 static u_short		 node_port;
@@ -77,6 +78,7 @@ static int64_t		 node_accept_failed;	/* mono ms of the last error */
 
 static void	node_target_cb(evutil_socket_t, short, void *);
 static void	node_target_free(struct target *);
+static void	node_fill_cb(evutil_socket_t, short, void *);
 
 /* Our nick: the configured one, or the login name. */
 const char *
@@ -345,6 +347,7 @@ node_init(char **cause)
 		fatalx("event_base_new");
 	event_base_priority_init(node_base, 3);
 	txn_init();
+	node_fill_ev = evtimer_new(node_base, node_fill_cb, NULL);
 	for (i = 0; i < nitems(sigs); i++) {
 		node_signals[i] = evsignal_new(node_base, sigs[i],
 		    node_signal_cb, NULL);
@@ -409,6 +412,9 @@ node_shutdown(void)
 	if (node_accept_ev != NULL)
 		event_free(node_accept_ev);
 	node_book_ev = node_accept_ev = NULL;
+	if (node_fill_ev != NULL)
+		event_free(node_fill_ev);
+	node_fill_ev = NULL;
 	for (i = 0; i < nitems(node_listeners); i++) {
 		if (node_listeners[i] != NULL)
 			evconnlistener_free(node_listeners[i]);
@@ -726,11 +732,73 @@ node_target_retry(struct target *t)
 	log_debug("%s: %s:%u in %u ms", __func__, t->host, t->port, ms);
 }
 
+/* Loader callback: dial book entries while sessions are short. */
+static void
+node_fill_one(const struct addr_row *ar, void *arg)
+{
+	u_int		*need = arg;
+	struct peer	*p;
+
+	if (*need == 0 || ar->port == 0)
+		return;
+	if (ar->has_claim &&
+	    memcmp(ar->claim, identity->ed_pk, PEER_ID_LEN) == 0)
+		return;
+	if (ar->has_claim && (p = peer_find(ar->claim)) != NULL &&
+	    (p->session != NULL || p->trust == TRUST_BLOCKED))
+		return;
+	if (ar->has_peer && (p = peer_find(ar->peer)) != NULL &&
+	    (p->session != NULL || p->trust == TRUST_BLOCKED))
+		return;
+	if (node_dial_book(ar) == 1)
+		(*need)--;
+}
+
+/* Dial from the address book until there are peers_target sessions. */
+void
+node_fill(void)
+{
+	u_int	 open, handshaking, need, target, max;
+	char	*cause;
+
+	if (node_is_quitting())
+		return;
+	session_counts(&open, &handshaking);
+	target = (u_int)cfg_num(CFG_PEERS_TARGET);
+	max = (u_int)cfg_num(CFG_MAX_PEERS);
+	if (target > max)
+		target = max;
+	if (open + handshaking >= target)
+		return;
+	need = target - open - handshaking;
+	if (store_addr_load(node_fill_one, &need, &cause) != 0) {
+		log_warnx("%s: %s", __func__, cause);
+		free(cause);
+	}
+}
+
+/* Fill soon (after this loop turn, once the book is committed). */
+void
+node_fill_soon(void)
+{
+	struct timeval	tv = { 0, 100000 };
+
+	if (node_fill_ev != NULL && !evtimer_pending(node_fill_ev, NULL))
+		evtimer_add(node_fill_ev, &tv);
+}
+
+/* The fill timer. */
+static void
+node_fill_cb(evutil_socket_t fd, short what, void *arg)
+{
+	node_fill();
+}
+
 /* The wait after failed book dials is over: dial from the book again. */
 static void
 node_book_cb(evutil_socket_t fd, short what, void *arg)
 {
-	pex_schedule_fill();
+	node_fill_soon();
 }
 
 /* A dial from the address book failed: wait longer before the next. */
@@ -1108,5 +1176,5 @@ node_redial(struct peer *p)
 		evtimer_del(t->ev);
 		node_target_try(t);
 	}
-	pex_schedule_fill();
+	node_fill_soon();
 }

@@ -680,6 +680,8 @@ void		 node_session_closed(struct session *, int);
 void		 node_session_open(struct session *);
 void		 node_session_gone(struct session *);
 void		 node_start_dialling(void);
+void		 node_fill(void);
+void		 node_fill_soon(void);
 void		 node_redial(struct peer *);
 int		 node_dial_candidate(const char *, u_short);
 int		 node_dial_book(const struct addr_row *);
@@ -845,8 +847,6 @@ extern const struct module lan_module;
 extern const struct module pex_module;
 int		 pex_request_record(struct session *, struct record *);
 int		 pex_pex_record(struct session *, struct record *);
-void		 pex_fill(void);
-void		 pex_schedule_fill(void);
 
 /* cmd.c */
 struct cmd_ctx {

@@ -14,7 +14,6 @@
 #define PEX_FAILURES_MAX	5
 
 static struct event	*pex_timer;
-static struct event	*pex_fill_timer;
 static u_int		 pex_turn;
 
 /* Ask a session for its peers. */
@@ -122,7 +121,7 @@ pex_pex_record(struct session *s, struct record *r)
 			log_warnx("%s: %s", __func__, cause);
 			free(cause);
 		}
-		pex_schedule_fill();
+		node_fill_soon();
 	}
 	return (0);
 }
@@ -139,69 +138,7 @@ static void
 pex_session_closed(struct session *s)
 {
 	if (!node_is_quitting() && s->peer->session == s)
-		pex_schedule_fill();
-}
-
-/* Loader callback: dial book entries while sessions are short. */
-static void
-pex_fill_one(const struct addr_row *ar, void *arg)
-{
-	u_int		*need = arg;
-	struct peer	*p;
-
-	if (*need == 0 || ar->port == 0)
-		return;
-	if (ar->has_claim &&
-	    memcmp(ar->claim, identity->ed_pk, PEER_ID_LEN) == 0)
-		return;
-	if (ar->has_claim && (p = peer_find(ar->claim)) != NULL &&
-	    (p->session != NULL || p->trust == TRUST_BLOCKED))
-		return;
-	if (ar->has_peer && (p = peer_find(ar->peer)) != NULL &&
-	    (p->session != NULL || p->trust == TRUST_BLOCKED))
-		return;
-	if (node_dial_book(ar) == 1)
-		(*need)--;
-}
-
-/* Dial from the address book until there are peers_target sessions. */
-void
-pex_fill(void)
-{
-	u_int	 open, handshaking, need, target, max;
-	char	*cause;
-
-	if (node_is_quitting())
-		return;
-	session_counts(&open, &handshaking);
-	target = (u_int)cfg_num(CFG_PEERS_TARGET);
-	max = (u_int)cfg_num(CFG_MAX_PEERS);
-	if (target > max)
-		target = max;
-	if (open + handshaking >= target)
-		return;
-	need = target - open - handshaking;
-	if (store_addr_load(pex_fill_one, &need, &cause) != 0) {
-		log_warnx("%s: %s", __func__, cause);
-		free(cause);
-	}
-}
-
-/* Fill soon (after this loop turn, once the book is committed). */
-void
-pex_schedule_fill(void)
-{
-	struct timeval	tv = { 0, 100000 };
-
-	if (pex_fill_timer != NULL && !evtimer_pending(pex_fill_timer, NULL))
-		evtimer_add(pex_fill_timer, &tv);
-}
-
-/* The fill timer. */
-static void
-pex_fill_cb(evutil_socket_t fd, short what, void *arg)
-{
-	pex_fill();
+		node_fill_soon();
 }
 
 /* The periodic timer: ask one session again, and fill. */
@@ -225,7 +162,7 @@ pex_timer_cb(evutil_socket_t fd, short what, void *arg)
 			}
 		}
 	}
-	pex_fill();
+	node_fill();
 	tv.tv_sec = cfg_num(CFG_PEX_INTERVAL);
 	tv.tv_usec = randombytes_uniform(1000000);
 	evtimer_add(pex_timer, &tv);
@@ -238,11 +175,10 @@ pex_init(void)
 	struct timeval	tv;
 
 	pex_timer = evtimer_new(node_base, pex_timer_cb, NULL);
-	pex_fill_timer = evtimer_new(node_base, pex_fill_cb, NULL);
 	tv.tv_sec = cfg_num(CFG_PEX_INTERVAL);
 	tv.tv_usec = randombytes_uniform(1000000);
 	evtimer_add(pex_timer, &tv);
-	pex_schedule_fill();
+	node_fill_soon();
 }
 
 /* Stop it. */
@@ -251,9 +187,7 @@ pex_shutdown(void)
 {
 	if (pex_timer != NULL)
 		event_free(pex_timer);
-	if (pex_fill_timer != NULL)
-		event_free(pex_fill_timer);
-	pex_timer = pex_fill_timer = NULL;
+	pex_timer = NULL;
 }
 
 const struct module pex_module = {
