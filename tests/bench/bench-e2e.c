@@ -310,6 +310,13 @@ e2e_both_online(__unused void *arg)
 	return (e2e_s.online && e2e_r.online);
 }
 
+/* Has the sender had the receiver's first message? */
+static int
+e2e_sender_heard(__unused void *arg)
+{
+	return (e2e_s.messages >= 1);
+}
+
 /* Have *(long *)arg messages been delivered and received? */
 static int
 e2e_delivered(void *arg)
@@ -565,6 +572,15 @@ main(int argc, char **argv)
 	e2e_spawn(&e2e_s, argv[1], argv[2], e2e_r.listen);
 	e2e_until(e2e_ready, &e2e_s, "the sender to be ready");
 	e2e_until(e2e_both_online, NULL, "the session");
+	/*
+	 * The receiver writes first, so the sender is a contact of its, with
+	 * a contact's quota of what it stores an hour ([limits] in
+	 * p2pchat.ini(5)): a stranger's would end the session within the
+	 * bench's 180,000 or so messages.
+	 */
+	buf_put(&e2e_r.wbuf, "/msg sender hello\n", 18);
+	e2e_write(&e2e_r);
+	e2e_until(e2e_sender_heard, NULL, "the receiver's first message");
 	e2e_fsync(argv[2]);
 
 	/* Warm up: a few messages both ways of the path. */
