@@ -146,8 +146,8 @@ headless_emit(struct json *j)
 	buf_free(&j->b);
 	if (headless_flush_ev == NULL)
 		headless_flush();
-	else if (!event_pending(headless_flush_ev, EV_TIMEOUT, NULL))
-		event_active(headless_flush_ev, EV_TIMEOUT, 0);
+	else if (!evtimer_pending(headless_flush_ev, NULL))
+		timer_add_ms(headless_flush_ev, 0);
 }
 
 /*
@@ -472,9 +472,12 @@ void
 headless_start(void)
 {
 	headless_out_start();
-	headless_flush_ev = event_new(node_base, -1, 0, headless_flush_cb,
-	    NULL);
-	event_priority_set(headless_flush_ev, 2);
+	/*
+	 * A zero timer runs after the loop's next poll, with the turn's
+	 * other events written; an event at a lower priority than the
+	 * sockets' would wait as long as a flooding peer kept them busy.
+	 */
+	headless_flush_ev = evtimer_new(node_base, headless_flush_cb, NULL);
 	headless_ready(node_listen_address());
 	if (headless_read_file())
 		return;

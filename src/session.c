@@ -30,7 +30,7 @@ static u_char		 session_plain[FRAME_MAX];
 #define SESSION_IN_MAX		(4 * (FRAME_MAX + 2))
 /*
  * The most written to the socket in one go. libevent's default, 16 KiB,
- * is a quarter of what a burst stores per loop turn (READ_MORE of
+ * is a quarter of what a burst stores per loop turn (IO_READ_MAX of
  * commands): the rest waited in the output buffer and the peer sat idle
  * until the sender ran out of input.
  */

@@ -586,38 +586,57 @@ store_error(const char *what)
  * it, only a peer's own message sent again long after, under another
  * time, would be stored twice.
  */
-#define STORE_SEEN_MAX	8192
+#define STORE_SEEN_MAX		8192
+#define STORE_SEEN_BUCKETS	16384	/* a power of two */
 static sqlite3_stmt	*store_stmt(enum store_stmt);
 struct store_seen {
 	int64_t			 conv;
 	int64_t			 ts;
 	uint8_t			 id[MSGID_LEN];
-	int			 used;		/* in the tree */
-	RB_ENTRY(store_seen)	 entry;
+	int32_t			 next;		/* in its bucket, -1 at the end */
+	int			 used;		/* in a bucket */
 };
-static int
-store_seen_cmp(struct store_seen *a, struct store_seen *b)
-{
-	if (a->conv != b->conv)
-		return (a->conv < b->conv ? -1 : 1);
-	return (memcmp(a->id, b->id, MSGID_LEN));
-}
-RB_HEAD(store_seen_tree, store_seen);
-RB_GENERATE_STATIC(store_seen_tree, store_seen, entry, store_seen_cmp);
-static struct store_seen_tree	 store_seen_ids =
-    RB_INITIALIZER(&store_seen_ids);
 static struct store_seen	*store_seen_ring;	/* oldest at next */
+static int32_t			*store_seen_bucket;	/* first in each */
 static u_int			 store_seen_next;
+
+/* The bucket of a message id (ids are random: their first bytes do). */
+static u_int
+store_seen_hash(int64_t conv, const uint8_t *id)
+{
+	uint32_t	h;
+
+	memcpy(&h, id, sizeof h);
+	return ((h ^ (uint32_t)conv * 0x9e3779b1U) & (STORE_SEEN_BUCKETS - 1));
+}
 
 /* The remembered entry for a message id, or NULL. */
 static struct store_seen *
 store_seen_find(int64_t conv, const uint8_t *id)
 {
-	struct store_seen	find;
+	struct store_seen	*e;
+	int32_t			 i;
 
-	find.conv = conv;
-	memcpy(find.id, id, MSGID_LEN);
-	return (RB_FIND(store_seen_tree, &store_seen_ids, &find));
+	i = store_seen_bucket[store_seen_hash(conv, id)];
+	for (; i != -1; i = e->next) {
+		e = &store_seen_ring[i];
+		if (e->conv == conv && memcmp(e->id, id, MSGID_LEN) == 0)
+			return (e);
+	}
+	return (NULL);
+}
+
+/* Take slot e out of its bucket. */
+static void
+store_seen_unlink(struct store_seen *e)
+{
+	int32_t	*ip, self = (int32_t)(e - store_seen_ring);
+
+	ip = &store_seen_bucket[store_seen_hash(e->conv, e->id)];
+	while (*ip != self)
+		ip = &store_seen_ring[*ip].next;
+	*ip = e->next;
+	e->used = 0;
 }
 
 /* Put an id into slot e of the ring, unless it is remembered already. */
@@ -625,15 +644,18 @@ static void
 store_seen_put(struct store_seen *e, int64_t conv, const uint8_t *id,
     int64_t ts)
 {
+	u_int	h;
+
 	if (e->used)
-		RB_REMOVE(store_seen_tree, &store_seen_ids, e);
-	e->used = 0;
+		store_seen_unlink(e);
 	if (store_seen_find(conv, id) != NULL)
 		return;
 	e->conv = conv;
 	e->ts = ts;
 	memcpy(e->id, id, MSGID_LEN);
-	RB_INSERT(store_seen_tree, &store_seen_ids, e);
+	h = store_seen_hash(conv, id);
+	e->next = store_seen_bucket[h];
+	store_seen_bucket[h] = (int32_t)(e - store_seen_ring);
 	e->used = 1;
 }
 
@@ -645,11 +667,15 @@ static void
 store_seen_load(void)
 {
 	sqlite3_stmt	*st;
-	u_int		 slot = STORE_SEEN_MAX;
+	u_int		 slot = STORE_SEEN_MAX, i;
 
 	if (store_seen_ring != NULL)
 		return;
 	store_seen_ring = xcalloc(STORE_SEEN_MAX, sizeof *store_seen_ring);
+	store_seen_bucket = xreallocarray(NULL, STORE_SEEN_BUCKETS,
+	    sizeof *store_seen_bucket);
+	for (i = 0; i < STORE_SEEN_BUCKETS; i++)
+		store_seen_bucket[i] = -1;
 	st = store_stmt(S_MSG_RECENT);
 	sqlite3_bind_int(st, 1, STORE_SEEN_MAX);
 	while (slot > 0 && sqlite3_step(st) == SQLITE_ROW) {
@@ -677,9 +703,10 @@ store_seen_add(int64_t conv, const uint8_t *id, int64_t ts)
 static void
 store_seen_clear(void)
 {
-	RB_INIT(&store_seen_ids);
 	free(store_seen_ring);
+	free(store_seen_bucket);
 	store_seen_ring = NULL;
+	store_seen_bucket = NULL;
 	store_seen_next = 0;
 }
 
