@@ -378,6 +378,43 @@ chat_msg_arrived(struct msg *m, int64_t conv, const uint8_t *id,
 }
 
 /*
+ * Whether a message of len bytes from the stranger p fits in what it may
+ * have stored in all (counted from the store once a run, then kept): 0,
+ * or -1 once said why.
+ */
+static int
+chat_total_ok(struct peer *p, size_t len, const char *then)
+{
+	long long	 max_msgs, max_bytes;
+	char		*cause;
+
+	if (!p->total_known && p->conv != NULL) {
+		if (store_conv_received(p->conv->id, &p->total_msgs,
+		    &p->total_bytes, &cause) != 0) {
+			log_warnx("%s: %s", __func__, cause);
+			free(cause);
+			return (0);
+		}
+		p->total_known = 1;
+	}
+	max_msgs = cfg_num(CFG_STRANGER_MESSAGES_TOTAL);
+	max_bytes = cfg_num(CFG_STRANGER_BYTES_TOTAL);
+	if (p->total_msgs < max_msgs &&
+	    p->total_bytes + (long long)len <= max_bytes)
+		return (0);
+	if (p->quota_told != 2) {
+		p->quota_told = 2;
+		fe_errorf("%s, not a contact, has %lld messages stored, the most "
+		    "it may (accept it by writing to it); %s", peer_name(p),
+		    (long long)p->total_msgs, then);
+		log_warnx("%s: %s is over its total: %lld messages, %lld "
+		    "bytes", __func__, p->hex, (long long)p->total_msgs,
+		    (long long)p->total_bytes);
+	}
+	return (-1);
+}
+
+/*
  * Whether a message of len bytes from peer p fits in its quota for this
  * hour: 0 if it does, -1 if not. The hour starts with the first message
  * counted; the counts live with the peer, so a peer that went over is
@@ -403,8 +440,11 @@ chat_quota_check(struct peer *p, size_t len, const char *then)
 	max_bytes = cfg_num(contact ? CFG_BYTES_PER_HOUR :
 	    CFG_STRANGER_BYTES_PER_HOUR);
 	if ((long long)p->quota_msgs < max_msgs &&
-	    (long long)(p->quota_bytes + len) <= max_bytes)
+	    (long long)(p->quota_bytes + len) <= max_bytes &&
+	    (contact || chat_total_ok(p, len, then) == 0))
 		return (0);
+	if (p->quota_told == 2)
+		return (-1);	/* over the total: said already */
 	if (!p->quota_told) {
 		p->quota_told = 1;
 		if ((long long)p->quota_msgs >= max_msgs)
@@ -426,6 +466,10 @@ chat_quota_add(struct peer *p, size_t len)
 {
 	p->quota_msgs++;
 	p->quota_bytes += len;
+	if (p->total_known) {
+		p->total_msgs++;
+		p->total_bytes += len;
+	}
 }
 
 /*

@@ -173,6 +173,26 @@ const struct cfg_entry cfg_table[] = {
 	  .help = "Most bytes of message text stored in an hour from a peer "
 		  "that is not a contact."
 	},
+	{ .key = CFG_STRANGER_MESSAGES_TOTAL,
+	  .section = "limits",
+	  .name = "stranger_messages_total",
+	  .type = CFG_NUMBER,
+	  .dflt = "1000000",
+	  .min = 1,
+	  .max = 1000000000,
+	  .help = "Most messages stored in all from a peer that is not a "
+		  "contact."
+	},
+	{ .key = CFG_STRANGER_BYTES_TOTAL,
+	  .section = "limits",
+	  .name = "stranger_bytes_total",
+	  .type = CFG_NUMBER,
+	  .dflt = "268435456",
+	  .min = TEXT_MAX,
+	  .max = 1099511627776,
+	  .help = "Most bytes of message text stored in all from a peer that "
+		  "is not a contact."
+	},
 	{ .key = CFG_SYNC,
 	  .section = "store",
 	  .name = "sync",

@@ -215,6 +215,8 @@ enum cfg_key {
 	CFG_BYTES_PER_HOUR,
 	CFG_STRANGER_MESSAGES_PER_HOUR,
 	CFG_STRANGER_BYTES_PER_HOUR,
+	CFG_STRANGER_MESSAGES_TOTAL,
+	CFG_STRANGER_BYTES_TOTAL,
 	CFG_SYNC,
 	CFG_LOG_LEVEL,
 	CFG_LOG_MAX_SIZE,
@@ -375,6 +377,7 @@ int		 store_conv_load(void (*)(const struct conv_row *, void *),
 		     void *, char **);
 int		 store_conv_read(int64_t, int64_t, char **);
 int		 store_conv_unread(int64_t, u_int, char **);
+int		 store_conv_received(int64_t, int64_t *, int64_t *, char **);
 size_t		 store_flights_held(void);
 uint64_t	 store_vm_steps(void);
 int		 store_msg_add(struct msg *, int *, char **);
@@ -717,6 +720,9 @@ struct peer {
 	int		 quota_told;	/* the user was told it went over */
 	struct session	*quota_closing;	/* being closed for it (held) */
 	int		 written;	/* we sent it a message */
+	int		 total_known;	/* total_msgs, total_bytes counted */
+	int64_t		 total_msgs;	/* received from it, in all */
+	int64_t		 total_bytes;
 	int		 contact_checked; /* its history was looked at */
 	int		 dialled;	/* it answered at an address the user gave */
 

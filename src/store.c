@@ -156,6 +156,7 @@ enum store_stmt {
 	S_CONV_ALL,
 	S_CONV_READ,
 	S_CONV_UNREAD,
+	S_CONV_RECEIVED,
 	S_MSG_INSERT,
 	S_OUTBOX_ADD,
 	S_MSG_FIND,
@@ -262,6 +263,9 @@ static const char *store_sql[S__COUNT] = {
 	[S_CONV_READ] =
 	    "UPDATE conversations SET last_read = ?, unread = 0 WHERE id = ?",
 	[S_CONV_UNREAD] = "UPDATE conversations SET unread = ? WHERE id = ?",
+	[S_CONV_RECEIVED] =
+	    "SELECT count(*), coalesce(sum(length(body)), 0) FROM messages "
+	    "WHERE conv = ? AND outgoing = 0",
 	/* An outgoing message is stored as delivered, with an outbox row. */
 	[S_MSG_INSERT] =
 	    "INSERT INTO messages (conv, msgid, author, outgoing, state, ts, "
@@ -1375,6 +1379,26 @@ store_conv_unread(int64_t conv, u_int unread, char **cause)
 	sqlite3_bind_int64(st, 1, unread);
 	sqlite3_bind_int64(st, 2, conv);
 	return (store_exec(S_CONV_UNREAD, cause));
+}
+
+/* How many messages, and bytes of text, a conversation holds received. */
+int
+store_conv_received(int64_t conv, int64_t *n, int64_t *bytes, char **cause)
+{
+	sqlite3_stmt	*st = store_stmt(S_CONV_RECEIVED);
+	int		 rc;
+
+	sqlite3_bind_int64(st, 1, conv);
+	if ((rc = sqlite3_step(st)) == SQLITE_ROW) {
+		*n = sqlite3_column_int64(st, 0);
+		*bytes = sqlite3_column_int64(st, 1);
+	}
+	sqlite3_reset(st);
+	if (rc != SQLITE_ROW) {
+		*cause = store_error("counting a conversation's messages");
+		return (-1);
+	}
+	return (0);
 }
 
 /*
