@@ -142,7 +142,6 @@ void		 buf_poke_u16(u_char *, uint16_t);
 
 /* utf8.c */
 #define UTF8_NO_CONTROL	1
-#define UTF8_ALLOW_NUL	2
 int		 utf8_valid(const char *, size_t, int);
 size_t		 utf8_cut(const char *, size_t, size_t);
 int		 utf8_decode(const u_char *, size_t, uint32_t *);

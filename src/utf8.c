@@ -43,9 +43,8 @@ utf8_decode(const u_char *s, size_t len, uint32_t *cp)
 }
 
 /*
- * Check that s (len bytes) is valid UTF-8 with no NUL (flags UTF8_ALLOW_NUL
- * allows it). With UTF8_NO_CONTROL, also refuse C0 and C1 control
- * characters and DEL.
+ * Check that s (len bytes) is valid UTF-8 with no NUL. With UTF8_NO_CONTROL
+ * in flags, also refuse C0 and C1 control characters and DEL.
  */
 int
 utf8_valid(const char *s, size_t len, int flags)
@@ -59,7 +58,7 @@ utf8_valid(const char *s, size_t len, int flags)
 	while (i < len) {
 		if ((n = utf8_decode(p + i, len - i, &cp)) == -1)
 			return (0);
-		if (cp == 0 && !(flags & UTF8_ALLOW_NUL))
+		if (cp == 0)
 			return (0);
 		if (nocontrol && (cp < 0x20 || (cp >= 0x7f && cp < 0xa0)))
 			return (0);
