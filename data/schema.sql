@@ -1,7 +1,7 @@
 -- p2pchat database schema. This file is embedded into the binary and run on
 -- a new database; store.c migrates older databases forward and sets
 -- PRAGMA user_version to the version below.
--- schema-version: 5
+-- schema-version: 7
 
 -- This node's long-term keys (one row).
 CREATE TABLE identity (
@@ -13,9 +13,14 @@ CREATE TABLE identity (
 	created		INTEGER NOT NULL
 );
 
--- Every peer ever authenticated: its pinned key, nick and trust.
+-- Every peer ever authenticated: its key (the identity), nick and trust.
 -- trust: 0 unverified, 1 verified, 2 blocked.
--- conflict: 1 when this key arrived with a nick already pinned to another.
+-- conflict: 1 when this key answered at an address the user dialled,
+-- where another key is pinned (schema 7; before, a nick clash).
+-- contact: 1 once the user dialled it, accepted it, wrote to it or
+-- verified it (schema 7). name: the user's local name for it, '' for none.
+-- request: when its contact request began (Unix ms), 0 for none;
+-- request_addr: the address it came from.
 CREATE TABLE peers (
 	id		INTEGER PRIMARY KEY,
 	peer_id		BLOB NOT NULL UNIQUE CHECK (length(peer_id) = 32),
@@ -23,13 +28,18 @@ CREATE TABLE peers (
 	trust		INTEGER NOT NULL DEFAULT 0,
 	conflict	INTEGER NOT NULL DEFAULT 0,
 	first_seen	INTEGER NOT NULL,
-	last_seen	INTEGER NOT NULL
+	last_seen	INTEGER NOT NULL,
+	contact		INTEGER NOT NULL DEFAULT 0,
+	name		TEXT NOT NULL DEFAULT '',
+	request		INTEGER NOT NULL DEFAULT 0,
+	request_addr	TEXT NOT NULL DEFAULT ''
 );
 CREATE INDEX peers_nick ON peers (nick);
 
 -- The address book. peer is NULL until a session there authenticates;
 -- claimed is the peer id a peer exchange gave for the address (schema 2).
 -- source: 0 typed or configured, 1 peer exchange, 2 LAN discovery.
+-- pin: the key that first answered at an address the user gave (schema 7).
 CREATE TABLE addresses (
 	id		INTEGER PRIMARY KEY,
 	peer		INTEGER REFERENCES peers (id) ON DELETE CASCADE,
@@ -41,10 +51,13 @@ CREATE TABLE addresses (
 	last_try	INTEGER NOT NULL DEFAULT 0,
 	failures	INTEGER NOT NULL DEFAULT 0,
 	claimed		BLOB,
+	pin		INTEGER REFERENCES peers (id) ON DELETE SET NULL,
 	UNIQUE (host, port)
 );
 
 -- A conversation is with one peer or in one room.
+-- shown: 0 once the user closed its window (/close), until a message comes
+-- (schema 7).
 -- last_read: messages.id of the last message the user has seen; unread:
 -- messages received since, kept with each commit that stores some
 -- (schema 4; counting them at start took an index on every message).
@@ -56,6 +69,7 @@ CREATE TABLE conversations (
 	joined		INTEGER NOT NULL DEFAULT 1,
 	last_read	INTEGER NOT NULL DEFAULT 0,
 	unread		INTEGER NOT NULL DEFAULT 0,
+	shown		INTEGER NOT NULL DEFAULT 1,
 	CHECK ((peer IS NULL) != (room IS NULL))
 );
 
@@ -63,6 +77,8 @@ CREATE TABLE conversations (
 -- state: 2 delivered (outgoing), 3 received (incoming); an outgoing
 -- message not yet delivered has a row in outbox, whose state counts.
 -- ts is the author's sent_at (Unix ms); stored the local time stored.
+-- nick: what the author called itself when it arrived (schema 7), so that
+-- old lines keep the nick they were written under; NULL for our own.
 -- A message is the same message when its conversation, sent_at and id
 -- match: keying the uniqueness on ts first keeps new keys at the end of
 -- the index (ids are random), so a batch of inserts touches a few index
@@ -80,6 +96,7 @@ CREATE TABLE messages (
 	ts		INTEGER NOT NULL,
 	stored		INTEGER NOT NULL,
 	body		TEXT NOT NULL,
+	nick		TEXT,
 	UNIQUE (conv, ts, msgid)
 );
 -- The outbox (schema 5): outgoing messages not yet delivered, in order,

@@ -30,6 +30,7 @@ enum chat_post_type {
 	POST_FLUSH,
 	POST_RELAY_ACK,
 	POST_CLOSE,		/* over quota: close the session */
+	POST_REQUEST,		/* a stranger's message, held */
 };
 struct chat_post {
 	enum chat_post_type	 type;
@@ -37,6 +38,7 @@ struct chat_post {
 	struct session		*session;	/* POST_RELAY_ACK, POST_CLOSE */
 	struct conv		*conv;
 	struct msg		 m;
+	int			 first;		/* POST_REQUEST: its first */
 	TAILQ_ENTRY(chat_post)	 entry;
 };
 TAILQ_HEAD(chat_posts_head, chat_post);
@@ -172,8 +174,6 @@ chat_flush(struct peer *p)
 		    s->outbox_sent, &ml, &cause), cause))
 			return;
 	}
-	if (ml.n != 0)
-		p->written = 1;		/* a contact, for the quota */
 	for (i = 0; i < ml.n && s->state == SESSION_OPEN; i++) {
 		if (chat_send_one(s, &ml.v[i]) != 0)
 			break;
@@ -280,6 +280,10 @@ chat_run(void *arg, int ok)
 		case POST_MSG:
 			fe->message(cp->conv, &cp->m);
 			break;
+		case POST_REQUEST:
+			if (fe->request != NULL)
+				fe->request(cp->conv, &cp->m, cp->first);
+			break;
 		case POST_STATE:
 			fe->state(cp->conv, &cp->m);
 			break;
@@ -333,11 +337,52 @@ chat_shutdown(void)
 	chat_nspare = 0;
 }
 
-/* Show a stored message after the commit (rooms, relayed mail). */
+/*
+ * Show a stored message after the commit (rooms, relayed mail); a closed
+ * window opens again.
+ */
 void
 chat_post_message(struct conv *c, const struct msg *m)
 {
+	conv_show(c);
 	chat_post(POST_MSG, NULL, c, m);
+}
+
+/*
+ * Whether a message of len bytes from p, come from addr, may be stored:
+ * within its quota, and for a stranger's, within the bounds of contact
+ * requests (contact.c). 0 or -1; then says what becomes of a refused one.
+ */
+int
+chat_admit(struct peer *p, const char *addr, size_t len, const char *then)
+{
+	if (chat_quota_check(p, len, then) != 0)
+		return (-1);
+	if (contact_holds(p) && contact_admit(p, addr) != 0)
+		return (-1);
+	return (0);
+}
+
+/*
+ * A message from p was stored in c (not a duplicate): count it in the
+ * quota and show it after the commit, or, from a stranger, hold it as
+ * part of its contact request.
+ */
+void
+chat_stored(struct peer *p, struct conv *c, struct msg *m)
+{
+	struct chat_post	*cp;
+
+	chat_quota_add(p, m->len);
+	p->typing = 0;
+	if (contact_holds(p)) {
+		cp = chat_post(POST_REQUEST, p, c, m);
+		cp->first = contact_held_add(p);
+		return;
+	}
+	conv_unread_add(c);
+	conv_show(c);
+	chat_post(POST_MSG, p, c, m);
 }
 
 /* Send an end-to-end relay ACK on a session after the commit. */
@@ -365,6 +410,8 @@ void
 chat_msg_arrived(struct msg *m, int64_t conv, const uint8_t *id,
     const uint8_t *author, uint64_t sent_at, const char *text, size_t len)
 {
+	struct peer	*p;
+
 	memset(m, 0, sizeof *m);
 	m->conv = conv;
 	memcpy(m->id, id, MSGID_LEN);
@@ -375,6 +422,8 @@ chat_msg_arrived(struct msg *m, int64_t conv, const uint8_t *id,
 	m->stored = now_ms();
 	m->text = (char *)text;
 	m->len = len;
+	if ((p = peer_find(author)) != NULL)
+		snprintf(m->nick, sizeof m->nick, "%s", p->nick);
 }
 
 /*
@@ -405,7 +454,7 @@ chat_total_ok(struct peer *p, size_t len, const char *then)
 	if (p->quota_told != 2) {
 		p->quota_told = 2;
 		fe_errorf("%s, not a contact, has %lld messages stored, the most "
-		    "it may (accept it by writing to it); %s", peer_name(p),
+		    "it may (/accept it); %s", peer_name(p),
 		    (long long)p->total_msgs, then);
 		log_warnx("%s: %s is over its total: %lld messages, %lld "
 		    "bytes", __func__, p->hex, (long long)p->total_msgs,
@@ -504,7 +553,7 @@ chat_recv(struct session *s, struct rec_chat *rc)
 	char		*cause = NULL;
 	int		 dup, err;
 
-	if (chat_quota_check(p, rc->len, "session closed") != 0) {
+	if (chat_admit(p, s->host, rc->len, "session closed") != 0) {
 		chat_close_later(s);
 		return (0);
 	}
@@ -513,12 +562,8 @@ chat_recv(struct session *s, struct rec_chat *rc)
 	err = store_msg_add(&m, &dup, &cause);
 	if (chat_store_failed(err, cause))
 		return (0);	/* no ACK: the peer sends it again */
-	if (!dup) {
-		chat_quota_add(p, rc->len);
-		conv_unread_add(p->conv);
-		p->typing = 0;
-		chat_post(POST_MSG, p, p->conv, &m);
-	}
+	if (!dup)
+		chat_stored(p, p->conv, &m);
 	m.text = NULL;
 	chat_post(POST_ACK, p, p->conv, &m);
 	return (0);
@@ -602,7 +647,10 @@ chat_send(struct peer *p, const char *text, size_t len, char **cause)
 
 	if (chat_check_text(text, len, cause) != 0)
 		return (-1);
-	p->written = 1;		/* a contact, for the quota */
+	/* Writing to a peer makes it a contact, and accepts its request. */
+	if (!peer_contact(p) && !p->conflict &&
+	    contact_accept(p, cause) != 0)
+		return (-1);
 	/* Queued first: what was stored goes even if a later part fails. */
 	chat_flush_later(p);
 	while (len > 0) {

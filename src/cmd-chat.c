@@ -110,3 +110,29 @@ cmd_query(struct cmd_ctx *ctx, int argc, char **argv, char **cause)
 	ctx->conv = c;
 	return (0);
 }
+
+/*
+ * /close [PEER|#ROOM]: close a conversation's window (the open one if none
+ * is named). Its history is kept; a new message opens it again.
+ */
+int
+cmd_close(struct cmd_ctx *ctx, int argc, char **argv, char **cause)
+{
+	struct conv	*c;
+	struct fe_kv	 kv[1];
+
+	if (argc == 1) {
+		if ((c = cmd_conv(argv[0], cause)) == NULL)
+			return (-1);
+	} else if ((c = ctx->conv) == NULL) {
+		xasprintf(cause, "usage: /close PEER|#ROOM (the console stays)");
+		return (-1);
+	}
+	if (conv_set_shown(c, 0, cause) != 0)
+		return (-1);
+	kv[0] = (struct fe_kv){ "conversation", conv_name(c), 0 };
+	fe->item("closed", kv, 1);
+	if (fe->close_conv != NULL)
+		fe->close_conv(c);
+	return (0);
+}

@@ -1,6 +1,7 @@
 /*
  * cmd-peer.c: commands about peers and the node: /connect, /peers, /id,
- * /nick, /verify, /trust, /block, /typing, /stats.
+ * /nick, /verify, /trust, /block, /typing, /stats, and contacts: /rename,
+ * /accept, /decline, /requests, /blocked.
  */
 
 #include "p2pchat.h"
@@ -73,10 +74,9 @@ cmd_verify(struct cmd_ctx *ctx, int argc, char **argv, char **cause)
 	}
 	identity_safety_number(identity->ed_pk, p->id, sn, sizeof sn);
 	if (argc == 2) {
-		if (store_peer_trust(p->dbid, TRUST_VERIFIED, cause) != 0)
+		if (peer_set_trust(p, TRUST_VERIFIED, cause) != 0 ||
+		    contact_accept(p, cause) != 0)
 			return (-1);
-		p->trust = TRUST_VERIFIED;
-		p->conflict = 0;
 		fe->peer(p);
 	}
 	kv[0] = (struct fe_kv){ "peer", p->hex, 0 };
@@ -93,9 +93,8 @@ cmd_set_trust(struct peer *p, int trust, char **cause)
 {
 	struct fe_kv	kv[2];
 
-	if (store_peer_trust(p->dbid, trust, cause) != 0)
+	if (peer_set_trust(p, trust, cause) != 0)
 		return (-1);
-	p->trust = trust;
 	if (trust == TRUST_BLOCKED && p->session != NULL)
 		session_close(p->session, BYE_BLOCKED, "blocked");
 	kv[0] = (struct fe_kv){ "peer", p->hex, 0 };
@@ -105,7 +104,12 @@ cmd_set_trust(struct peer *p, int trust, char **cause)
 	return (0);
 }
 
-/* /trust PEER */
+/*
+ * /trust PEER: the user decides for a key: one that answered where
+ * another is pinned is pinned there instead, a blocked one is unblocked,
+ * and it becomes a contact (what its request held is shown). Verified
+ * stays verified.
+ */
 int
 cmd_trust(struct cmd_ctx *ctx, int argc, char **argv, char **cause)
 {
@@ -113,11 +117,97 @@ cmd_trust(struct cmd_ctx *ctx, int argc, char **argv, char **cause)
 
 	if ((p = peer_resolve(argv[0], cause)) == NULL)
 		return (-1);
-	p->conflict = 0;
 	if (cmd_set_trust(p, p->trust == TRUST_VERIFIED ? TRUST_VERIFIED :
 	    TRUST_UNVERIFIED, cause) != 0)
 		return (-1);
+	if (contact_accept(p, cause) != 0)
+		return (-1);
 	node_redial(p);
+	return (0);
+}
+
+/* /accept PEER: make a peer that asks to chat a contact. */
+int
+cmd_accept(struct cmd_ctx *ctx, int argc, char **argv, char **cause)
+{
+	struct peer	*p;
+	struct fe_kv	 kv[3];
+
+	if ((p = peer_resolve(argv[0], cause)) == NULL)
+		return (-1);
+	if (p->request == 0 && peer_contact(p)) {
+		xasprintf(cause, "%s is a contact already", peer_name(p));
+		return (-1);
+	}
+	if (contact_accept(p, cause) != 0)
+		return (-1);
+	kv[0] = (struct fe_kv){ "peer", p->hex, 0 };
+	kv[1] = (struct fe_kv){ "nick", peer_name(p), 0 };
+	kv[2] = (struct fe_kv){ "contact", peer_contact_name(p), 0 };
+	fe->item("accepted", kv, 3);
+	fe->peer(p);
+	if (fe->open_conv != NULL && p->conv != NULL)
+		fe->open_conv(p->conv);
+	return (0);
+}
+
+/* /decline PEER: block a peer that asks to chat, deleting what it sent. */
+int
+cmd_decline(struct cmd_ctx *ctx, int argc, char **argv, char **cause)
+{
+	struct peer	*p;
+	struct fe_kv	 kv[2];
+
+	if ((p = peer_resolve(argv[0], cause)) == NULL)
+		return (-1);
+	if (contact_decline(p, cause) != 0)
+		return (-1);
+	kv[0] = (struct fe_kv){ "peer", p->hex, 0 };
+	kv[1] = (struct fe_kv){ "trust", peer_trust_name(p), 0 };
+	fe->item("trust", kv, 2);
+	fe->peer(p);
+	return (0);
+}
+
+/* /requests: the contact requests waiting, oldest first. */
+int
+cmd_requests(struct cmd_ctx *ctx, int argc, char **argv, char **cause)
+{
+	return (contact_list(cause));
+}
+
+/* /blocked: the blocked keys. */
+int
+cmd_blocked(struct cmd_ctx *ctx, int argc, char **argv, char **cause)
+{
+	struct peer	*p;
+	u_int		 n = 1;
+
+	TAILQ_FOREACH(p, &peer_list, list) {
+		if (p->trust == TRUST_BLOCKED)
+			fe->list_peer(p, n);
+		n++;
+	}
+	fe->done("blocked");
+	return (0);
+}
+
+/* /rename PEER [NAME]: give a peer a local name, or drop it. */
+int
+cmd_rename(struct cmd_ctx *ctx, int argc, char **argv, char **cause)
+{
+	struct peer	*p;
+	struct fe_kv	 kv[3];
+
+	if ((p = peer_resolve(argv[0], cause)) == NULL)
+		return (-1);
+	if (peer_rename(p, argc == 2 ? argv[1] : "", cause) != 0)
+		return (-1);
+	kv[0] = (struct fe_kv){ "peer", p->hex, 0 };
+	kv[1] = (struct fe_kv){ "name", p->name, 0 };
+	kv[2] = (struct fe_kv){ "nick", p->nick, 0 };
+	fe->item("rename", kv, 3);
+	fe->peer(p);
 	return (0);
 }
 

@@ -100,7 +100,9 @@ const struct cmd_entry cmd_table[] = {
 	  .min = 1,
 	  .max = 1,
 	  .exec = cmd_trust,
-	  .help = "Accept a peer whose key is in conflict, or unblock it."
+	  .help = "Decide for a key: pin one that answered where another "
+		  "key is pinned, unblock a blocked one, and make it a "
+		  "contact (verified stays verified)."
 	},
 	{ .name = "block",
 	  .usage = "PEER",
@@ -108,6 +110,53 @@ const struct cmd_entry cmd_table[] = {
 	  .max = 1,
 	  .exec = cmd_block,
 	  .help = "Block a peer: its sessions are refused."
+	},
+	{ .name = "accept",
+	  .usage = "PEER",
+	  .min = 1,
+	  .max = 1,
+	  .exec = cmd_accept,
+	  .help = "Make a peer that asks to chat a contact, and show the "
+		  "messages held for it."
+	},
+	{ .name = "decline",
+	  .usage = "PEER",
+	  .min = 1,
+	  .max = 1,
+	  .exec = cmd_decline,
+	  .help = "Block a peer that asks to chat; what it sent is deleted."
+	},
+	{ .name = "requests",
+	  .usage = "",
+	  .min = 0,
+	  .max = 0,
+	  .exec = cmd_requests,
+	  .help = "List the contact requests waiting, with the first message "
+		  "of each."
+	},
+	{ .name = "blocked",
+	  .usage = "",
+	  .min = 0,
+	  .max = 0,
+	  .exec = cmd_blocked,
+	  .help = "List the blocked keys."
+	},
+	{ .name = "rename",
+	  .usage = "PEER [NAME]",
+	  .min = 1,
+	  .max = 2,
+	  .exec = cmd_rename,
+	  .help = "Give a peer a local name, shown in place of its nick and "
+		  "taken by commands; without NAME, drop it."
+	},
+	{ .name = "close",
+	  .usage = "[PEER|#ROOM]",
+	  .min = 0,
+	  .max = 1,
+	  .exec = cmd_close,
+	  .help = "Close a conversation's window (the open one if none is "
+		  "named); its history is kept, and a new message opens it "
+		  "again."
 	},
 	{ .name = "join",
 	  .alias = "j",

@@ -161,7 +161,7 @@ const struct cfg_entry cfg_table[] = {
 	  .min = 1,
 	  .max = 10000000,
 	  .help = "Most messages stored in an hour from a peer that is not a "
-		  "contact (not verified, and not written to)."
+		  "contact (never dialled, accepted, written to or verified)."
 	},
 	{ .key = CFG_STRANGER_BYTES_PER_HOUR,
 	  .section = "limits",
@@ -192,6 +192,57 @@ const struct cfg_entry cfg_table[] = {
 	  .max = 1099511627776,
 	  .help = "Most bytes of message text stored in all from a peer that "
 		  "is not a contact."
+	},
+	{ .key = CFG_ACCEPT,
+	  .section = "node",
+	  .name = "accept",
+	  .type = CFG_CHOICE,
+	  .dflt = "contacts",
+	  .choices = "contacts|anyone",
+	  .help = "contacts: a message from a peer that is not a contact is "
+		  "held as a contact request until /accept; anyone: every "
+		  "peer may write (a public node or a bot)."
+	},
+	{ .key = CFG_REQUESTS,
+	  .section = "limits",
+	  .name = "requests",
+	  .type = CFG_NUMBER,
+	  .dflt = "32",
+	  .min = 1,
+	  .max = 1024,
+	  .help = "Most contact requests waiting at once; a new one beyond "
+		  "drops the oldest and its held messages."
+	},
+	{ .key = CFG_REQUESTS_PER_ADDRESS,
+	  .section = "limits",
+	  .name = "requests_per_address",
+	  .type = CFG_NUMBER,
+	  .dflt = "4",
+	  .min = 1,
+	  .max = 1024,
+	  .help = "Most contact requests waiting at once that came from one "
+		  "IP address."
+	},
+	{ .key = CFG_REQUESTS_PER_HOUR,
+	  .section = "limits",
+	  .name = "requests_per_hour",
+	  .type = CFG_NUMBER,
+	  .dflt = "16",
+	  .min = 1,
+	  .max = 100000,
+	  .help = "Most new contact requests taken in an hour, from all "
+		  "addresses."
+	},
+	{ .key = CFG_REQUEST_MESSAGES,
+	  .section = "limits",
+	  .name = "request_messages",
+	  .type = CFG_NUMBER,
+	  .dflt = "16",
+	  .min = 1,
+	  .max = 10000,
+	  .help = "Most messages held for one contact request; more are not "
+		  "taken (the sender keeps them) until the request is "
+		  "accepted."
 	},
 	{ .key = CFG_SYNC,
 	  .section = "store",

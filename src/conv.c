@@ -17,6 +17,7 @@ conv_add(int64_t id, int64_t last_read, u_int unread)
 	c->id = id;
 	c->last_read = last_read;
 	c->unread = c->unread_stored = unread;
+	c->shown = 1;
 	TAILQ_INSERT_TAIL(&convs, c, entry);
 	return (c);
 }
@@ -43,6 +44,43 @@ conv_name(struct conv *c)
 	if (c->room != NULL)
 		return (room_name(c->room));
 	return ("?");
+}
+
+/*
+ * Open (1) or close (0) a conversation's window, for the next start too
+ * (/close; a message that arrives opens it again).
+ */
+int
+conv_set_shown(struct conv *c, int shown, char **cause)
+{
+	if (store_conv_shown(c->id, shown, cause) != 0)
+		return (-1);
+	c->shown = shown;
+	return (0);
+}
+
+/* Open a closed conversation's window again: a message came. */
+void
+conv_show(struct conv *c)
+{
+	char	*cause;
+
+	if (!c->shown && conv_set_shown(c, 1, &cause) != 0)
+		fe_store_error(__func__, cause);
+}
+
+/*
+ * Does a conversation get a window? Not once closed, nor a stranger's
+ * (its messages are a contact request), nor a blocked peer's.
+ */
+int
+conv_visible(struct conv *c)
+{
+	if (!c->shown)
+		return (0);
+	if (c->peer == NULL)
+		return (1);
+	return (c->peer->trust != TRUST_BLOCKED && !contact_holds(c->peer));
 }
 
 /* Mark everything up to message row id as read, and store it. */

@@ -247,6 +247,9 @@ headless_peer_fields(struct json *j, struct peer *p)
 	json_str(j, "state", peer_online(p) ? "online" : "offline");
 	json_str(j, "addr", p->addr != NULL ? p->addr : "");
 	json_str(j, "trust", peer_trust_name(p));
+	json_str(j, "contact", peer_contact_name(p));
+	if (*p->name != '\0')
+		json_str(j, "name", p->name);
 }
 
 static void
@@ -285,6 +288,21 @@ headless_message(struct conv *c, const struct msg *m)
 		json_str(&j, "state", headless_state_name(m->state));
 	else
 		json_int(&j, "stored", m->stored);
+	headless_emit(&j);
+}
+
+/* A stranger's message, held as its contact request (never a message). */
+static void
+headless_request(struct conv *c, const struct msg *m, int first)
+{
+	struct json	j;
+
+	json_begin(&j, "request");
+	json_hex(&j, "peer", m->author, PEER_ID_LEN);
+	json_str(&j, "nick", c->peer != NULL ? c->peer->nick : "");
+	json_hex(&j, "id", m->id, MSGID_LEN);
+	json_int(&j, "ts", m->ts);
+	json_strn(&j, "text", m->text, m->len);
 	headless_emit(&j);
 }
 
@@ -396,6 +414,7 @@ const struct frontend headless_frontend = {
 	.message = headless_message,
 	.state = headless_state,
 	.typing = headless_typing,
+	.request = headless_request,
 	.error = headless_error,
 	.warning = headless_warning,
 	.item = headless_item,

@@ -11,6 +11,7 @@
 
 static const struct module *module_table[] = {
 	&chat_module,
+	&contact_module,
 	&pex_module,
 	&room_module,
 	&relay_module,

@@ -77,6 +77,8 @@ static int64_t		 node_accept_failed;	/* mono ms of the last error */
 #define NODE_ACCEPT_QUIET_MS	60000	/* one log line in this long */
 
 static void	node_target_cb(evutil_socket_t, short, void *);
+static void	node_pin(struct target *, struct session *, struct peer *);
+static struct target *node_target_of(struct session *);
 static void	node_target_free(struct target *);
 static void	node_fill_cb(evutil_socket_t, short, void *);
 
@@ -648,9 +650,16 @@ node_admit(struct session *s, const char **why)
 	struct session		*old;
 	struct peer		*p;
 	const uint8_t		*s_init, *old_init;
+	struct target		*t;
 
+	/*
+	 * A known key answered where we dialled: check the pin now, even if
+	 * this session is about to lose a dial race to one of its own.
+	 */
 	if ((p = peer_find(s->remote_id)) != NULL &&
-	    p->trust == TRUST_BLOCKED) {
+	    (t = node_target_of(s)) != NULL)
+		node_pin(t, s, p);
+	if (p != NULL && p->trust == TRUST_BLOCKED) {
 		*why = "blocked";
 		return (BYE_BLOCKED);
 	}
@@ -1023,6 +1032,54 @@ node_session_closed(struct session *s, int was)
 	node_target_failed(t);
 }
 
+/*
+ * A session we dialled opened at an address: one the user gave pins the
+ * first key that answers there, and that key is a contact. Another key
+ * there is the loud warning, with both safety numbers; that peer is kept
+ * apart (no contact, its messages held) until the user trusts it.
+ */
+static void
+node_pin(struct target *t, struct session *s, struct peer *p)
+{
+	struct peer	*was;
+	char		*cause, *msg, sn_was[80], sn_now[80];
+	int64_t		 pin;
+
+	if (store_addr_pin(s->host, s->port, p->dbid, t->keep, &pin,
+	    &cause) != 0) {
+		log_warnx("%s: %s", __func__, cause);
+		free(cause);
+		return;
+	}
+	if (pin == 0 || pin == p->dbid) {
+		if (pin != 0 && !p->conflict)
+			peer_make_contact(p);
+		return;
+	}
+	if (!p->conflict) {
+		p->conflict = 1;
+		if (store_peer_conflict(p->dbid, 1, &cause) != 0) {
+			log_warnx("%s: %s", __func__, cause);
+			free(cause);
+		}
+	}
+	if (p->conflict_told)
+		return;
+	p->conflict_told = 1;
+	if ((was = peer_find_dbid(pin)) == NULL)
+		return;
+	identity_safety_number(identity->ed_pk, was->id, sn_was, sizeof sn_was);
+	identity_safety_number(identity->ed_pk, p->id, sn_now, sizeof sn_now);
+	xasprintf(&msg, "ANOTHER KEY at %s:%u: %.16s answered, where %s "
+	    "(%.16s) is pinned. Safety numbers: pinned %s, new %s. Kept apart: "
+	    "ask its owner by another channel, then /trust %.8s if the key is "
+	    "theirs", s->host, s->port, p->hex, peer_name(was), was->hex,
+	    sn_was, sn_now, p->hex);
+	fe->warning(msg, p);
+	log_warnx("%s: %s", __func__, msg);
+	free(msg);
+}
+
 /* A session opened: remember the address, tell the frontend, send mail. */
 void
 node_session_open(struct session *s)
@@ -1038,13 +1095,13 @@ node_session_open(struct session *s)
 	if ((t = node_target_of(s)) != NULL) {
 		t->peer = p;
 		t->failures = 0;
-		if (t->keep)
-			p->dialled = 1;	/* at an address the user gave */
 		if (t->book)
 			node_book_wait = 0;
 		t->book = 0;
 		evtimer_del(t->ev);
 		rc = store_addr_ok(s->host, s->port, p->dbid, &cause);
+		if (rc == 0)
+			node_pin(t, s, p);
 	} else if (s->listen_port != 0) {
 		t = node_target(s->host, s->listen_port);
 		t->peer = p;

@@ -216,6 +216,11 @@ enum cfg_key {
 	CFG_STRANGER_BYTES_PER_HOUR,
 	CFG_STRANGER_MESSAGES_TOTAL,
 	CFG_STRANGER_BYTES_TOTAL,
+	CFG_ACCEPT,
+	CFG_REQUESTS,
+	CFG_REQUESTS_PER_ADDRESS,
+	CFG_REQUESTS_PER_HOUR,
+	CFG_REQUEST_MESSAGES,
 	CFG_SYNC,
 	CFG_LOG_LEVEL,
 	CFG_LOG_MAX_SIZE,
@@ -281,6 +286,8 @@ struct frontend {
 	void		(*message)(struct conv *, const struct msg *);
 	void		(*state)(struct conv *, const struct msg *);
 	void		(*typing)(struct peer *);
+	void		(*renamed)(struct peer *, const char *);
+	void		(*request)(struct conv *, const struct msg *, int);
 	void		(*error)(const char *);
 	void		(*warning)(const char *, struct peer *);
 	void		(*item)(const char *, const struct fe_kv *, u_int);
@@ -290,6 +297,7 @@ struct frontend {
 	void		(*done)(const char *);
 	void		(*help_keys)(void);
 	void		(*open_conv)(struct conv *);
+	void		(*close_conv)(struct conv *);
 	void		(*flush)(void);		/* write out events now */
 };
 extern const struct frontend *fe;
@@ -316,6 +324,7 @@ struct msg {
 	int		 state;
 	int64_t		 ts;		/* author's sent_at, Unix ms */
 	int64_t		 stored;	/* local time stored, Unix ms */
+	char		 nick[NICK_MAX + 1]; /* author's nick then, or "" */
 	char		*text;
 	size_t		 len;
 };
@@ -332,6 +341,10 @@ struct peer_row {
 	int		 trust;
 	int		 conflict;
 	int64_t		 last_seen;
+	int		 contact;
+	const char	*name;
+	int64_t		 request;
+	const char	*request_addr;
 };
 struct conv_row {
 	int64_t		 id;
@@ -341,6 +354,7 @@ struct conv_row {
 	int		 joined;
 	int64_t		 last_read;
 	u_int		 unread;
+	int		 shown;
 };
 struct addr_row {
 	const char	*host;
@@ -371,7 +385,16 @@ int		 store_peer_add(const uint8_t *, const char *, int, int64_t *,
 		     int64_t *, char **);
 int		 store_peer_seen(int64_t, const char *, char **);
 int		 store_peer_trust(int64_t, int, char **);
-int		 store_peer_conflict(int64_t, char **);
+int		 store_peer_conflict(int64_t, int, char **);
+int		 store_peer_contact(int64_t, int, char **);
+int		 store_peer_name(int64_t, const char *, char **);
+int		 store_peer_request(int64_t, int64_t, const char *, char **);
+int		 store_addr_pin(const char *, u_short, int64_t, int,
+		    int64_t *, char **);
+int		 store_addr_repin(int64_t, char **);
+int		 store_conv_shown(int64_t, int, char **);
+int		 store_conv_clear(int64_t, int *, char **);
+int		 store_conv_count(int64_t, int64_t *, char **);
 int		 store_conv_load(void (*)(const struct conv_row *, void *),
 		     void *, char **);
 int		 store_conv_read(int64_t, int64_t, char **);
@@ -697,9 +720,17 @@ struct peer {
 	char		 hex[PEER_HEX_LEN + 1];
 	int64_t		 dbid;
 	struct conv	*conv;
-	char		*nick;
+	char		*nick;		/* what it calls itself */
+	char		*name;		/* the user's name for it, or "" */
+	int		 dup;		/* another peer goes by that name */
 	int		 trust;
-	int		 conflict;
+	int		 conflict;	/* another key is pinned where it answered */
+	int		 conflict_told;	/* the user was warned, this run */
+	int		 contact;
+	int64_t		 request;	/* contact request since (Unix ms), or 0 */
+	char		*request_addr;	/* where it came from */
+	int64_t		 held;		/* messages held for the request */
+	int		 held_known;	/* held was counted in the store */
 	int64_t		 last_seen;
 	struct session	*session;	/* established session or NULL */
 	char		*addr;		/* remote address of the last session */
@@ -718,12 +749,9 @@ struct peer {
 	size_t		 quota_bytes;
 	int		 quota_told;	/* the user was told it went over */
 	struct session	*quota_closing;	/* being closed for it (held) */
-	int		 written;	/* we sent it a message */
 	int		 total_known;	/* total_msgs, total_bytes counted */
 	int64_t		 total_msgs;	/* received from it, in all */
 	int64_t		 total_bytes;
-	int		 contact_checked; /* its history was looked at */
-	int		 dialled;	/* it answered at an address the user gave */
 
 	/* Redialling. */
 	char		*dial_host;
@@ -741,11 +769,17 @@ extern struct peer_tree peer_tree;
 extern struct peer_list peer_list;
 struct peer	*peer_find(const uint8_t *);
 int		 peer_load(char **);
-#define PEER_CONTACT_LOOK	16	/* last messages looked at */
 int		 peer_contact(struct peer *);
+const char	*peer_contact_name(struct peer *);
+void		 peer_make_contact(struct peer *);
+int		 peer_rename(struct peer *, const char *, char **);
+int		 peer_shareable(struct peer *);
+int		 peer_set_trust(struct peer *, int, char **);
+struct peer	*peer_find_dbid(int64_t);
 void		 peer_free_all(void);
 struct peer	*peer_authenticated(const uint8_t *, const char *, char **);
 const char	*peer_name(struct peer *);
+const char	*peer_name_as(struct peer *, const char *);
 int		 peer_nick_check(const char *, char **);
 int		 peer_nick_plain(struct peer *);
 const char	*peer_trust_name(struct peer *);
@@ -755,6 +789,15 @@ struct peer	*peer_learn(const uint8_t *, char **);
 int		 peer_set_nick(struct peer *, const char *);
 u_int		 peer_count_online(void);
 
+/* contact.c */
+extern const struct module contact_module;
+int		 contact_holds(struct peer *);
+int		 contact_admit(struct peer *, const char *);
+int		 contact_held_add(struct peer *);
+int		 contact_accept(struct peer *, char **);
+int		 contact_decline(struct peer *, char **);
+int		 contact_list(char **);
+
 /* conv.c */
 /* A conversation: with one peer, or in a room. */
 struct conv {
@@ -763,6 +806,7 @@ struct conv {
 	struct room	*room;		/* room conversation */
 	int64_t		 last_read;	/* messages.id */
 	u_int		 unread;
+	int		 shown;		/* its window is not closed */
 	u_int		 unread_stored;	/* the count in the store */
 	int		 unread_queued;	/* on the list to store */
 	TAILQ_ENTRY(conv) entry;
@@ -775,10 +819,15 @@ struct conv	*conv_find(int64_t);
 const char	*conv_name(struct conv *);
 void		 conv_mark_read(struct conv *, int64_t);
 void		 conv_unread_add(struct conv *);
+int		 conv_set_shown(struct conv *, int, char **);
+void		 conv_show(struct conv *);
+int		 conv_visible(struct conv *);
 void		 conv_free_all(void);
 
 /* chat.c */
 extern const struct module chat_module;
+int		 chat_admit(struct peer *, const char *, size_t, const char *);
+void		 chat_stored(struct peer *, struct conv *, struct msg *);
 int		 chat_chat_record(struct session *, struct record *);
 int		 chat_ack_record(struct session *, struct record *);
 int		 chat_typing_record(struct session *, struct record *);
@@ -881,6 +930,11 @@ int		 cmd_nick(struct cmd_ctx *, int, char **, char **);
 int		 cmd_verify(struct cmd_ctx *, int, char **, char **);
 int		 cmd_trust(struct cmd_ctx *, int, char **, char **);
 int		 cmd_block(struct cmd_ctx *, int, char **, char **);
+int		 cmd_accept(struct cmd_ctx *, int, char **, char **);
+int		 cmd_decline(struct cmd_ctx *, int, char **, char **);
+int		 cmd_requests(struct cmd_ctx *, int, char **, char **);
+int		 cmd_blocked(struct cmd_ctx *, int, char **, char **);
+int		 cmd_rename(struct cmd_ctx *, int, char **, char **);
 int		 cmd_typing(struct cmd_ctx *, int, char **, char **);
 int		 cmd_stats(struct cmd_ctx *, int, char **, char **);
 
@@ -891,6 +945,7 @@ int		 cmd_msg(struct cmd_ctx *, int, char **, char **);
 int		 cmd_history(struct cmd_ctx *, int, char **, char **);
 int		 cmd_search(struct cmd_ctx *, int, char **, char **);
 int		 cmd_query(struct cmd_ctx *, int, char **, char **);
+int		 cmd_close(struct cmd_ctx *, int, char **, char **);
 
 /* cmd-room.c */
 int		 cmd_join(struct cmd_ctx *, int, char **, char **);

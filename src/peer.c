@@ -1,7 +1,13 @@
 /*
- * peer.c: known peers: the tree keyed by peer id, trust on first use,
- * naming a peer in a command (id prefix, shown name, nick or number), and
- * the checks that keep a nick from passing for another peer.
+ * peer.c: known peers: the tree keyed by peer id, contacts, naming a peer
+ * in a command (id prefix, local name, shown name, nick or number), and the
+ * checks that keep a nick from passing for another peer.
+ *
+ * A peer is its key. A nick is only what it calls itself: two peers with
+ * the same name (their local name, else their nick) are both shown with
+ * the first digits of their id, and nothing else changes. What is pinned
+ * is an address the user dialled (node.c): another key there is the one
+ * loud warning, and that peer is kept apart (conflict) until /trust.
  */
 
 #include "p2pchat.h"
@@ -25,19 +31,6 @@ peer_find(const uint8_t *id)
 
 	memcpy(find.id, id, PEER_ID_LEN);
 	return (RB_FIND(peer_tree, &peer_tree, &find));
-}
-
-/* Find a peer with a given nick that is not in conflict. */
-static struct peer *
-peer_find_nick(const char *nick, struct peer *except)
-{
-	struct peer	*p;
-
-	TAILQ_FOREACH(p, &peer_list, list) {
-		if (p != except && !p->conflict && strcmp(p->nick, nick) == 0)
-			return (p);
-	}
-	return (NULL);
 }
 
 /*
@@ -140,6 +133,10 @@ peer_nick_check(const char *nick, char **cause)
 		    NICK_MAX);
 		return (-1);
 	}
+	if (strchr(nick, ' ') != NULL) {
+		xasprintf(cause, "a nick cannot hold a space");
+		return (-1);
+	}
 	if ((cp = peer_nick_invisible(nick)) != 0) {
 		xasprintf(cause, "a nick cannot hold U+%04X: it is invisible "
 		    "or changes the direction of text", (u_int)cp);
@@ -154,16 +151,91 @@ peer_nick_check(const char *nick, char **cause)
 	return (0);
 }
 
+/* The name a peer goes by before it is marked: its local name, or nick. */
+static const char *
+peer_base(struct peer *p)
+{
+	return (*p->name != '\0' ? p->name : p->nick);
+}
+
 /*
- * Can a peer's nick be typed as it is to name the peer? Not when it is in
- * conflict, looks like an id prefix or a number, or holds something
- * invisible (peer_name shows those differently).
+ * Can a peer's name be typed as it is to name the peer? Not when another
+ * peer goes by the same name, when it looks like an id prefix or a number,
+ * or holds something invisible, a space or a control character (peer_name
+ * shows those differently).
  */
 int
 peer_nick_plain(struct peer *p)
 {
-	return (*p->nick != '\0' && !p->conflict &&
-	    !peer_nick_reserved(p->nick) && peer_nick_invisible(p->nick) == 0);
+	const char	*base = peer_base(p);
+
+	return (*base != '\0' && !p->dup && !peer_nick_reserved(base) &&
+	    peer_nick_invisible(base) == 0 &&
+	    utf8_valid(base, strlen(base), UTF8_NO_CONTROL) &&
+	    strchr(base, ' ') == NULL);
+}
+
+/*
+ * Work out again which peers going by name share it with another: each
+ * of them is shown with a short id. A local name the user gave wins over
+ * a nick: the peer named so stays plain, a peer whose nick is that name
+ * is marked.
+ */
+static void
+peer_dup_update(const char *name)
+{
+	struct peer	*p, *q;
+
+	if (*name == '\0')
+		return;
+	TAILQ_FOREACH(p, &peer_list, list) {
+		if (strcmp(peer_base(p), name) != 0)
+			continue;
+		p->dup = 0;
+		TAILQ_FOREACH(q, &peer_list, list) {
+			if (q == p || strcmp(peer_base(q), name) != 0)
+				continue;
+			if (*p->name != '\0' && *q->name == '\0')
+				continue;
+			p->dup = 1;
+			break;
+		}
+	}
+}
+
+/* Order peers by the name they go by (for peer_dup_all). */
+static int
+peer_base_cmp(const void *a, const void *b)
+{
+	struct peer	*pa = *(struct peer *const *)a;
+	struct peer	*pb = *(struct peer *const *)b;
+
+	return (strcmp(peer_base(pa), peer_base(pb)));
+}
+
+/* Mark every peer that shares its name, once the peers are loaded. */
+static void
+peer_dup_all(void)
+{
+	struct peer	**v, *p;
+	u_int		  n = 0, i, j;
+
+	TAILQ_FOREACH(p, &peer_list, list)
+		n++;
+	if (n == 0)
+		return;
+	v = xreallocarray(NULL, n, sizeof *v);
+	i = 0;
+	TAILQ_FOREACH(p, &peer_list, list)
+		v[i++] = p;
+	qsort(v, n, sizeof *v, peer_base_cmp);
+	for (i = 0; i < n; i = j) {
+		for (j = i + 1; j < n && peer_base_cmp(&v[i], &v[j]) == 0; j++)
+			;
+		if (j - i > 1)
+			peer_dup_update(peer_base(v[i]));
+	}
+	free(v);
 }
 
 /* Make a peer object and link it in. */
@@ -177,6 +249,8 @@ peer_create(const uint8_t *id, int64_t dbid, const char *nick)
 	hex_encode(id, PEER_ID_LEN, p->hex);
 	p->dbid = dbid;
 	p->nick = xstrdup(nick);
+	p->name = xstrdup("");
+	p->request_addr = xstrdup("");
 	RB_INSERT(peer_tree, &peer_tree, p);
 	TAILQ_INSERT_TAIL(&peer_list, p, list);
 	return (p);
@@ -192,6 +266,13 @@ peer_load_one(const struct peer_row *pr, void *arg)
 	p->trust = pr->trust;
 	p->conflict = pr->conflict;
 	p->last_seen = pr->last_seen;
+	p->contact = pr->contact;
+	free(p->name);
+	p->name = xstrdup(pr->name != NULL ? pr->name : "");
+	p->request = pr->request;
+	free(p->request_addr);
+	p->request_addr = xstrdup(pr->request_addr != NULL ?
+	    pr->request_addr : "");
 }
 
 /* Loader callback: one stored conversation, linked to its peer. */
@@ -202,6 +283,7 @@ peer_load_conv(const struct conv_row *cr, void *arg)
 	struct peer	*p;
 
 	c = conv_add(cr->id, cr->last_read, cr->unread);
+	c->shown = cr->shown;
 	if (cr->room != NULL) {
 		room_loaded(c, cr->room, cr->secret, cr->joined);
 		return;
@@ -221,6 +303,7 @@ peer_load(char **cause)
 {
 	if (store_peer_load(peer_load_one, NULL, cause) != 0)
 		return (-1);
+	peer_dup_all();
 	return (store_conv_load(peer_load_conv, NULL, cause));
 }
 
@@ -236,6 +319,8 @@ peer_free_all(void)
 		if (p->redial != NULL)
 			event_free(p->redial);
 		free(p->nick);
+		free(p->name);
+		free(p->request_addr);
 		free(p->addr);
 		free(p->dial_host);
 		msg_list_free(&p->fresh);
@@ -245,17 +330,15 @@ peer_free_all(void)
 }
 
 /*
- * A session authenticated peer id with nick. Return its peer, pinning a
- * new one on first use. A new key under a nick that is already pinned to
- * another key is kept apart and marked in conflict; a warning is shown.
+ * A session authenticated peer id with nick. Return its peer, adding a
+ * new one on first sight. A nick says nothing about who a peer is: a new
+ * key with a known nick is only another peer of that name.
  */
 struct peer *
 peer_authenticated(const uint8_t *id, const char *nick, char **cause)
 {
-	struct peer	*p, *other;
+	struct peer	*p;
 	int64_t		 dbid, conv;
-	int		 conflict;
-	char		*msg;
 
 	if ((p = peer_find(id)) != NULL) {
 		peer_set_nick(p, nick);
@@ -264,24 +347,13 @@ peer_authenticated(const uint8_t *id, const char *nick, char **cause)
 			return (NULL);
 		return (p);
 	}
-	other = peer_find_nick(nick, NULL);
-	conflict = other != NULL;
-	if (store_peer_add(id, nick, conflict, &dbid, &conv, cause) != 0)
+	if (store_peer_add(id, nick, 0, &dbid, &conv, cause) != 0)
 		return (NULL);
 	p = peer_create(id, dbid, nick);
-	p->conflict = conflict;
 	p->last_seen = now_ms();
 	p->conv = conv_add(conv, 0, 0);
 	p->conv->peer = p;
-	if (conflict) {
-		xasprintf(&msg, "KEY CHANGED? \"%s\" arrived with a new key "
-		    "%.16s; the pinned key is %.16s. Kept apart as a "
-		    "separate peer: verify both safety numbers", nick, p->hex,
-		    other->hex);
-		fe->warning(msg, p);
-		log_warnx("%s: %s", __func__, msg);
-		free(msg);
-	}
+	peer_dup_update(nick);
 	return (p);
 }
 
@@ -318,34 +390,57 @@ peer_nick_allowed(struct peer *p)
 
 /*
  * A known peer now calls itself nick: 1 if its nick changed, 0 if it was
- * the same or the change was refused (peer_nick_allowed). Taking a nick
- * that is pinned to another key puts this peer in conflict, loudly; it is
- * never merged.
+ * the same or the change was refused (peer_nick_allowed). The frontend
+ * says so where the peer is seen; trust does not change.
  */
 int
 peer_set_nick(struct peer *p, const char *nick)
 {
-	struct peer	*other;
-	char		*msg, *cause;
+	char	 shown[NICK_MAX * 10 + 32], *old;
 
 	if (strcmp(p->nick, nick) == 0 || !peer_nick_allowed(p))
 		return (0);
-	free(p->nick);
+	snprintf(shown, sizeof shown, "%s", peer_name(p));
+	old = p->nick;
 	p->nick = xstrdup(nick);
-	if (p->conflict || (other = peer_find_nick(nick, p)) == NULL)
-		return (1);
-	p->conflict = 1;
-	if (store_peer_conflict(p->dbid, &cause) != 0) {
-		log_warnx("%s: %s", __func__, cause);
-		free(cause);
-	}
-	xasprintf(&msg, "KEY CHANGED? peer %.16s now calls itself \"%s\", a "
-	    "nick pinned to key %.16s. Kept apart: verify both safety "
-	    "numbers", p->hex, nick, other->hex);
-	fe->warning(msg, p);
-	log_warnx("%s: %s", __func__, msg);
-	free(msg);
+	peer_dup_update(old);
+	peer_dup_update(nick);
+	if (*old != '\0' && *p->name == '\0' && fe->renamed != NULL)
+		fe->renamed(p, shown);
+	free(old);
 	return (1);
+}
+
+/*
+ * Give a peer a local name ("" to drop it): it wins over the nick on this
+ * screen and in commands, and no two peers have the same.
+ */
+int
+peer_rename(struct peer *p, const char *name, char **cause)
+{
+	struct peer	*q;
+	char		*old;
+
+	if (*name != '\0') {
+		if (peer_nick_check(name, cause) != 0)
+			return (-1);
+		TAILQ_FOREACH(q, &peer_list, list) {
+			if (q != p && strcmp(q->name, name) == 0) {
+				xasprintf(cause, "%.8s is named \"%s\" already",
+				    q->hex, name);
+				return (-1);
+			}
+		}
+	}
+	if (store_peer_name(p->dbid, name, cause) != 0)
+		return (-1);
+	old = xstrdup(peer_base(p));
+	free(p->name);
+	p->name = xstrdup(name);
+	peer_dup_update(old);
+	peer_dup_update(peer_base(p));
+	free(old);
+	return (0);
 }
 
 /*
@@ -363,10 +458,11 @@ peer_nick_escape(const char *nick, char *out, size_t size)
 	int		 n;
 
 	while (i < len && o + 11 < size) {
-		if ((n = utf8_decode(p + i, len - i, &cp)) < 1) {
+		if ((n = utf8_decode(p + i, len - i, &cp)) < 1 || cp < 0x21 ||
+		    cp == 0x7f) {
 			o += snprintf(out + o, size - o, "\\x%02x", p[i]);
 			i++;
-		} else if (peer_invisible(cp)) {
+		} else if (peer_invisible(cp) || (cp >= 0x80 && cp < 0xa0)) {
 			o += snprintf(out + o, size - o, cp > 0xffff ?
 			    "\\U%08x" : "\\u%04x", (u_int)cp);
 			i += n;
@@ -380,25 +476,26 @@ peer_nick_escape(const char *nick, char *out, size_t size)
 }
 
 /*
- * The name a user sees for a peer: its nick, or a short id. A nick in
- * conflict, or one that looks like an id prefix or a number, is marked
- * with '?' and the first four digits of the real id; invisible characters
- * are escaped.
+ * The name a user sees for a peer: its local name, else its nick, else a
+ * short id. A name another peer goes by too, or one that looks like an id
+ * prefix or a number, is marked with '?' and the first four digits of the
+ * real id; invisible characters, spaces and controls are escaped.
  */
 const char *
 peer_name(struct peer *p)
 {
-	static char	name[NICK_MAX * 10 + 32];
-	char		nick[NICK_MAX * 10 + 16];
+	static char	 name[NICK_MAX * 10 + 32];
+	char		 nick[NICK_MAX * 10 + 16];
+	const char	*base = peer_base(p);
 
-	if (*p->nick == '\0') {
+	if (*base == '\0') {
 		snprintf(name, sizeof name, "%.8s", p->hex);
 		return (name);
 	}
 	if (peer_nick_plain(p))
-		return (p->nick);
-	peer_nick_escape(p->nick, nick, sizeof nick);
-	if (p->conflict || peer_nick_reserved(p->nick))
+		return (base);
+	peer_nick_escape(base, nick, sizeof nick);
+	if (p->dup || peer_nick_reserved(base))
 		snprintf(name, sizeof name, "%s?%.4s", nick, p->hex);
 	else
 		snprintf(name, sizeof name, "%s", nick);
@@ -406,11 +503,26 @@ peer_name(struct peer *p)
 }
 
 /*
+ * The name a user sees for a line p wrote under an older nick: the local
+ * name if the user gave one, else that nick, escaped as peer_name does.
+ */
+const char *
+peer_name_as(struct peer *p, const char *nick)
+{
+	static char	name[NICK_MAX * 10 + 16];
+
+	if (*p->name != '\0' || *nick == '\0')
+		return (peer_name(p));
+	peer_nick_escape(nick, name, sizeof name);
+	return (name);
+}
+
+/*
  * Find the peer a user named, in this order: a unique prefix of at least
  * four hex digits of the peer id (nobody can take that by choosing a
- * nick); a name as peer_name shows it where that is not the bare nick
- * ("nick?abcd"); a nick (never one that looks like an id prefix or a
- * number); a number from /peers.
+ * nick); a local name; a name as peer_name shows it where that is not the
+ * bare name ("nick?abcd"); a nick that only one peer has (never one that
+ * looks like an id prefix or a number); a number from /peers.
  */
 struct peer *
 peer_resolve(const char *name, char **cause)
@@ -435,7 +547,11 @@ peer_resolve(const char *name, char **cause)
 			return (found);
 	}
 	TAILQ_FOREACH(p, &peer_list, list) {
-		if (*p->nick != '\0' && !peer_nick_plain(p) &&
+		if (*p->name != '\0' && strcmp(p->name, name) == 0)
+			return (p);
+	}
+	TAILQ_FOREACH(p, &peer_list, list) {
+		if (*peer_base(p) != '\0' && !peer_nick_plain(p) &&
 		    strcmp(peer_name(p), name) == 0)
 			return (p);
 	}
@@ -443,6 +559,16 @@ peer_resolve(const char *name, char **cause)
 		TAILQ_FOREACH(p, &peer_list, list) {
 			if (peer_nick_plain(p) && strcmp(p->nick, name) == 0)
 				return (p);
+		}
+		n = 0;
+		TAILQ_FOREACH(p, &peer_list, list) {
+			if (strcmp(p->nick, name) == 0)
+				n++;
+		}
+		if (n > 1) {
+			xasprintf(cause, "%u peers call themselves \"%s\": "
+			    "give 4+ hex digits of the id (/peers)", n, name);
+			return (NULL);
 		}
 	}
 	if (len > 0 && len < 6 && name[strspn(name, "0123456789")] == '\0') {
@@ -492,6 +618,27 @@ peer_trust_name(struct peer *p)
 	return ("unverified");
 }
 
+/* Whether a peer is a contact, asks to be one, or neither, as a word. */
+const char *
+peer_contact_name(struct peer *p)
+{
+	if (peer_contact(p))
+		return ("contact");
+	if (p->request != 0)
+		return ("request");
+	return ("stranger");
+}
+
+/*
+ * May a peer's address be handed on in peer exchange? Not a blocked
+ * peer's, one kept apart, or one whose contact request waits.
+ */
+int
+peer_shareable(struct peer *p)
+{
+	return (p->trust != TRUST_BLOCKED && !p->conflict && p->request == 0);
+}
+
 /*
  * A peer known only by id (a relayed message's author, or an id typed in
  * /msg): find it, or add it with no nick until it connects.
@@ -513,35 +660,64 @@ peer_learn(const uint8_t *id, char **cause)
 }
 
 /*
- * Is a peer a contact: its key verified, one that answered at an address
- * the user gave (-c, bootstrap, /connect), or one we have written to (a
- * message sent in this run, or one of the last PEER_CONTACT_LOOK in its
- * conversation outgoing, looked up once)? Strangers get the smaller quota,
- * are evicted first, and are handed none of our sealed mail. There is no
- * list of contacts yet.
+ * Is a peer a contact: one the user dialled at an address of their own
+ * (-c, bootstrap, /connect), accepted, wrote to, or verified? Strangers'
+ * messages are held as contact requests ([node] accept = contacts), they
+ * get the smaller quota, are evicted first, and are handed none of our
+ * sealed mail. A key kept apart at a pinned address is no contact until
+ * the user trusts it.
  */
 int
 peer_contact(struct peer *p)
 {
-	struct msg_list	 ml;
-	char		*cause;
-	u_int		 i;
-
-	if (p->trust == TRUST_VERIFIED || p->written || p->dialled)
-		return (1);
-	if (p->contact_checked || p->conv == NULL)
+	if (p->conflict || p->trust == TRUST_BLOCKED)
 		return (0);
-	p->contact_checked = 1;
-	if (store_msg_page(p->conv->id, 0, 0, 0, PEER_CONTACT_LOOK, &ml,
-	    &cause) != 0) {
+	return (p->contact || p->trust == TRUST_VERIFIED);
+}
+
+/*
+ * Set a peer's trust, by the user's own command (/verify yes, /trust,
+ * /block): nothing else changes it. A key kept apart at an address the
+ * user dialled is pinned there in place of the other, once trusted.
+ */
+int
+peer_set_trust(struct peer *p, int trust, char **cause)
+{
+	if (trust != TRUST_BLOCKED && p->conflict &&
+	    store_addr_repin(p->dbid, cause) != 0)
+		return (-1);
+	if (store_peer_trust(p->dbid, trust, cause) != 0)
+		return (-1);
+	p->trust = trust;
+	if (trust != TRUST_BLOCKED)
+		p->conflict = 0;
+	return (0);
+}
+
+/* Find a peer by its row id in the store. */
+struct peer *
+peer_find_dbid(int64_t dbid)
+{
+	struct peer	*p;
+
+	TAILQ_FOREACH(p, &peer_list, list) {
+		if (p->dbid == dbid)
+			return (p);
+	}
+	return (NULL);
+}
+
+/* Make a peer a contact (the user wrote to it, dialled it, accepted it). */
+void
+peer_make_contact(struct peer *p)
+{
+	char	*cause;
+
+	if (p->contact)
+		return;
+	p->contact = 1;
+	if (store_peer_contact(p->dbid, 1, &cause) != 0) {
 		log_warnx("%s: %s", __func__, cause);
 		free(cause);
-		return (0);
 	}
-	for (i = 0; i < ml.n; i++) {
-		if (ml.v[i].outgoing)
-			p->written = 1;
-	}
-	msg_list_free(&ml);
-	return (p->written);
 }

@@ -43,6 +43,9 @@ pex_answer(struct session *to)
 			break;
 		if (s == to || s->state != SESSION_OPEN)
 			continue;
+		/* Not a peer whose contact request waits, nor one blocked. */
+		if (s->peer != NULL && !peer_shareable(s->peer))
+			continue;
 		/* A session we dialled reached its listener. */
 		port = s->initiator ? s->port : s->listen_port;
 		if (port == 0)

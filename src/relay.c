@@ -331,7 +331,8 @@ relay_deliver(struct session *s, struct rec_relay *r)
 		return (0);
 	}
 	/* Over the author's quota: not stored nor ACKed; the relay keeps it. */
-	if (chat_quota_check(author, in.len, "relayed message refused") != 0) {
+	if (chat_admit(author, s->host, in.len, "relayed message refused") !=
+	    0) {
 		free(plain);
 		return (0);
 	}
@@ -344,10 +345,8 @@ relay_deliver(struct session *s, struct rec_relay *r)
 		return (0);
 	}
 	if (!dup) {
-		chat_quota_add(author, in.len);
-		conv_unread_add(author->conv);
 		relay_stats.delivered++;
-		chat_post_message(author->conv, &m);
+		chat_stored(author, author->conv, &m);
 	}
 	chat_post_relay_ack(s, r->author, r->msg_id);
 	free(plain);

@@ -111,6 +111,29 @@ static const char	*store_migrations[] = {
 	"ALTER TABLE relay ADD COLUMN net TEXT NOT NULL DEFAULT '';"
 	"CREATE INDEX relay_addr ON relay (addr);"
 	"CREATE INDEX relay_net ON relay (net);",
+	/*
+	 * 6 to 7: a contact is a key. Nick pins go (every conflict so far
+	 * was a nick clash); an address the user dialled pins the key that
+	 * answered there; contacts, local names, contact requests, closed
+	 * windows, and the nick each message was written under. A peer the
+	 * user had a conversation with, verified, or reached at an address
+	 * of their own is a contact.
+	 */
+	"UPDATE peers SET conflict = 0;"
+	"ALTER TABLE peers ADD COLUMN contact INTEGER NOT NULL DEFAULT 0;"
+	"ALTER TABLE peers ADD COLUMN name TEXT NOT NULL DEFAULT '';"
+	"ALTER TABLE peers ADD COLUMN request INTEGER NOT NULL DEFAULT 0;"
+	"ALTER TABLE peers ADD COLUMN request_addr TEXT NOT NULL DEFAULT '';"
+	"ALTER TABLE addresses ADD COLUMN pin INTEGER REFERENCES peers (id) "
+	"ON DELETE SET NULL;"
+	"UPDATE addresses SET pin = peer WHERE source = 0;"
+	"UPDATE peers SET contact = 1 WHERE trust = 1 OR id IN (SELECT pin "
+	"FROM addresses WHERE pin IS NOT NULL) OR id IN (SELECT c.peer FROM "
+	"conversations c WHERE c.peer IS NOT NULL AND EXISTS (SELECT 1 FROM "
+	"messages m WHERE m.conv = c.id));"
+	"ALTER TABLE conversations ADD COLUMN shown INTEGER NOT NULL "
+	"DEFAULT 1;"
+	"ALTER TABLE messages ADD COLUMN nick TEXT;",
 };
 #define STORE_VERSION	((int)nitems(store_migrations))
 
@@ -122,7 +145,7 @@ static const char	*store_migrations[] = {
 #define STORE_MSG_FROM	"messages m LEFT JOIN outbox o ON o.id = m.id"
 #define STORE_MSG_COLS							\
 	"m.id, m.conv, m.msgid, m.author, m.outgoing, "			\
-	"coalesce(o.state, m.state), m.ts, m.stored, m.body"
+	"coalesce(o.state, m.state), m.ts, m.stored, m.body, m.nick"
 
 enum store_stmt {
 	S_BEGIN,
@@ -135,6 +158,14 @@ enum store_stmt {
 	S_PEER_UPDATE,
 	S_PEER_TRUST,
 	S_PEER_CONFLICT,
+	S_PEER_CONTACT,
+	S_PEER_NAME,
+	S_PEER_REQUEST,
+	S_ADDR_PIN,
+	S_ADDR_REPIN,
+	S_CONV_SHOWN,
+	S_CONV_CLEAR,
+	S_CONV_COUNT,
 	S_ADDR_ADD,
 	S_ADDR_OK,
 	S_ADDR_FAIL,
@@ -188,7 +219,8 @@ static const char *store_sql[S__COUNT] = {
 	    "INSERT INTO identity (id, ed_pk, ed_sk, x_pk, x_sk, created) "
 	    "VALUES (1, ?, ?, ?, ?, ?)",
 	[S_PEER_ALL] =
-	    "SELECT id, peer_id, nick, trust, conflict, last_seen FROM peers",
+	    "SELECT id, peer_id, nick, trust, conflict, last_seen, contact, "
+	    "name, request, request_addr FROM peers",
 	[S_PEER_INSERT] =
 	    "INSERT INTO peers (peer_id, nick, conflict, first_seen, "
 	    "last_seen) VALUES (?, ?, ?, ?, ?)",
@@ -197,7 +229,27 @@ static const char *store_sql[S__COUNT] = {
 	[S_PEER_TRUST] =
 	    "UPDATE peers SET trust = ?1, conflict = CASE WHEN ?1 = 2 "
 	    "THEN conflict ELSE 0 END WHERE id = ?2",
-	[S_PEER_CONFLICT] = "UPDATE peers SET conflict = 1 WHERE id = ?",
+	[S_PEER_CONFLICT] = "UPDATE peers SET conflict = ? WHERE id = ?",
+	[S_PEER_CONTACT] = "UPDATE peers SET contact = ? WHERE id = ?",
+	[S_PEER_NAME] = "UPDATE peers SET name = ? WHERE id = ?",
+	[S_PEER_REQUEST] =
+	    "UPDATE peers SET request = ?, request_addr = ? WHERE id = ?",
+	/* The key that first answered at an address the user gave. */
+	[S_ADDR_PIN] =
+	    "UPDATE addresses SET peer = ?3, source = CASE WHEN ?4 THEN 0 ELSE "
+	    "source END, pin = CASE WHEN ?4 OR source = 0 THEN coalesce(pin, ?3) "
+	    "ELSE pin END WHERE host = ?1 AND port = ?2 "
+	    "RETURNING CASE WHEN source = 0 THEN coalesce(pin, 0) ELSE 0 END",
+	/* The user trusts the key that answered where another was pinned. */
+	[S_ADDR_REPIN] =
+	    "UPDATE addresses SET pin = ?1 WHERE peer = ?1 AND pin IS NOT NULL",
+	[S_CONV_SHOWN] = "UPDATE conversations SET shown = ? WHERE id = ?",
+	/* A declined or dropped request's held messages. */
+	[S_CONV_CLEAR] =
+	    "DELETE FROM messages WHERE conv = ?1 AND outgoing = 0 AND "
+	    "NOT EXISTS (SELECT 1 FROM outbox WHERE conv = ?1)",
+	[S_CONV_COUNT] =
+	    "SELECT count(*) FROM messages WHERE conv = ? AND outgoing = 0",
 	[S_ADDR_ADD] =
 	    "INSERT INTO addresses (host, port, source, added, peer) "
 	    "VALUES (?1, ?2, ?3, ?4, ?5) ON CONFLICT (host, port) DO UPDATE "
@@ -258,8 +310,8 @@ static const char *store_sql[S__COUNT] = {
 	[S_RELAY_EXPIRE] = "DELETE FROM relay WHERE expires <= ?",
 	[S_CONV_NEW_PEER] = "INSERT INTO conversations (peer) VALUES (?)",
 	[S_CONV_ALL] =
-	    "SELECT id, peer, room, room_secret, joined, last_read, unread "
-	    "FROM conversations ORDER BY id",
+	    "SELECT id, peer, room, room_secret, joined, last_read, unread, "
+	    "shown FROM conversations ORDER BY id",
 	[S_CONV_READ] =
 	    "UPDATE conversations SET last_read = ?, unread = 0 WHERE id = ?",
 	[S_CONV_UNREAD] = "UPDATE conversations SET unread = ? WHERE id = ?",
@@ -269,7 +321,7 @@ static const char *store_sql[S__COUNT] = {
 	/* An outgoing message is stored as delivered, with an outbox row. */
 	[S_MSG_INSERT] =
 	    "INSERT INTO messages (conv, msgid, author, outgoing, state, ts, "
-	    "stored, body) VALUES (?, ?, ?, ?, ?, ?, ?, ?) "
+	    "stored, body, nick) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?) "
 	    "ON CONFLICT (conv, ts, msgid) DO NOTHING",
 	[S_OUTBOX_ADD] =
 	    "INSERT INTO outbox (id, conv, state) VALUES (?, ?, ?)",
@@ -303,7 +355,8 @@ static const char *store_sql[S__COUNT] = {
 	    "AND conv = ?1 AND state = 0",
 	[S_MSG_OUTBOX] =
 	    "SELECT m.id, m.conv, m.msgid, m.author, m.outgoing, o.state, "
-	    "m.ts, m.stored, m.body FROM outbox o CROSS JOIN messages m "
+	    "m.ts, m.stored, m.body, m.nick FROM outbox o CROSS JOIN "
+	    "messages m "
 	    "ON m.id = o.id WHERE o.conv = ?1 AND o.id > ?2 ORDER BY o.id",
 	[S_MSG_LAST] =
 	    "SELECT " STORE_MSG_COLS " FROM " STORE_MSG_FROM
@@ -1264,6 +1317,10 @@ store_peer_load(void (*fn)(const struct peer_row *, void *), void *arg,
 		pr.trust = sqlite3_column_int(st, 3);
 		pr.conflict = sqlite3_column_int(st, 4);
 		pr.last_seen = sqlite3_column_int64(st, 5);
+		pr.contact = sqlite3_column_int(st, 6);
+		pr.name = (const char *)sqlite3_column_text(st, 7);
+		pr.request = sqlite3_column_int64(st, 8);
+		pr.request_addr = (const char *)sqlite3_column_text(st, 9);
 		fn(&pr, arg);
 	}
 	sqlite3_reset(st);
@@ -1321,14 +1378,140 @@ store_peer_trust(int64_t dbid, int trust, char **cause)
 	return (store_exec(S_PEER_TRUST, cause));
 }
 
-/* Mark a peer in conflict (its nick is pinned to another key). */
+/*
+ * Mark a peer in conflict (1: another key is pinned at an address the
+ * user dialled and this one answered there) or clear it (0).
+ */
 int
-store_peer_conflict(int64_t dbid, char **cause)
+store_peer_conflict(int64_t dbid, int conflict, char **cause)
 {
 	sqlite3_stmt	*st = store_stmt(S_PEER_CONFLICT);
 
-	sqlite3_bind_int64(st, 1, dbid);
+	sqlite3_bind_int(st, 1, conflict);
+	sqlite3_bind_int64(st, 2, dbid);
 	return (store_exec(S_PEER_CONFLICT, cause));
+}
+
+/* Make a peer a contact (1) or not (0). */
+int
+store_peer_contact(int64_t dbid, int contact, char **cause)
+{
+	sqlite3_stmt	*st = store_stmt(S_PEER_CONTACT);
+
+	sqlite3_bind_int(st, 1, contact);
+	sqlite3_bind_int64(st, 2, dbid);
+	return (store_exec(S_PEER_CONTACT, cause));
+}
+
+/* Give a peer a local name ("" for none). */
+int
+store_peer_name(int64_t dbid, const char *name, char **cause)
+{
+	sqlite3_stmt	*st = store_stmt(S_PEER_NAME);
+
+	sqlite3_bind_text(st, 1, name, -1, SQLITE_STATIC);
+	sqlite3_bind_int64(st, 2, dbid);
+	return (store_exec(S_PEER_NAME, cause));
+}
+
+/* A peer's contact request: since when (Unix ms, 0 for none) and from. */
+int
+store_peer_request(int64_t dbid, int64_t since, const char *addr,
+    char **cause)
+{
+	sqlite3_stmt	*st = store_stmt(S_PEER_REQUEST);
+
+	sqlite3_bind_int64(st, 1, since);
+	sqlite3_bind_text(st, 2, addr, -1, SQLITE_STATIC);
+	sqlite3_bind_int64(st, 3, dbid);
+	return (store_exec(S_PEER_REQUEST, cause));
+}
+
+/*
+ * A peer answered at an address: if the user gave it (source 0, or user
+ * now, which makes it so), pin the peer there unless a key is pinned
+ * already. *pin is the peer pinned there now (its row id), or 0 for an
+ * address the user did not give.
+ */
+int
+store_addr_pin(const char *host, u_short port, int64_t dbid, int user,
+    int64_t *pin, char **cause)
+{
+	sqlite3_stmt	*st = store_stmt(S_ADDR_PIN);
+	int		 rc;
+
+	*pin = 0;
+	sqlite3_bind_text(st, 1, host, -1, SQLITE_STATIC);
+	sqlite3_bind_int(st, 2, port);
+	sqlite3_bind_int64(st, 3, dbid);
+	sqlite3_bind_int(st, 4, user);
+	while ((rc = sqlite3_step(st)) == SQLITE_ROW)
+		*pin = sqlite3_column_int64(st, 0);
+	sqlite3_reset(st);
+	if (rc != SQLITE_DONE) {
+		*cause = store_error("pinning an address");
+		return (-1);
+	}
+	return (0);
+}
+
+/*
+ * Pin a peer at every address the user gave where it answered last, in
+ * place of the key pinned there (/trust of a changed key).
+ */
+int
+store_addr_repin(int64_t dbid, char **cause)
+{
+	sqlite3_stmt	*st = store_stmt(S_ADDR_REPIN);
+
+	sqlite3_bind_int64(st, 1, dbid);
+	return (store_exec(S_ADDR_REPIN, cause));
+}
+
+/* Show (1) or close (0) a conversation's window, for the next start too. */
+int
+store_conv_shown(int64_t conv, int shown, char **cause)
+{
+	sqlite3_stmt	*st = store_stmt(S_CONV_SHOWN);
+
+	sqlite3_bind_int(st, 1, shown);
+	sqlite3_bind_int64(st, 2, conv);
+	return (store_exec(S_CONV_SHOWN, cause));
+}
+
+/*
+ * Delete the messages received in a conversation (a declined or dropped
+ * contact request's); nothing of ours is deleted. *n: how many went.
+ */
+int
+store_conv_clear(int64_t conv, int *n, char **cause)
+{
+	sqlite3_stmt	*st = store_stmt(S_CONV_CLEAR);
+
+	sqlite3_bind_int64(st, 1, conv);
+	if (store_exec(S_CONV_CLEAR, cause) != 0)
+		return (-1);
+	*n = sqlite3_changes(store_db);
+	return (0);
+}
+
+/* How many messages were received in a conversation. */
+int
+store_conv_count(int64_t conv, int64_t *n, char **cause)
+{
+	sqlite3_stmt	*st = store_stmt(S_CONV_COUNT);
+	int		 rc;
+
+	*n = 0;
+	sqlite3_bind_int64(st, 1, conv);
+	if ((rc = sqlite3_step(st)) == SQLITE_ROW)
+		*n = sqlite3_column_int64(st, 0);
+	sqlite3_reset(st);
+	if (rc != SQLITE_ROW) {
+		*cause = store_error("counting messages");
+		return (-1);
+	}
+	return (0);
 }
 
 /* Load every conversation, calling fn for each. */
@@ -1349,6 +1532,7 @@ store_conv_load(void (*fn)(const struct conv_row *, void *), void *arg,
 		cr.joined = sqlite3_column_int(st, 4);
 		cr.last_read = sqlite3_column_int64(st, 5);
 		cr.unread = sqlite3_column_int(st, 6);
+		cr.shown = sqlite3_column_int(st, 7);
 		fn(&cr, arg);
 	}
 	sqlite3_reset(st);
@@ -1426,6 +1610,10 @@ store_msg_add(struct msg *m, int *dup, char **cause)
 	sqlite3_bind_int64(st, 6, m->ts);
 	sqlite3_bind_int64(st, 7, m->stored);
 	sqlite3_bind_text(st, 8, m->text, (int)m->len, SQLITE_STATIC);
+	if (*m->nick != '\0')
+		sqlite3_bind_text(st, 9, m->nick, -1, SQLITE_STATIC);
+	else
+		sqlite3_bind_null(st, 9);
 	if (store_exec(S_MSG_INSERT, cause) != 0)
 		return (-1);
 	if (sqlite3_changes(store_db) == 1) {
@@ -1548,6 +1736,8 @@ store_msg_row(sqlite3_stmt *st, struct msg *m)
 	if (m->len != 0)
 		memcpy(m->text, text, m->len);
 	m->text[m->len] = '\0';
+	if ((text = (const char *)sqlite3_column_text(st, 9)) != NULL)
+		snprintf(m->nick, sizeof m->nick, "%s", text);
 }
 
 /* Run a message query, collecting rows into a list. */

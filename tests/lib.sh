@@ -89,10 +89,13 @@ json_get_all() {
 start_node() {
 	_n=$1
 	shift
-	# Tests never announce on a LAN unless they ask to.
+	# Tests never announce on a LAN unless they ask to. They take
+	# messages from anyone unless they test contact requests (contact.sh
+	# and the tests that write their own p2pchat.ini).
 	if [ ! -e "$T/$_n" ]; then
 		mkdir -m 700 "$T/$_n"
-		printf '[node]\nlan_discovery = no\n' > "$T/$_n/p2pchat.ini"
+		printf '[node]\nlan_discovery = no\naccept = anyone\n' \
+		    > "$T/$_n/p2pchat.ini"
 	fi
 	[ -p "$T/$_n.in" ] || mkfifo "$T/$_n.in"
 	# A sleeping writer keeps the fifo open, so the node never sees EOF.

@@ -86,6 +86,8 @@ ui_view_nick(struct ui_view *v, struct ui_line *l)
 	p = v->conv != NULL ? v->conv->peer : NULL;
 	if (p == NULL || memcmp(p->id, l->author, PEER_ID_LEN) != 0)
 		p = peer_find(l->author);
+	if (p != NULL && l->nick != NULL)
+		return (peer_name_as(p, l->nick));
 	if (p != NULL)
 		return (peer_name(p));
 	hex_encode(l->author, 4, hex);
@@ -193,6 +195,8 @@ ui_view_rows(struct ui_view *v, u_int i, const struct ui_fmt *f)
 static void
 ui_view_line_set(struct ui_line *l, struct msg *m, int take)
 {
+	struct peer	*p;
+
 	memset(l, 0, sizeof *l);
 	l->type = UI_LINE_MSG;
 	l->rowid = m->rowid;
@@ -202,6 +206,10 @@ ui_view_line_set(struct ui_line *l, struct msg *m, int take)
 	l->state = m->state;
 	l->ts = m->ts;
 	l->day = ui_view_day(m->ts);
+	/* Written under another nick than the author's now: keep it. */
+	if (!m->outgoing && *m->nick != '\0' &&
+	    ((p = peer_find(m->author)) == NULL || strcmp(p->nick, m->nick) != 0))
+		l->nick = xstrdup(m->nick);
 	if (take) {
 		l->text = m->text;
 		m->text = NULL;
@@ -216,8 +224,10 @@ ui_view_free_lines(struct ui_view *v, u_int from, u_int to)
 {
 	u_int	i;
 
-	for (i = from; i < to; i++)
+	for (i = from; i < to; i++) {
 		free(v->lines[i].text);
+		free(v->lines[i].nick);
+	}
 }
 
 /* Make room for count lines at index at. */
@@ -1007,6 +1017,8 @@ ui_view_sync(void)
 	if (ui.nviews == 0)
 		ui_view_new(NULL);
 	TAILQ_FOREACH(c, &convs, entry) {
+		if (!conv_visible(c))
+			continue;
 		for (i = 1; i < ui.nviews; i++) {
 			if (ui.views[i]->conv == c)
 				break;
@@ -1016,6 +1028,36 @@ ui_view_sync(void)
 			ui_dirty(UI_D_LIST|UI_D_STATUS);
 		}
 	}
+}
+
+/*
+ * Close a conversation's window (/close): its view goes, the windows after
+ * it move up one, and the pane shows the console if it showed this one.
+ */
+void
+ui_view_close(struct conv *c)
+{
+	struct ui_view	*v;
+	u_int		 i;
+
+	for (i = 1; i < ui.nviews; i++) {
+		if (ui.views[i]->conv == c)
+			break;
+	}
+	if (i == ui.nviews)
+		return;
+	v = ui.views[i];
+	if (ui.cur == v)
+		ui_view_open(ui.views[0]);
+	memmove(ui.views + i, ui.views + i + 1,
+	    (ui.nviews - i - 1) * sizeof *ui.views);
+	ui.nviews--;
+	for (; i < ui.nviews; i++)
+		ui.views[i]->number = i + 1;
+	ui_view_free_lines(v, 0, v->n);
+	free(v->lines);
+	free(v);
+	ui_dirty(UI_D_ALL & ~UI_D_CLEAR);
 }
 
 /* Free every view. */

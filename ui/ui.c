@@ -244,7 +244,7 @@ ui_fe_peer(struct peer *p)
 	int		 on = peer_online(p);
 
 	ui.st_events++;
-	if (p->conv != NULL) {
+	if (p->conv != NULL && conv_visible(p->conv)) {
 		v = ui_view_get(p->conv);
 		if (v->online != on) {
 			v->online = on;
@@ -264,9 +264,12 @@ ui_fe_peer(struct peer *p)
 static void
 ui_fe_message(struct conv *c, const struct msg *m)
 {
-	struct ui_view	*v = ui_view_get(c);
+	struct ui_view	*v;
 
 	ui.st_events++;
+	if (!conv_visible(c))
+		return;
+	v = ui_view_get(c);
 	ui_view_message(v, m);
 	if (v == ui.cur)
 		ui_dirty(UI_D_CONV|UI_D_STATUS);
@@ -279,9 +282,12 @@ ui_fe_message(struct conv *c, const struct msg *m)
 static void
 ui_fe_state(struct conv *c, const struct msg *m)
 {
-	struct ui_view	*v = ui_view_get(c);
+	struct ui_view	*v;
 
 	ui.st_events++;
+	if (!conv_visible(c))
+		return;
+	v = ui_view_get(c);
 	ui_view_state(v, m);
 	if (v == ui.cur)
 		ui_dirty(UI_D_CONV);
@@ -293,6 +299,53 @@ ui_fe_typing(struct peer *p)
 {
 	if (p->conv != NULL && ui.cur->conv == p->conv)
 		ui_dirty(UI_D_TITLE);
+}
+
+/*
+ * A peer changed its nick: say so in its conversation (and the console);
+ * its old lines keep the nick they were written under.
+ */
+static void
+ui_fe_renamed(struct peer *p, const char *old)
+{
+	struct ui_view	*v;
+	char		*s;
+
+	xasprintf(&s, "%s is now known as %s", old, peer_name(p));
+	if (p->conv != NULL && conv_visible(p->conv)) {
+		v = ui_view_get(p->conv);
+		if (v->loaded) {
+			ui_view_add(v, UI_LINE_INFO, s);
+			if (v == ui.cur)
+				ui_dirty(UI_D_CONV);
+		}
+	}
+	ui_dirty(UI_D_LIST|UI_D_TITLE);
+	free(s);
+}
+
+/*
+ * A stranger's message, held: the first of its request gets one line
+ * asking the user to decide; the rest wait quietly in /requests.
+ */
+static void
+ui_fe_request(struct conv *c, const struct msg *m, int first)
+{
+	struct peer	*p = c->peer;
+
+	if (!first || p == NULL)
+		return;
+	ui_console(UI_LINE_WARN, "%s (%.8s) asks to chat: /accept %.8s or "
+	    "/decline %.8s (/requests lists them)", peer_name(p), p->hex,
+	    p->hex, p->hex);
+	ui_attention(c, m);
+}
+
+/* /close: the window goes; the conversation and its history stay. */
+static void
+ui_fe_close_conv(struct conv *c)
+{
+	ui_view_close(c);
 }
 
 /* An error to show. */
@@ -456,6 +509,8 @@ const struct frontend ui_frontend = {
 	.message = ui_fe_message,
 	.state = ui_fe_state,
 	.typing = ui_fe_typing,
+	.renamed = ui_fe_renamed,
+	.request = ui_fe_request,
 	.error = ui_fe_error,
 	.warning = ui_fe_warning,
 	.item = ui_fe_item,
@@ -464,6 +519,7 @@ const struct frontend ui_frontend = {
 	.done = ui_fe_done,
 	.help_keys = ui_fe_help_keys,
 	.open_conv = ui_fe_open_conv,
+	.close_conv = ui_fe_close_conv,
 };
 
 /* Commands of the screen alone: /goto and /clear. Returns 1 if run. */

@@ -94,6 +94,8 @@ struct ui_line {
 	int64_t		 ts;
 	char		*text;
 	size_t		 len;
+	char		*nick;		/* the nick it was written under, if not
+					   the author's now */
 	int		 day;		/* local date, for day-change lines */
 	u_int		 rows;		/* rows of text at width rows_w */
 	u_int		 rows_w;
@@ -202,6 +204,7 @@ short		 ui_screen_nick_pair(const uint8_t *);
 struct ui_view	*ui_view_get(struct conv *);
 struct ui_view	*ui_view_number(u_int);
 void		 ui_view_sync(void);
+void		 ui_view_close(struct conv *);
 void		 ui_view_open(struct ui_view *);
 void		 ui_view_draw(struct ui_view *, WINDOW *);
 void		 ui_view_scroll(struct ui_view *, int);

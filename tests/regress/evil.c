@@ -17,7 +17,11 @@
  * with a BYE whose text would forge a log line. nick-flood-N says HELLO
  * N times with a new nick each and waits for the PONG of a PING after;
  * quota-N sends N CHATs, expects BYE 3, reconnects with the same key and
- * expects BYE 3 again, without an ACK, for one more.
+ * expects BYE 3 again, without an ACK, for one more. ask-N opens N
+ * sessions one after the other, each under a fresh key called "askerK",
+ * and sends one CHAT on each ("ask K"): a contact request. It prints
+ * "ask K acked" or "ask K refused" (closed with no ACK) for each, then
+ * "acked A refused R".
  *
  * Two modes fill a relaying node's store, and end once a PING sent after
  * the last record is answered: relay-acks-N sends N RELAY_ACKs, each
@@ -1184,6 +1188,66 @@ evil_quota(struct evil *e, int n)
 	return (acks == 0 && bye == BYE_OVERLOADED ? 0 : 1);
 }
 
+static void	evil_identity(struct evil *);
+
+/*
+ * ask-N: N fresh keys in turn, one CHAT each. Each session ends at the
+ * ACK (the message was taken) or when the node closes it (refused).
+ */
+static int
+evil_ask(struct evil *e, int n)
+{
+	struct sockaddr_in	 to;
+	socklen_t		 tolen = sizeof to;
+	struct buf		 b;
+	u_char			 frame[FRAME_MAX], plain[FRAME_MAX];
+	uint8_t			 id[MSGID_LEN];
+	char			 text[32], nick[32];
+	int			 i, len, acked, nacked = 0, nrefused = 0;
+
+	if (getpeername(e->fd, (struct sockaddr *)&to, &tolen) != 0)
+		return (2);
+	for (i = 1; i <= n; i++) {
+		if (i > 1) {
+			close(e->fd);
+			evil_identity(e);
+			if ((e->fd = evil_connect(evil_host, evil_port)) == -1)
+				return (2);
+		}
+		snprintf(nick, sizeof nick, "asker%d", i);
+		if (evil_handshake(e, IDENTITY_PAYLOAD_LEN, 0) != 0 ||
+		    evil_hello(e, nick) != 0)
+			return (1);
+		randombytes_buf(id, sizeof id);
+		snprintf(text, sizeof text, "ask %d", i);
+		buf_init(&b);
+		wire_build_chat(&b, id, (uint64_t)now_ms(), text, strlen(text));
+		if (evil_send(e, b.d, b.size, NULL, NULL) != 0) {
+			buf_free(&b);
+			return (1);
+		}
+		buf_free(&b);
+		acked = 0;
+		while (!acked) {
+			if ((len = evil_read_frame(e, frame)) < 0 ||
+			    noise_decrypt(&e->rx, frame, len, plain) != 0)
+				break;
+			if (plain[0] == REC_ACK)
+				acked = 1;
+			if (plain[0] == REC_BYE)
+				break;
+		}
+		printf("ask %d %s\n", i, acked ? "acked" : "refused");
+		fflush(stdout);
+		if (acked)
+			nacked++;
+		else
+			nrefused++;
+	}
+	printf("acked %d refused %d\n", nacked, nrefused);
+	return (0);
+}
+
 /* A fresh identity, as a new peer would have. */
 static void
 evil_identity(struct evil *e)
@@ -1478,6 +1542,8 @@ evil_run(struct evil *e, const char *mode)
 		return (evil_nick_flood(e, atoi(mode + 11)));
 	if (strncmp(mode, "quota-", 6) == 0)
 		return (evil_quota(e, atoi(mode + 6)));
+	if (strncmp(mode, "ask-", 4) == 0)
+		return (evil_ask(e, atoi(mode + 4)));
 	if (strcmp(mode, "good") == 0) {
 		/* A well-behaved peer that then says BYE: must work. */
 		if (evil_handshake(e, IDENTITY_PAYLOAD_LEN, 0) != 0 ||

@@ -10,7 +10,7 @@
 . "${TESTS_DIR:-$(dirname "$0")/..}/lib.sh"
 
 mkdir -m 700 "$T/alice"
-printf '[node]\nlan_discovery = no\n[limits]\n%s\n' \
+printf '[node]\nlan_discovery = no\naccept = anyone\n[limits]\n%s\n' \
     'stranger_messages_total = 20' > "$T/alice/p2pchat.ini"
 
 start_node alice -l 127.0.0.1:0

@@ -13,8 +13,9 @@ EVIL=${EVIL:-$(dirname "$P2PCHAT")/tests/regress/evil}
 [ -x "$EVIL" ] || skip "the evil peer ($EVIL) was not built"
 
 mkdir -m 700 "$T/alice"
-printf '[node]\nlan_discovery = no\n[limits]\nmessages_per_hour = 80\n%s\n' \
-    'stranger_messages_per_hour = 50' > "$T/alice/p2pchat.ini"
+printf '[node]\nlan_discovery = no\naccept = anyone\n[limits]\n%s\n%s\n' \
+    'messages_per_hour = 80' 'stranger_messages_per_hour = 50' \
+    > "$T/alice/p2pchat.ini"
 
 # history_count NODE PEER TEXT: messages of NODE's history with PEER whose
 # text starts with TEXT and a space.

@@ -14,7 +14,8 @@ EVIL=${EVIL:-$(dirname "$P2PCHAT")/tests/regress/evil}
 EVIL_FROM=127.0.5.1
 export EVIL_FROM
 
-printf '[node]\npeers_target = 0\nlan_discovery = no\n' > "$T/fixed.ini"
+printf '[node]\npeers_target = 0\nlan_discovery = no\naccept = anyone\n' \
+    > "$T/fixed.ini"
 
 # Ask carol for /stats until relay_held reads $1 (a marker each time).
 carol_held() {

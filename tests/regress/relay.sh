@@ -6,7 +6,8 @@
 
 . "${TESTS_DIR:-$(dirname "$0")/..}/lib.sh"
 
-printf '[node]\npeers_target = 0\nlan_discovery = no\n' > "$T/fixed.ini"
+printf '[node]\npeers_target = 0\nlan_discovery = no\naccept = anyone\n' \
+    > "$T/fixed.ini"
 
 # Bob exists and carol knows him, but he is not running.
 start_node carol -l 127.0.0.1:0 -f "$T/fixed.ini"

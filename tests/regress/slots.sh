@@ -15,7 +15,7 @@ node() {
 	_n=$1
 	shift
 	mkdir -m 700 "$T/$_n"
-	printf '[node]\nlan_discovery = no\nmax_peers = 8\n' \
+	printf '[node]\nlan_discovery = no\naccept = anyone\nmax_peers = 8\n' \
 	    > "$T/$_n/p2pchat.ini"
 	for _kv in "$@"; do
 		echo "$_kv" | sed 's/=/ = /' >> "$T/$_n/p2pchat.ini"

@@ -183,7 +183,18 @@ if command -v sqlite3 > /dev/null; then
 	    1700000000000, 1700000000000, 'kept across the migration');
 	    INSERT INTO messages VALUES (9, 1, randomblob(16), zeroblob(32), 1,
 	    1, 1700000000001, 1700000000001, 'waiting to be delivered');
-	    ALTER TABLE addresses DROP COLUMN claimed;
+	    DROP TABLE addresses;
+	    CREATE TABLE addresses (id INTEGER PRIMARY KEY, peer INTEGER
+	    REFERENCES peers (id) ON DELETE CASCADE, host TEXT NOT NULL, port
+	    INTEGER NOT NULL, source INTEGER NOT NULL DEFAULT 0, added INTEGER
+	    NOT NULL, last_ok INTEGER NOT NULL DEFAULT 0, last_try INTEGER NOT
+	    NULL DEFAULT 0, failures INTEGER NOT NULL DEFAULT 0,
+	    UNIQUE (host, port));
+	    ALTER TABLE peers DROP COLUMN contact;
+	    ALTER TABLE peers DROP COLUMN name;
+	    ALTER TABLE peers DROP COLUMN request;
+	    ALTER TABLE peers DROP COLUMN request_addr;
+	    ALTER TABLE conversations DROP COLUMN shown;
 	    ALTER TABLE conversations DROP COLUMN unread; PRAGMA user_version = 1" \
 	    || fail "could not make a schema 1 file"
 	start_node good -l 127.0.0.1:0

@@ -35,12 +35,13 @@ ui_cleanup() {
 }
 trap ui_cleanup EXIT
 
-# A profile directory whose node stays off the LAN (no discovery).
+# A profile directory whose node stays off the LAN (no discovery) and
+# takes messages from anyone (UI_ACCEPT=contacts for contact requests).
 profile() {
 	mkdir -p "$T/$1"
 	[ -f "$T/$1/p2pchat.ini" ] || \
-	    printf '[node]\nlan_discovery = no\n%s' "$UI_INI" \
-	    > "$T/$1/p2pchat.ini"
+	    printf '[node]\nlan_discovery = no\naccept = %s\n%s' \
+	    "${UI_ACCEPT:-anyone}" "$UI_INI" > "$T/$1/p2pchat.ini"
 }
 
 # Start a headless peer listening on a free port of 127.0.0.1.
