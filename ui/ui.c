@@ -244,6 +244,7 @@ ui_fe_peer(struct peer *p)
 	int		 on = peer_online(p);
 
 	ui.st_events++;
+	ui_view_nick_gen++;		/* its name may have changed */
 	if (p->conv != NULL) {
 		v = ui_view_get(p->conv);
 		if (v->online != on) {
