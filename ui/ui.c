@@ -485,6 +485,20 @@ ui_local_command(const char *line)
 	return (0);
 }
 
+/* The first screen of a new profile: how to reach someone. */
+static void
+ui_welcome(void)
+{
+	ui_console(UI_LINE_INFO, "No peers yet. To reach someone, one of you "
+	    "dials the other:");
+	ui_console(UI_LINE_INFO, "  give them your address %s and your id "
+	    "%s;", node_listen_address(), identity->hex);
+	ui_console(UI_LINE_INFO, "  they type /connect %s, or you type "
+	    "/connect HOST:PORT with theirs.", node_listen_address());
+	ui_console(UI_LINE_INFO, "Once they are online, M-2 opens their "
+	    "window. man p2pchat, section EXAMPLES, explains the rest.");
+}
+
 /* Start the screen. */
 int
 ui_start(char **cause)
@@ -535,6 +549,8 @@ ui_start(char **cause)
 	ui_console(UI_LINE_INFO, "M-1..M-0 (or Esc then a digit) and C-n/C-p "
 	    "switch windows, C-g goes to one by name; /help lists commands, "
 	    "/help keys the keys");
+	if (TAILQ_EMPTY(&peer_list))
+		ui_welcome();
 	ui_command_lines = 0;
 	ui_dirty(UI_D_ALL);
 	return (0);
