@@ -578,6 +578,28 @@ ui_fe_list_msg(const char *event, struct conv *c, const struct msg *m)
 	    conv_name(c), name, (int)utf8_cut(m->text, m->len, 400), m->text);
 }
 
+/* The end of a page of /search: how many of how many, and what next. */
+static void
+ui_fe_search_done(void)
+{
+	u_int	first, shown, total, left;
+
+	cmd_search_page(&first, &shown, &total);
+	if (first == 0)
+		ui_console(UI_LINE_INFO, "%u of %u matches", shown, total);
+	else
+		ui_console(UI_LINE_INFO, "%u-%u of %u matches", first + 1,
+		    first + shown, total);
+	left = total > first + shown ? total - (first + shown) : 0;
+	if (left != 0)
+		ui_console(UI_LINE_INFO, "/search -n shows the next %u; "
+		    "/goto N shows result N in its conversation",
+		    left < 100 ? left : 100);
+	else
+		ui_console(UI_LINE_INFO, "/goto N shows result N in its "
+		    "conversation");
+}
+
 /* Command output ends. */
 static void
 ui_fe_done(const char *command)
@@ -596,6 +618,8 @@ ui_fe_done(const char *command)
 	else if (strcmp(command, "addresses") == 0)
 		ui_table_print(addrs, "no addresses yet: /connect HOST:PORT "
 		    "adds one");
+	else if (strcmp(command, "search") == 0 && ui_command_lines != 0)
+		ui_fe_search_done();
 	else if (strcmp(command, "search") == 0 ||
 	    strcmp(command, "history") == 0) {
 		if (ui_command_lines == 0)
