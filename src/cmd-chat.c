@@ -78,16 +78,52 @@ cmd_history(struct cmd_ctx *ctx, int argc, char **argv, char **cause)
 	return (0);
 }
 
-/* /search TEXT */
+/* The last /search, for /search -n. */
+#define CMD_SEARCH_PAGE	100
+static char	*cmd_search_text;
+static u_int	 cmd_search_first;	/* matches before those shown */
+static u_int	 cmd_search_shown;
+static u_int	 cmd_search_total;
+
+/* Where the last /search got to: first shown, how many, of how many. */
+void
+cmd_search_page(u_int *first, u_int *shown, u_int *total)
+{
+	*first = cmd_search_first;
+	*shown = cmd_search_shown;
+	*total = cmd_search_total;
+}
+
+/* /search TEXT, or /search -n: the next page of the last one. */
 int
 cmd_search(struct cmd_ctx *ctx, int argc, char **argv, char **cause)
 {
 	struct msg_list	 ml;
 	struct conv	*c;
-	u_int		 i;
+	u_int		 i, offset = 0, total;
 
-	if (store_msg_search(argv[0], 100, &ml, cause) != 0)
+	if (strcmp(argv[0], "-n") == 0) {
+		if (cmd_search_text == NULL) {
+			xasprintf(cause, "no search to go on with: "
+			    "/search TEXT first");
+			return (-1);
+		}
+		offset = cmd_search_first + cmd_search_shown;
+		if (offset >= cmd_search_total) {
+			xasprintf(cause, "no more matches: all %u were shown",
+			    cmd_search_total);
+			return (-1);
+		}
+	} else {
+		free(cmd_search_text);
+		cmd_search_text = xstrdup(argv[0]);
+	}
+	if (store_msg_search_from(cmd_search_text, offset, CMD_SEARCH_PAGE,
+	    &ml, &total, cause) != 0)
 		return (-1);
+	cmd_search_first = offset;
+	cmd_search_shown = ml.n;
+	cmd_search_total = total;
 	for (i = 0; i < ml.n; i++) {
 		if ((c = conv_find(ml.v[i].conv)) != NULL)
 			fe->list_msg("history", c, &ml.v[i]);

@@ -35,13 +35,13 @@ const struct cmd_entry cmd_table[] = {
 	  .help = "List the last N messages (default 20), oldest first."
 	},
 	{ .name = "search",
-	  .usage = "TEXT",
+	  .usage = "TEXT|-n",
 	  .min = 1,
 	  .max = 1,
 	  .rest = 1,
 	  .exec = cmd_search,
 	  .help = "Search every conversation for messages with all these "
-		  "words."
+		  "words, 100 at a time; -n shows the next 100."
 	},
 	{ .name = "peers",
 	  .usage = "",

@@ -411,6 +411,8 @@ int		 store_msg_page(int64_t, int, int64_t, int64_t, u_int,
 int		 store_msg_get(int64_t, struct msg *, char **);
 int		 store_msg_search(const char *, u_int, struct msg_list *,
 		     char **);
+int		 store_msg_search_from(const char *, u_int, u_int,
+		     struct msg_list *, u_int *, char **);
 void		 msg_list_free(struct msg_list *);
 int		 store_addr_add(const char *, u_short, int, int64_t, char **);
 int		 store_addr_ok(const char *, u_short, int64_t, char **);
@@ -944,6 +946,7 @@ int		 cmd_send(struct conv *, const char *, char **);
 int		 cmd_msg(struct cmd_ctx *, int, char **, char **);
 int		 cmd_history(struct cmd_ctx *, int, char **, char **);
 int		 cmd_search(struct cmd_ctx *, int, char **, char **);
+void		 cmd_search_page(u_int *, u_int *, u_int *);
 int		 cmd_query(struct cmd_ctx *, int, char **, char **);
 int		 cmd_close(struct cmd_ctx *, int, char **, char **);
 

@@ -403,6 +403,11 @@ room_send(struct room *r, const char *text, size_t len, char **cause)
 {
 	size_t	cut;
 
+	if (!r->joined) {
+		xasprintf(cause, "you left %s: /join %s to send to it again",
+		    r->name, r->name);
+		return (-1);
+	}
 	if (chat_check_text(text, len, cause) != 0)
 		return (-1);
 	while (len > 0) {

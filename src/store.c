@@ -202,6 +202,7 @@ enum store_stmt {
 	S_MSG_BEFORE,
 	S_MSG_AFTER,
 	S_MSG_SEARCH,
+	S_MSG_SEARCH_COUNT,
 	S_MSG_GET,
 	S_FTS_INDEX,
 	S_FTS_UPTO,
@@ -372,7 +373,10 @@ static const char *store_sql[S__COUNT] = {
 	[S_MSG_SEARCH] =
 	    "SELECT " STORE_MSG_COLS " FROM messages_fts f JOIN messages m "
 	    "ON m.id = f.rowid LEFT JOIN outbox o ON o.id = m.id "
-	    "WHERE messages_fts MATCH ? ORDER BY f.rowid DESC LIMIT ?",
+	    "WHERE messages_fts MATCH ? ORDER BY f.rowid DESC LIMIT ? OFFSET ?",
+	[S_MSG_SEARCH_COUNT] =
+	    "SELECT count(*) FROM messages_fts f JOIN messages m "
+	    "ON m.id = f.rowid WHERE messages_fts MATCH ?",
 	[S_FTS_INDEX] =
 	    "INSERT INTO messages_fts (rowid, body) SELECT id, body "
 	    "FROM messages WHERE id > ?1 AND id <= ?2",
@@ -1831,6 +1835,17 @@ int
 store_msg_search(const char *text, u_int n, struct msg_list *ml,
     char **cause)
 {
+	return (store_msg_search_from(text, 0, n, ml, NULL, cause));
+}
+
+/*
+ * Search from the newest: n matches after the first offset ones, and
+ * with total, how many match in all.
+ */
+int
+store_msg_search_from(const char *text, u_int offset, u_int n,
+    struct msg_list *ml, u_int *total, char **cause)
+{
 	sqlite3_stmt	*st = store_stmt(S_MSG_SEARCH);
 	struct buf	 q;
 	const char	*p = text, *e;
@@ -1867,7 +1882,18 @@ store_msg_search(const char *text, u_int n, struct msg_list *ml,
 	sqlite3_bind_text(st, 1, (const char *)q.d, (int)q.size,
 	    SQLITE_TRANSIENT);
 	sqlite3_bind_int(st, 2, n);
+	sqlite3_bind_int(st, 3, offset);
 	rc = store_msg_collect(st, ml, cause);
+	if (rc == 0 && total != NULL) {
+		st = store_stmt(S_MSG_SEARCH_COUNT);
+		sqlite3_bind_text(st, 1, (const char *)q.d, (int)q.size,
+		    SQLITE_TRANSIENT);
+		if (sqlite3_step(st) == SQLITE_ROW)
+			*total = (u_int)sqlite3_column_int64(st, 0);
+		else
+			*total = offset + ml->n;
+		sqlite3_reset(st);
+	}
 	buf_free(&q);
 	return (rc);
 }

@@ -247,29 +247,65 @@ ui_screen_status_add(WINDOW *w, const char *s, u_int left, attr_t a,
 	return (ui_text_put(w, s, strlen(s), left, a, pair));
 }
 
-/* Draw the status bar: who we are, peers, address, activity, notices. */
+/* Known peers, for "N/M online". */
+static u_int
+ui_screen_peers_known(void)
+{
+	struct peer	*p;
+	u_int		 n = 0;
+
+	TAILQ_FOREACH(p, &peer_list, list)
+		n++;
+	return (n);
+}
+
+/* The activity part of the status bar: unread windows, scrolling. */
+static void
+ui_screen_status_activity(struct buf *b)
+{
+	struct ui_view	*v;
+	char		 buf[NICK_MAX + 64];
+	u_int		 i;
+
+	for (i = 0; i < ui.nviews; i++) {
+		v = ui.views[i];
+		if (v == ui.cur || ui_view_unread(v) == 0)
+			continue;
+		snprintf(buf, sizeof buf, " [%u:%s]", v->number,
+		    ui_view_name(v));
+		buf_put(b, buf, strlen(buf));
+	}
+	if (ui.cur->unseen != 0)
+		snprintf(buf, sizeof buf, " -- more (%u) --", ui.cur->unseen);
+	else if (!ui.cur->follow)
+		snprintf(buf, sizeof buf, " -- scrolled --");
+	else
+		*buf = '\0';
+	buf_put(b, buf, strlen(buf));
+}
+
+/*
+ * Draw the status bar: who we are, peers online of those known, the
+ * listen address, activity, or a notice. When it is narrow the address
+ * goes first: the activity is what the user needs to see.
+ */
 static void
 ui_screen_draw_status(void)
 {
 	WINDOW		*w = ui.w_status;
-	struct ui_view	*v;
-	char		*s, buf[NICK_MAX + 64];
+	struct buf	 act;
+	char		*s, *addr;
 	attr_t		 a, ua;
 	short		 pair, upair;
-	u_int		 left = ui.sx, i, n;
+	u_int		 left = ui.sx, need;
 
 	a = ui_screen_attr(UI_C_BAR, &pair);
 	werase(w);
 	wmove(w, 0, 0);
-	if (ui.notice != NULL)
-		xasprintf(&s, " %s %.8s |", node_nick(), identity->hex);
-	else
-		xasprintf(&s, " %s %.8s | %u/%u online | %s |", node_nick(),
-		    identity->hex, peer_count_online(), ui.nviews - 1,
-		    node_listen_address());
-	left -= ui_screen_status_add(w, s, left, a, pair);
-	free(s);
 	if (ui.notice != NULL) {
+		xasprintf(&s, " %s %.8s |", node_nick(), identity->hex);
+		left -= ui_screen_status_add(w, s, left, a, pair);
+		free(s);
 		left -= ui_screen_status_add(w, " ", left, a, pair);
 		if (ui.notice_error)
 			ua = ui_screen_attr(UI_C_ERROR, &upair);
@@ -281,26 +317,25 @@ ui_screen_draw_status(void)
 			ua |= A_REVERSE;
 		left -= ui_screen_status_add(w, ui.notice, left, a | ua,
 		    upair);
-	} else {
-		for (i = 0; i < ui.nviews; i++) {
-			v = ui.views[i];
-			if (v == ui.cur || (n = ui_view_unread(v)) == 0)
-				continue;
-			snprintf(buf, sizeof buf, " [%u:%s]", v->number,
-			    ui_view_name(v));
-			left -= ui_screen_status_add(w, buf, left, a | A_BOLD,
-			    pair);
-		}
-		if (ui.cur->unseen != 0 || !ui.cur->follow) {
-			if (ui.cur->unseen != 0)
-				snprintf(buf, sizeof buf, " -- more (%u) --",
-				    ui.cur->unseen);
-			else
-				snprintf(buf, sizeof buf, " -- scrolled --");
-			left -= ui_screen_status_add(w, buf, left, a | A_BOLD,
-			    pair);
-		}
+		ui_text_fill(w, left, a, pair);
+		wnoutrefresh(w);
+		return;
 	}
+	buf_init(&act);
+	ui_screen_status_activity(&act);
+	xasprintf(&s, " %s %.8s | %u/%u online |", node_nick(), identity->hex,
+	    peer_count_online(), ui_screen_peers_known());
+	xasprintf(&addr, " %s |", node_listen_address());
+	need = ui_text_width(s, strlen(s)) + ui_text_width(addr, strlen(addr)) +
+	    ui_text_width((char *)act.d, act.size);
+	left -= ui_screen_status_add(w, s, left, a, pair);
+	if (need <= ui.sx || act.size == 0)
+		left -= ui_screen_status_add(w, addr, left, a, pair);
+	left -= ui_text_put(w, (char *)act.d, act.size, left, a | A_BOLD,
+	    pair);
+	free(addr);
+	free(s);
+	buf_free(&act);
 	ui_text_fill(w, left, a, pair);
 	wnoutrefresh(w);
 }

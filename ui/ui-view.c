@@ -28,6 +28,9 @@ struct ui_fmt {
 static void	ui_view_scroll_down(struct ui_view *, const struct ui_fmt *,
 		    u_int);
 
+/* Bumped when a name may have changed: nick widths are found again. */
+u_int		 ui_view_nick_gen = 1;
+
 /* Format a time with a configured strftime(3) format. */
 static size_t
 ui_view_strftime(char *buf, size_t len, enum cfg_key key, int64_t ms)
@@ -94,6 +97,36 @@ ui_view_nick(struct ui_view *v, struct ui_line *l)
 	return (hex);
 }
 
+/* Note the width of a line's nick in its view's nick column. */
+static void
+ui_view_nick_note(struct ui_view *v, struct ui_line *l)
+{
+	const char	*nick;
+	u_int		 n;
+
+	if (v->conv == NULL || l->type != UI_LINE_MSG ||
+	    v->nick_gen != ui_view_nick_gen || v->nickw >= UI_NICK_MAX)
+		return;
+	nick = ui_view_nick(v, l);
+	if ((n = ui_text_width(nick, strlen(nick))) > v->nickw)
+		v->nickw = n;
+}
+
+/* The width of the widest nick of the lines a view holds. */
+static u_int
+ui_view_nick_width(struct ui_view *v)
+{
+	u_int	i;
+
+	if (v->nick_gen != ui_view_nick_gen) {
+		v->nick_gen = ui_view_nick_gen;
+		v->nickw = 0;
+		for (i = 0; i < v->n && v->nickw < UI_NICK_MAX; i++)
+			ui_view_nick_note(v, &v->lines[i]);
+	}
+	return (v->nickw);
+}
+
 /* Work out the layout of lines at the pane's size. */
 static void
 ui_view_fmt(struct ui_view *v, u_int w, u_int h, struct ui_fmt *f)
@@ -118,8 +151,10 @@ ui_view_fmt(struct ui_view *v, u_int w, u_int h, struct ui_fmt *f)
 			if (n > f->nickw)
 				f->nickw = n;
 		}
-		if (f->nickw > 16)
-			f->nickw = 16;
+		if ((n = ui_view_nick_width(v)) > f->nickw)
+			f->nickw = n;
+		if (f->nickw > UI_NICK_MAX)
+			f->nickw = UI_NICK_MAX;
 		if (f->nickw < 3)
 			f->nickw = 3;
 	}
@@ -326,6 +361,7 @@ ui_view_insert_list(struct ui_view *v, u_int at, struct msg_list *ml,
 	for (i = 0; i < ml->n; i++) {
 		m = &ml->v[reverse ? ml->n - 1 - i : i];
 		ui_view_line_set(&l[i], m, 1);
+		ui_view_nick_note(v, &l[i]);
 		if (m->rowid > v->max_rowid)
 			v->max_rowid = m->rowid;
 	}
@@ -340,6 +376,7 @@ ui_view_empty(struct ui_view *v)
 	v->anchor = v->skip = 0;
 	v->has_older = v->has_newer = 0;
 	v->unseen = 0;
+	v->nickw = 0;
 }
 
 /* Read the newest page of a conversation. */
@@ -447,6 +484,7 @@ ui_view_load_around(struct ui_view *v, int64_t rowid, int first)
 	ui_view_insert_list(v, 0, &before, 1);
 	at = v->n;
 	ui_view_line_set(ui_view_make_room(v, v->n, 1), &m, 1);
+	ui_view_nick_note(v, &v->lines[v->n - 1]);
 	if (m.rowid > v->max_rowid)
 		v->max_rowid = m.rowid;
 	ui_view_insert_list(v, v->n, &after, 0);
@@ -696,7 +734,17 @@ ui_view_draw_prefix(struct ui_view *v, WINDOW *w, struct ui_line *l,
 		if (ui.colours)
 			pair = ui_screen_nick_pair(l->author);
 	}
-	n = ui_text_put(w, nick, strlen(nick), f->nickw, a, pair);
+	if (n <= f->nickw)
+		ui_text_put(w, nick, strlen(nick), f->nickw, a, pair);
+	else {
+		/* Too wide: cut, a wide character may leave a gap. */
+		n = ui_text_put(w, nick, strlen(nick), f->nickw - 1, a, pair);
+		ui_text_fill(w, f->nickw - 1 - n, a, pair);
+		if (ui.utf8)
+			ui_text_put(w, "\xe2\x80\xa6", 3, 1, a, pair);
+		else
+			ui_text_put(w, "+", 1, 1, a, pair);
+	}
 	ui_text_fill(w, 1, 0, 0);
 }
 
@@ -854,6 +902,7 @@ ui_view_message(struct ui_view *v, const struct msg *m)
 		at--;
 	l = ui_view_make_room(v, at, 1);
 	ui_view_line_set(l, (struct msg *)m, 0);
+	ui_view_nick_note(v, l);
 	if (m->rowid > v->max_rowid)
 		v->max_rowid = m->rowid;
 	if (v->follow) {

@@ -21,6 +21,15 @@ static int		 ui_help_keys_shown;
 static u_int		 ui_command_lines;
 static int		 ui_bell;
 
+/* A list being printed (/peers, /rooms, /addresses), aligned at its end. */
+#define UI_TABLE_COLS	8
+struct ui_table {
+	char		**cells;	/* nrows rows of ncols */
+	u_int		  ncols;
+	u_int		  nrows;
+};
+static struct ui_table	 ui_table;
+
 static void	ui_restore(void);
 
 /* Mark parts of the screen dirty and make sure a redraw comes. */
@@ -244,6 +253,7 @@ ui_fe_peer(struct peer *p)
 	int		 on = peer_online(p);
 
 	ui.st_events++;
+	ui_view_nick_gen++;		/* its name may have changed */
 	if (p->conv != NULL && conv_visible(p->conv)) {
 		v = ui_view_get(p->conv);
 		if (v->online != on) {
@@ -379,6 +389,150 @@ ui_fe_kv(const struct fe_kv *kv, u_int n, const char *key)
 	return ("");
 }
 
+/* A time for a person: "today 14:03", "2026-12-01 14:03" or "never". */
+static void
+ui_when(int64_t ms, char *buf, size_t len)
+{
+	time_t		t = (time_t)(ms / 1000), now = time(NULL);
+	struct tm	tm, today;
+
+	if (ms <= 0) {
+		snprintf(buf, len, "never");
+		return;
+	}
+	localtime_r(&t, &tm);
+	localtime_r(&now, &today);
+	if (tm.tm_year == today.tm_year && tm.tm_yday == today.tm_yday)
+		strftime(buf, len, "today %H:%M", &tm);
+	else
+		strftime(buf, len, "%Y-%m-%d %H:%M", &tm);
+}
+
+/* Add a row to the list being printed; the strings are copied. */
+static void
+ui_table_add(u_int n, const char **cols)
+{
+	struct ui_table	*t = &ui_table;
+	u_int		 i;
+
+	if (t->nrows == 0)
+		t->ncols = n;
+	if (n != t->ncols)
+		fatalx("%s: %u columns, not %u", __func__, n, t->ncols);
+	t->cells = xreallocarray(t->cells, (t->nrows + 1) * t->ncols,
+	    sizeof *t->cells);
+	for (i = 0; i < n; i++)
+		t->cells[t->nrows * t->ncols + i] = ui_text_clean(cols[i],
+		    strlen(cols[i]));
+	t->nrows++;
+}
+
+/* Forget the list being printed. */
+static void
+ui_table_free(void)
+{
+	struct ui_table	*t = &ui_table;
+	u_int		 i;
+
+	for (i = 0; i < t->nrows * t->ncols; i++)
+		free(t->cells[i]);
+	free(t->cells);
+	memset(t, 0, sizeof *t);
+}
+
+/*
+ * Print the list under a header, each column as wide as its widest
+ * cell; or, when it is empty, say so.
+ */
+static void
+ui_table_print(const char *const *header, const char *empty)
+{
+	struct ui_table	*t = &ui_table;
+	struct buf	 b;
+	u_int		 w[UI_TABLE_COLS], i, j, n, k;
+	const char	*c;
+
+	if (t->nrows == 0) {
+		ui_console(UI_LINE_INFO, "%s", empty);
+		ui_table_free();
+		return;
+	}
+	for (j = 0; j < t->ncols; j++)
+		w[j] = ui_text_width(header[j], strlen(header[j]));
+	for (i = 0; i < t->nrows; i++) {
+		for (j = 0; j < t->ncols; j++) {
+			c = t->cells[i * t->ncols + j];
+			if ((n = ui_text_width(c, strlen(c))) > w[j])
+				w[j] = n;
+		}
+	}
+	buf_init(&b);
+	for (i = 0; i <= t->nrows; i++) {
+		buf_reset(&b);
+		for (j = 0; j < t->ncols; j++) {
+			c = i == 0 ? header[j] : t->cells[(i - 1) * t->ncols +
+			    j];
+			buf_put(&b, c, strlen(c));
+			if (j + 1 == t->ncols)
+				break;
+			n = ui_text_width(c, strlen(c));
+			for (k = n; k < w[j] + 2; k++)
+				buf_put_u8(&b, ' ');
+		}
+		while (b.size > 0 && b.d[b.size - 1] == ' ')
+			b.size--;
+		buf_put_u8(&b, '\0');
+		ui_console(UI_LINE_INFO, "%s", (char *)b.d);
+	}
+	buf_free(&b);
+	ui_table_free();
+}
+
+/* An item of /addresses or /rooms: a row of its list. */
+static int
+ui_fe_item_row(const char *event, const struct fe_kv *kv, u_int n)
+{
+	const char	*cols[UI_TABLE_COLS];
+	char		 ok[32], tried[32], fails[16], unread[16], peer[16];
+	long long	 last_ok = 0, last_try = 0, failures = 0, count = 0;
+	u_int		 i;
+
+	for (i = 0; i < n; i++) {
+		if (strcmp(kv[i].key, "last_ok") == 0)
+			last_ok = kv[i].num;
+		else if (strcmp(kv[i].key, "last_try") == 0)
+			last_try = kv[i].num;
+		else if (strcmp(kv[i].key, "failures") == 0)
+			failures = kv[i].num;
+		else if (strcmp(kv[i].key, "unread") == 0)
+			count = kv[i].num;
+	}
+	if (strcmp(event, "address") == 0) {
+		ui_when(last_ok, ok, sizeof ok);
+		ui_when(last_try, tried, sizeof tried);
+		snprintf(fails, sizeof fails, "%lld", failures);
+		cols[0] = ui_fe_kv(kv, n, "addr");
+		cols[1] = ui_fe_kv(kv, n, "source");
+		cols[2] = ok;
+		cols[3] = tried;
+		cols[4] = fails;
+		snprintf(peer, sizeof peer, "%.8s", ui_fe_kv(kv, n, "peer"));
+		cols[5] = *peer != '\0' ? peer : "unknown";
+		ui_table_add(6, cols);
+		return (1);
+	}
+	if (strcmp(event, "room") == 0) {
+		snprintf(unread, sizeof unread, "%lld", count);
+		cols[0] = ui_fe_kv(kv, n, "room");
+		cols[1] = unread;
+		snprintf(peer, sizeof peer, "%.8s", ui_fe_kv(kv, n, "id"));
+		cols[2] = peer;
+		ui_table_add(3, cols);
+		return (1);
+	}
+	return (0);
+}
+
 /* Command output: one item. */
 static void
 ui_fe_item(const char *event, const struct fe_kv *kv, u_int n)
@@ -387,6 +541,8 @@ ui_fe_item(const char *event, const struct fe_kv *kv, u_int n)
 	char		 num[32];
 	u_int		 i;
 
+	if (ui_fe_item_row(event, kv, n))
+		return;
 	if (strcmp(event, "help") == 0) {
 		ui_console(UI_LINE_INFO, "/%s %s -- %s", ui_fe_kv(kv, n,
 		    "command"), ui_fe_kv(kv, n, "usage"), ui_fe_kv(kv, n,
@@ -433,10 +589,23 @@ ui_fe_item(const char *event, const struct fe_kv *kv, u_int n)
 static void
 ui_fe_list_peer(struct peer *p, u_int n)
 {
-	ui_console(UI_LINE_INFO, "%3u %c %-16s %-7s %-11s %.16s %s", n,
-	    peer_online(p) ? '*' : 'o', peer_name(p), peer_online(p) ?
-	    "online" : "offline", peer_trust_name(p), p->hex,
-	    p->addr != NULL ? p->addr : "");
+	const char	*cols[UI_TABLE_COLS];
+	char		 num[16], seen[32], id[16];
+
+	snprintf(num, sizeof num, "%u", n);
+	snprintf(id, sizeof id, "%.8s", p->hex);
+	if (peer_online(p))
+		snprintf(seen, sizeof seen, "now");
+	else
+		ui_when(p->last_seen, seen, sizeof seen);
+	cols[0] = num;
+	cols[1] = peer_name(p);
+	cols[2] = peer_online(p) ? "online" : "offline";
+	cols[3] = peer_trust_name(p);
+	cols[4] = seen;
+	cols[5] = id;
+	cols[6] = p->addr != NULL ? p->addr : "";
+	ui_table_add(7, cols);
 }
 
 /* Command output: a message of /history or /search, numbered for /goto. */
@@ -462,11 +631,49 @@ ui_fe_list_msg(const char *event, struct conv *c, const struct msg *m)
 	    conv_name(c), name, (int)utf8_cut(m->text, m->len, 400), m->text);
 }
 
+/* The end of a page of /search: how many of how many, and what next. */
+static void
+ui_fe_search_done(void)
+{
+	u_int	first, shown, total, left;
+
+	cmd_search_page(&first, &shown, &total);
+	if (first == 0)
+		ui_console(UI_LINE_INFO, "%u of %u matches", shown, total);
+	else
+		ui_console(UI_LINE_INFO, "%u-%u of %u matches", first + 1,
+		    first + shown, total);
+	left = total > first + shown ? total - (first + shown) : 0;
+	if (left != 0)
+		ui_console(UI_LINE_INFO, "/search -n shows the next %u; "
+		    "/goto N shows result N in its conversation",
+		    left < 100 ? left : 100);
+	else
+		ui_console(UI_LINE_INFO, "/goto N shows result N in its "
+		    "conversation");
+}
+
 /* Command output ends. */
 static void
 ui_fe_done(const char *command)
 {
-	if (strcmp(command, "search") == 0 ||
+	static const char *const peers[] = { "#", "NICK", "STATE", "TRUST",
+	    "LAST SEEN", "ID", "ADDRESS" };
+	static const char *const rooms[] = { "ROOM", "UNREAD", "ID" };
+	static const char *const addrs[] = { "ADDRESS", "FROM", "LAST OK",
+	    "LAST TRIED", "FAILED", "PEER" };
+
+	if (strcmp(command, "peers") == 0)
+		ui_table_print(peers, "no peers yet: /connect HOST:PORT to "
+		    "reach one, /id for your own address");
+	else if (strcmp(command, "rooms") == 0)
+		ui_table_print(rooms, "no rooms: /join #name to make one");
+	else if (strcmp(command, "addresses") == 0)
+		ui_table_print(addrs, "no addresses yet: /connect HOST:PORT "
+		    "adds one");
+	else if (strcmp(command, "search") == 0 && ui_command_lines != 0)
+		ui_fe_search_done();
+	else if (strcmp(command, "search") == 0 ||
 	    strcmp(command, "history") == 0) {
 		if (ui_command_lines == 0)
 			ui_console(UI_LINE_INFO, "no messages found");
@@ -540,6 +747,20 @@ ui_local_command(const char *line)
 	return (0);
 }
 
+/* The first screen of a new profile: how to reach someone. */
+static void
+ui_welcome(void)
+{
+	ui_console(UI_LINE_INFO, "No peers yet. To reach someone, one of you "
+	    "dials the other:");
+	ui_console(UI_LINE_INFO, "  give them your address %s and your id "
+	    "%s;", node_listen_address(), identity->hex);
+	ui_console(UI_LINE_INFO, "  they type /connect %s, or you type "
+	    "/connect HOST:PORT with theirs.", node_listen_address());
+	ui_console(UI_LINE_INFO, "Once they are online, M-2 opens their "
+	    "window. man p2pchat, section EXAMPLES, explains the rest.");
+}
+
 /* Start the screen. */
 int
 ui_start(char **cause)
@@ -590,6 +811,8 @@ ui_start(char **cause)
 	ui_console(UI_LINE_INFO, "M-1..M-0 (or Esc then a digit) and C-n/C-p "
 	    "switch windows, C-g goes to one by name; /help lists commands, "
 	    "/help keys the keys");
+	if (TAILQ_EMPTY(&peer_list))
+		ui_welcome();
 	ui_command_lines = 0;
 	ui_dirty(UI_D_ALL);
 	return (0);
@@ -639,6 +862,7 @@ ui_stop(void)
 	ui_input_free();
 	ui_keys_reset();
 	ui_search_reset();
+	ui_table_free();
 	free(ui.notice);
 	ui.notice = NULL;
 	free(ui_attention_text);

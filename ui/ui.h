@@ -126,6 +126,8 @@ struct ui_view {
 	int64_t		 max_rowid;	/* newest row id held */
 	int64_t		 seq;		/* console: next line's row id */
 	int		 online;	/* peer online when last told */
+	u_int		 nickw;		/* widest nick of the lines held */
+	u_int		 nick_gen;	/* ui_view_nick_gen it was found at */
 };
 
 /* Input modes. */
@@ -201,6 +203,8 @@ void		 ui_screen_colours(void);
 short		 ui_screen_nick_pair(const uint8_t *);
 
 /* ui-view.c */
+#define UI_NICK_MAX	16		/* nick column at most, in columns */
+extern u_int		 ui_view_nick_gen;
 struct ui_view	*ui_view_get(struct conv *);
 struct ui_view	*ui_view_number(u_int);
 void		 ui_view_sync(void);
