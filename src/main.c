@@ -437,6 +437,14 @@ main(int argc, char **argv)
 	    cfg_set(CFG_NICK, nick, &cause) != 0))
 		main_usage_error("--nick: ", *nick == '\0' ? "empty nick" :
 		    cause);
+	/* The same rules as /nick, whether from -n or the file. */
+	if (*cfg_str(CFG_NICK) != '\0' &&
+	    peer_nick_check(cfg_str(CFG_NICK), &cause) != 0) {
+		if (nick != NULL)
+			main_usage_error("--nick: ", cause);
+		xasprintf(&path, "[node] nick: %s", cause);
+		main_fail(path);
+	}
 	for (i = 0; i < nconnects; i++) {
 		if (cfg_set(CFG_BOOTSTRAP, connects[i], &cause) != 0)
 			main_usage_error("--connect: ", cause);

@@ -40,6 +40,9 @@ listen = 127.0.0.1:70000" "bad-port.ini:2: listen: bad port"
 check_error long-nick "[node]
 nick = aaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaa" \
     "long-nick.ini:2: nick: longer than 64 bytes"
+# A nick from the file follows the rules of /nick.
+check_error spaced-nick "[node]
+nick = bob smith" "\[node\] nick: a nick cannot hold a space"
 check_error syntax "[node]
 this line has no equals sign" "syntax.ini:2: syntax error"
 check_error first-error-wins "[node]
