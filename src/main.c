@@ -444,6 +444,8 @@ main(int argc, char **argv)
 		main_fail(cause);
 	if (list != NULL) {
 		list->print(stdout);
+		free(config_alloc);
+		free(connects);
 		return (fflush(stdout) == 0 ? 0 : 1);
 	}
 	if (listen != NULL && cfg_set(CFG_LISTEN, listen, &cause) != 0)
