@@ -207,6 +207,28 @@ const struct cmd_entry cmd_table[] = {
 	{ .name = NULL }
 };
 
+/* An ambiguous prefix: name every command it could mean, in table order. */
+static void
+cmd_ambiguous(const char *name, char **cause)
+{
+	const struct cmd_entry	*ce;
+	char			*list = NULL, *tmp;
+	size_t			 len = strlen(name);
+
+	for (ce = cmd_table; ce->name != NULL; ce++) {
+		if (strncmp(ce->name, name, len) != 0)
+			continue;
+		if (list == NULL)
+			xasprintf(&tmp, "/%s", ce->name);
+		else
+			xasprintf(&tmp, "%s, /%s", list, ce->name);
+		free(list);
+		list = tmp;
+	}
+	xasprintf(cause, "\"/%s\" could be %s", name, list);
+	free(list);
+}
+
 /* Find a command by name or alias (exact, then unique prefix). */
 const struct cmd_entry *
 cmd_find(const char *name, char **cause)
@@ -223,7 +245,7 @@ cmd_find(const char *name, char **cause)
 		if (len == 0 || strncmp(ce->name, name, len) != 0)
 			continue;
 		if (found != NULL) {
-			xasprintf(cause, "/%s is ambiguous", name);
+			cmd_ambiguous(name, cause);
 			return (NULL);
 		}
 		found = ce;

@@ -339,6 +339,16 @@ const struct cfg_entry cfg_table[] = {
 	  .help = "Ask before sending a paste of more than this many lines (0 "
 		  "never asks)."
 	},
+	{ .key = CFG_ESCAPE_DELAY,
+	  .section = "ui",
+	  .name = "escape_delay",
+	  .type = CFG_NUMBER,
+	  .dflt = "25",
+	  .min = 0,
+	  .max = 1000,
+	  .help = "Milliseconds to wait after Esc for the key it is the Meta "
+		  "prefix of; an Esc alone for longer is Esc."
+	},
 	{ .key = CFG__COUNT }
 };
 
@@ -351,12 +361,20 @@ struct cfg_value {
 };
 static struct cfg_value	 cfg_values[CFG__COUNT];
 
+/* The section the screen's key table reads; config.c only keeps it. */
+#define CFG_KEYS_SECTION	"keys"
+static struct cfg_binding	*cfg_binds;
+static u_int			 cfg_nbinds;
+
 struct cfg_parse {
 	const char	*path;
 	FILE		*f;
 	int		 line;		/* lines read so far */
 	off_t		 bytes;		/* bytes read so far */
 	int		 too_big;
+	int		 midline;	/* the last read ended inside a line */
+	char		 prev[64];	/* key of the last KEY = VALUE line */
+	int		 prev_line;
 	int		 error_line;
 	char		*error;
 };
@@ -525,6 +543,54 @@ cfg_reset(void)
 			fatalx("bad default for %s: %s", ce->name, cause);
 		cv->set = 0;
 	}
+	for (i = 0; i < cfg_nbinds; i++) {
+		free(cfg_binds[i].action);
+		free(cfg_binds[i].keys);
+		free(cfg_binds[i].file);
+	}
+	free(cfg_binds);
+	cfg_binds = NULL;
+	cfg_nbinds = 0;
+}
+
+/* Keep a [keys] line for the screen, which knows the key table. */
+static void
+cfg_bind_add(struct cfg_parse *cp, const char *action, const char *keys)
+{
+	struct cfg_binding	*cb;
+
+	cfg_binds = xreallocarray(cfg_binds, cfg_nbinds + 1,
+	    sizeof *cfg_binds);
+	cb = &cfg_binds[cfg_nbinds++];
+	cb->action = xstrdup(action);
+	cb->keys = xstrdup(keys);
+	cb->file = xstrdup(cp->path);
+	cb->line = cp->line;
+}
+
+/* The [keys] lines read, in the order of the file. */
+const struct cfg_binding *
+cfg_bindings(u_int *n)
+{
+	*n = cfg_nbinds;
+	return (cfg_binds);
+}
+
+/* Is a section one the program reads? */
+static int
+cfg_section_known(const char *section, size_t len)
+{
+	const struct cfg_entry	*ce;
+
+	if (len == strlen(CFG_KEYS_SECTION) &&
+	    strncmp(section, CFG_KEYS_SECTION, len) == 0)
+		return (1);
+	for (ce = cfg_table; ce->name != NULL; ce++) {
+		if (strlen(ce->section) == len &&
+		    strncmp(ce->section, section, len) == 0)
+			return (1);
+	}
+	return (0);
 }
 
 /* inih handler: apply one key, remembering the first error. */
@@ -539,6 +605,10 @@ cfg_handler(void *arg, const char *section, const char *name,
 	if (cp->error != NULL)
 		return (0);
 	cp->error_line = cp->line;
+	if (strcmp(section, CFG_KEYS_SECTION) == 0) {
+		cfg_bind_add(cp, name, value);
+		return (1);
+	}
 	if ((ce = cfg_find(section, name)) == NULL) {
 		if (*section == '\0')
 			xasprintf(&cp->error, "%s: key outside a section",
@@ -556,24 +626,82 @@ cfg_handler(void *arg, const char *section, const char *name,
 	return (1);
 }
 
+/*
+ * Look at a line before inih does, for what inih would take quietly: an
+ * indented line after KEY = VALUE is, to inih, more of that value (it is
+ * built with INI_ALLOW_MULTILINE), and a section with a name the program
+ * does not read would only show as unknown keys.
+ */
+static void
+cfg_check_line(struct cfg_parse *cp, const char *str)
+{
+	const char	*s = str, *end;
+	size_t		 len;
+
+	if (cp->line == 1 && strncmp(s, "\357\273\277", 3) == 0)
+		s += 3;		/* a UTF-8 byte order mark */
+	str = s;
+	while (*s == ' ' || *s == '\t')
+		s++;
+	if (*s == '\0' || *s == '\n' || *s == '\r' || *s == ';' ||
+	    *s == '#')
+		return;
+	if (s != str && cp->prev[0] != '\0') {
+		xasprintf(&cp->error, "indented line: it would be read as "
+		    "more of the value of %s (line %d); remove the "
+		    "indentation", cp->prev, cp->prev_line);
+		cp->error_line = cp->line;
+		return;
+	}
+	if (*s == '[') {
+		cp->prev[0] = '\0';
+		if ((end = strchr(s + 1, ']')) == NULL)
+			return;		/* inih's syntax error */
+		len = end - (s + 1);
+		if (!cfg_section_known(s + 1, len)) {
+			xasprintf(&cp->error, "[%.*s]: unknown section",
+			    (int)len, s + 1);
+			cp->error_line = cp->line;
+		}
+		return;
+	}
+	len = strcspn(s, "=:\r\n");
+	if (s[len] != '=' && s[len] != ':')
+		return;
+	while (len > 0 && (s[len - 1] == ' ' || s[len - 1] == '\t'))
+		len--;
+	if (len >= sizeof cp->prev)
+		len = sizeof cp->prev - 1;
+	memcpy(cp->prev, s, len);
+	cp->prev[len] = '\0';
+	cp->prev_line = cp->line;
+}
+
 /* inih reader: one line, counted, so errors name the key's own line. */
 static char *
 cfg_reader(char *str, int num, void *arg)
 {
 	struct cfg_parse	*cp = arg;
 	char			*p;
+	int			 start;
 
 	if (cp->too_big)
 		return (NULL);
-	if ((p = fgets(str, num, cp->f)) != NULL &&
-	    strchr(str, '\n') != NULL)
-		cp->line++;
-	else if (p != NULL && feof(cp->f))
-		cp->line++;
+	start = !cp->midline;
+	if ((p = fgets(str, num, cp->f)) != NULL) {
+		if (start)
+			cp->line++;
+		cp->midline = strchr(str, '\n') == NULL && !feof(cp->f);
+	}
 	if (p != NULL && (cp->bytes += strlen(str)) > CFG_FILE_MAX) {
 		/* It grew after cfg_open looked at its size. */
 		cp->too_big = 1;
 		return (NULL);
+	}
+	if (p != NULL && start && cp->error == NULL) {
+		cfg_check_line(cp, str);
+		if (cp->error != NULL)
+			return (NULL);
 	}
 	return (p);
 }
@@ -654,14 +782,14 @@ cfg_load(const char *path, int must_exist, char **cause)
 		free(cp.error);
 		return (-1);
 	}
-	if (line == 0)
-		return (0);
 	if (line < 0) {
 		xasprintf(cause, "%s: cannot read", path);
 		free(cp.error);
 		return (-1);
 	}
-	if (cp.error != NULL && cp.error_line <= line) {
+	if (line == 0 && cp.error == NULL)
+		return (0);
+	if (cp.error != NULL && (line == 0 || cp.error_line <= line)) {
 		xasprintf(cause, "%s:%d: %s", path, cp.error_line, cp.error);
 		free(cp.error);
 	} else if (cp.error != NULL) {

@@ -23,13 +23,15 @@ static const struct main_list {
 	const char	*option;
 	void		(*print)(FILE *);
 	const char	*help;
+	int		 configured;	/* printed after the file is read */
 } main_lists[] = {
 	{ .option = "list-config", .print = cfg_table_print,
 	  .help = "print the configuration keys and exit" },
 	{ .option = "list-commands", .print = cmd_table_print,
 	  .help = "print the commands and exit" },
 	{ .option = "list-keys", .print = ui_list_keys,
-	  .help = "print the key bindings and exit" },
+	  .help = "print the key bindings in force and exit",
+	  .configured = 1 },
 	{ .option = "list-records", .print = wire_list_records,
 	  .help = "print the record types and exit" },
 };
@@ -360,6 +362,7 @@ main(int argc, char **argv)
 	char		*config_alloc = NULL, *home_alloc = NULL;
 	char		*nick = NULL, *path, *cause;
 	char		**connects = NULL;
+	const struct main_list *list = NULL;
 	u_int		 nconnects = 0, i;
 	int		 ch, headless = 0, must_exist = 0, new_identity = 0;
 	int		 create, found;
@@ -408,6 +411,12 @@ main(int argc, char **argv)
 			    argv[optind - 1]);
 		default:
 			if (ch >= OPT_LIST &&
+			    ch < OPT_LIST + (int)nitems(main_lists) &&
+			    main_lists[ch - OPT_LIST].configured) {
+				list = &main_lists[ch - OPT_LIST];
+				break;
+			}
+			if (ch >= OPT_LIST &&
 			    ch < OPT_LIST + (int)nitems(main_lists)) {
 				main_lists[ch - OPT_LIST].print(stdout);
 				return (fflush(stdout) == 0 ? 0 : 1);
@@ -431,6 +440,14 @@ main(int argc, char **argv)
 		config = config_alloc;
 	if (config != NULL && cfg_load(config, must_exist, &cause) != 0)
 		main_fail(cause);
+	if (ui_keys_configure(&cause) != 0)
+		main_fail(cause);
+	if (list != NULL) {
+		list->print(stdout);
+		free(config_alloc);
+		free(connects);
+		return (fflush(stdout) == 0 ? 0 : 1);
+	}
 	if (listen != NULL && cfg_set(CFG_LISTEN, listen, &cause) != 0)
 		main_usage_error("--listen: ", cause);
 	if (nick != NULL && (*nick == '\0' ||

@@ -231,6 +231,7 @@ enum cfg_key {
 	CFG_TITLE,
 	CFG_NOTIFY,
 	CFG_PASTE_LINES,
+	CFG_ESCAPE_DELAY,
 	CFG__COUNT
 };
 struct cfg_entry {
@@ -254,6 +255,14 @@ const char	*cfg_list_get(enum cfg_key, u_int);
 void		 cfg_list_add(enum cfg_key, const char *);
 void		 cfg_reset(void);
 void		 cfg_table_print(FILE *);
+/* A line of [keys], kept as it was for the screen to check. */
+struct cfg_binding {
+	char		*action;
+	char		*keys;
+	char		*file;
+	int		 line;
+};
+const struct cfg_binding *cfg_bindings(u_int *);
 
 /* identity.c */
 struct identity {
@@ -968,5 +977,6 @@ void		 ui_stop(void);
 
 /* ui-keys.c */
 void		 ui_list_keys(FILE *);
+int		 ui_keys_configure(char **);
 
 #endif /* P2PCHAT_H */

@@ -491,6 +491,30 @@ ui_input_accept(void)
 	free(s);
 }
 
+/*
+ * Lines of a paste without bracketed paste (typed text with line breaks
+ * in one read): more than [ui] paste_lines are asked about as a bracketed
+ * paste is; fewer are taken as keys, so each line is sent or run on its
+ * own Enter.
+ */
+int
+ui_input_paste_asks(const char *s, size_t len)
+{
+	long long	 limit = cfg_num(CFG_PASTE_LINES);
+	u_int		 lines = 1;
+	size_t		 i;
+
+	while (len > 0 && (s[len - 1] == '\r' || s[len - 1] == '\n'))
+		len--;
+	for (i = 0; i < len; i++) {
+		if (s[i] == '\r' && i + 1 < len && s[i + 1] == '\n')
+			continue;
+		if (s[i] == '\r' || s[i] == '\n')
+			lines++;
+	}
+	return (limit > 0 && lines > limit);
+}
+
 /* Keep a paste to ask about, or put it in the line. */
 void
 ui_input_paste(const char *s, size_t len)
@@ -658,9 +682,12 @@ ui_input_edit(int op)
 	case UI_EDIT_CANCEL:
 		if (ui.mode == UI_MODE_GOTO)
 			ui_input_goto_end();
+		else if (e->len == 0)
+			ui_notice(0, "the line is empty: /quit leaves p2pchat");
 		else {
 			e->len = e->cur = e->off = 0;
 			ui_input_hpos = ui_input_nhist;
+			ui_input_typing();
 		}
 		break;
 	}

@@ -2,13 +2,16 @@
  * ui-keys.c: the key table and the reader of the terminal's bytes. The
  * table is the one source of the bindings, of /help keys and of
  * p2pchat --list-keys (which the man page's KEYS section is checked
- * against). The reader turns bytes into keys itself, with no timer: an
- * escape that ends a read is a prefix for the next key, so every Alt
- * binding also works as Esc then the key, and a bracketed paste arrives
- * as one piece of text.
+ * against); the [keys] section of the configuration rebinds its actions.
+ * The reader turns bytes into keys itself: an escape followed within
+ * [ui] escape_delay milliseconds by a key is its Meta prefix (so every
+ * Alt binding also works as Esc then the key), an escape alone for longer
+ * is Esc, and a bracketed paste arrives as one piece of text.
  */
 
 #include "ui.h"
+
+#include <ctype.h>
 
 #define UI_KEYS_PASTE_END	"\033[201~"
 #define UI_KEYS_PASTE_MAX	(1024 * 1024)
@@ -20,75 +23,77 @@ static void	ui_keys_goto(int);
 static void	ui_keys_redraw(int);
 static void	ui_keys_scroll(int);
 static void	ui_keys_edge(int);
+static void	ui_keys_esc_wait(void);
+static const struct ui_key *ui_keys_find(int);
 
 /* The bindings. */
 const struct ui_key ui_keys_table[] = {
 	{ .name = "M-1",
 	  .key = UK_META|'1',
-	  .action = "select-window",
+	  .action = "select-window-1",
 	  .fn = ui_keys_window,
 	  .arg = 1,
 	  .help = "Go to window 1, the console"
 	},
 	{ .name = "M-2",
 	  .key = UK_META|'2',
-	  .action = "select-window",
+	  .action = "select-window-2",
 	  .fn = ui_keys_window,
 	  .arg = 2,
 	  .help = "Go to window 2"
 	},
 	{ .name = "M-3",
 	  .key = UK_META|'3',
-	  .action = "select-window",
+	  .action = "select-window-3",
 	  .fn = ui_keys_window,
 	  .arg = 3,
 	  .help = "Go to window 3"
 	},
 	{ .name = "M-4",
 	  .key = UK_META|'4',
-	  .action = "select-window",
+	  .action = "select-window-4",
 	  .fn = ui_keys_window,
 	  .arg = 4,
 	  .help = "Go to window 4"
 	},
 	{ .name = "M-5",
 	  .key = UK_META|'5',
-	  .action = "select-window",
+	  .action = "select-window-5",
 	  .fn = ui_keys_window,
 	  .arg = 5,
 	  .help = "Go to window 5"
 	},
 	{ .name = "M-6",
 	  .key = UK_META|'6',
-	  .action = "select-window",
+	  .action = "select-window-6",
 	  .fn = ui_keys_window,
 	  .arg = 6,
 	  .help = "Go to window 6"
 	},
 	{ .name = "M-7",
 	  .key = UK_META|'7',
-	  .action = "select-window",
+	  .action = "select-window-7",
 	  .fn = ui_keys_window,
 	  .arg = 7,
 	  .help = "Go to window 7"
 	},
 	{ .name = "M-8",
 	  .key = UK_META|'8',
-	  .action = "select-window",
+	  .action = "select-window-8",
 	  .fn = ui_keys_window,
 	  .arg = 8,
 	  .help = "Go to window 8"
 	},
 	{ .name = "M-9",
 	  .key = UK_META|'9',
-	  .action = "select-window",
+	  .action = "select-window-9",
 	  .fn = ui_keys_window,
 	  .arg = 9,
 	  .help = "Go to window 9"
 	},
 	{ .name = "M-0",
 	  .key = UK_META|'0',
-	  .action = "select-window",
+	  .action = "select-window-10",
 	  .fn = ui_keys_window,
 	  .arg = 10,
 	  .help = "Go to window 10"
@@ -398,14 +403,16 @@ const struct ui_key ui_keys_table[] = {
 	  .action = "cancel",
 	  .fn = ui_input_edit,
 	  .arg = UI_EDIT_CANCEL,
-	  .help = "Clear the line, or close the go-to prompt"
+	  .help = "Clear the line, or close the go-to prompt; on an empty "
+		  "line, say how to quit"
 	},
-	{ .name = "Esc Esc",
+	{ .name = "Esc",
 	  .key = UK_ESC,
 	  .action = "cancel",
 	  .fn = ui_input_edit,
 	  .arg = UI_EDIT_CANCEL,
-	  .help = "Clear the line, or close the go-to prompt"
+	  .help = "As C-c (Esc alone for longer than [ui] escape_delay, or "
+		  "Esc twice)"
 	},
 	{ .name = "C-l",
 	  .key = UK_C('l'),
@@ -422,6 +429,50 @@ static size_t	 ui_keys_npend;
 static int	 ui_keys_meta;
 static int	 ui_keys_pasting;
 static struct buf ui_keys_paste;
+static struct event *ui_keys_esc_timer;	/* a lone Esc waiting */
+
+/* A key bound to an action: the table's, or one from [keys]. */
+struct ui_keys_bind {
+	int			 key;
+	char			 name[32];
+	const struct ui_key	*row;
+	const struct cfg_binding *from;	/* NULL: the table's own */
+};
+static struct ui_keys_bind	*ui_keys_binds;
+static u_int			 ui_keys_nbinds;
+
+/* Names of the keys that are not characters. */
+static const struct {
+	const char	*name;
+	int		 key;
+} ui_keys_names[] = {
+	{ "Up", UK_UP },
+	{ "Down", UK_DOWN },
+	{ "Left", UK_LEFT },
+	{ "Right", UK_RIGHT },
+	{ "Home", UK_HOME },
+	{ "End", UK_END },
+	{ "PageUp", UK_PPAGE },
+	{ "PageDown", UK_NPAGE },
+	{ "Delete", UK_DC },
+	{ "Insert", UK_IC },
+	{ "BTab", UK_BTAB },
+	{ "Enter", UK_ENTER },
+	{ "Tab", '\t' },
+	{ "Esc", UK_ESC },
+	{ "Backspace", UK_BSPACE },
+	{ "Space", ' ' },
+	/* Other spellings, read but never printed. */
+	{ "PgUp", UK_PPAGE },
+	{ "PPage", UK_PPAGE },
+	{ "PgDn", UK_NPAGE },
+	{ "NPage", UK_NPAGE },
+	{ "DC", UK_DC },
+	{ "IC", UK_IC },
+	{ "Return", UK_ENTER },
+	{ "Escape", UK_ESC },
+	{ "BSpace", UK_BSPACE },
+};
 
 /* Go to window n. */
 static void
@@ -506,6 +557,264 @@ ui_keys_edge(int dir)
 		ui_view_bottom(ui.cur);
 }
 
+/* The name of a key: M-, C- and S- before the key or the character. */
+static void
+ui_keys_name(int key, char *out, size_t size)
+{
+	char	 prefix[8], ch[8];
+	wchar_t	 wc;
+	int	 base = key & ~UK_MODS;
+	size_t	 i;
+
+	snprintf(prefix, sizeof prefix, "%s%s%s", (key & UK_META) ? "M-" : "",
+	    (key & UK_CTRL) ? "C-" : "", (key & UK_SHIFT) ? "S-" : "");
+	for (i = 0; i < nitems(ui_keys_names); i++) {
+		if (ui_keys_names[i].key == base) {
+			snprintf(out, size, "%s%s", prefix,
+			    ui_keys_names[i].name);
+			return;
+		}
+	}
+	if (base == 0)
+		snprintf(out, size, "%sC-Space", prefix);
+	else if (base < 0x20)
+		snprintf(out, size, "%sC-%c", prefix, base + 'a' - 1);
+	else {
+		wc = (wchar_t)base;
+		ui_text_encode(&wc, 1, ch, sizeof ch);
+		snprintf(out, size, "%s%s", prefix, ch);
+	}
+}
+
+/*
+ * Parse a key name: M-, C- and S- in any order, then a key name (Up,
+ * PageDown, Enter, Tab, Esc, Space...) or one character. C- with a letter
+ * is that control character. NULL on success, else what is wrong.
+ */
+static const char *
+ui_keys_parse(const char *s, int *key)
+{
+	int		 mods = 0, ctrl = 0, base = -1;
+	uint32_t	 cp;
+	size_t		 i, len;
+
+	while (strlen(s) > 2 && s[1] == '-' && strchr("MCS", s[0]) != NULL) {
+		if (s[0] == 'M')
+			mods |= UK_META;
+		else if (s[0] == 'S')
+			mods |= UK_SHIFT;
+		else
+			ctrl = 1;
+		s += 2;
+	}
+	for (i = 0; i < nitems(ui_keys_names); i++) {
+		if (strcasecmp(ui_keys_names[i].name, s) == 0)
+			base = ui_keys_names[i].key;
+	}
+	if (base == -1) {
+		len = strlen(s);
+		if (len == 0 || utf8_decode((const u_char *)s, len, &cp) !=
+		    (int)len || cp < 0x20 || cp == 0x7f)
+			return ("unknown key name");
+		base = (int)cp;
+	}
+	if (ctrl && base == ' ')
+		base = 0;
+	else if (ctrl && base < 0x80 && strchr("@[\\]^_", base) != NULL)
+		base = UK_C(base);
+	else if (ctrl && base < 0x80 && isalpha(base))
+		base = UK_C(tolower(base));
+	else if (ctrl && base == '?')
+		base = UK_BSPACE;
+	else if (ctrl && base >= UK_BASE)
+		mods |= UK_CTRL;
+	else if (ctrl)
+		return ("C- goes with a letter or a special key");
+	if ((mods & UK_SHIFT) && base < UK_BASE)
+		return ("S- goes with a special key (for a letter, give "
+		    "the capital)");
+	if (mods == 0 && base >= 0x20 && base < UK_BASE && base != UK_BSPACE)
+		return ("a character alone types itself (give M- or C-)");
+	*key = base | mods;
+	return (NULL);
+}
+
+/* Make the bindings the table gives, if no [keys] were read. */
+static void
+ui_keys_defaults(void)
+{
+	const struct ui_key	*k;
+	struct ui_keys_bind	*b;
+
+	if (ui_keys_binds != NULL)
+		return;
+	for (k = ui_keys_table; k->name != NULL; k++) {
+		ui_keys_binds = xreallocarray(ui_keys_binds, ui_keys_nbinds + 1,
+		    sizeof *ui_keys_binds);
+		b = &ui_keys_binds[ui_keys_nbinds++];
+		b->key = k->key;
+		snprintf(b->name, sizeof b->name, "%s", k->name);
+		b->row = k;
+		b->from = NULL;
+	}
+}
+
+/* The row a key is bound to, or NULL. */
+static const struct ui_key *
+ui_keys_find(int key)
+{
+	u_int	i;
+
+	ui_keys_defaults();
+	for (i = 0; i < ui_keys_nbinds; i++) {
+		if (ui_keys_binds[i].key == key)
+			return (ui_keys_binds[i].row);
+	}
+	return (NULL);
+}
+
+/* The first row of an action, or NULL if the table has no such action. */
+static const struct ui_key *
+ui_keys_action(const char *action)
+{
+	const struct ui_key	*k;
+
+	for (k = ui_keys_table; k->name != NULL; k++) {
+		if (strcmp(k->action, action) == 0)
+			return (k);
+	}
+	return (NULL);
+}
+
+/* Add the keys of one [keys] line to the bindings being made. */
+static int
+ui_keys_bind_line(const struct cfg_binding *cb, const struct ui_key *row,
+    struct ui_keys_bind **binds, u_int *n, char **cause)
+{
+	struct ui_keys_bind	*b;
+	char			*copy, *word, *next;
+	const char		*errstr;
+	int			 key, words = 0, none = 0;
+
+	copy = next = xstrdup(cb->keys);
+	while ((word = strsep(&next, " \t")) != NULL) {
+		if (*word == '\0')
+			continue;
+		words++;
+		if (strcmp(word, "none") == 0) {
+			none = 1;
+			continue;
+		}
+		if ((errstr = ui_keys_parse(word, &key)) != NULL) {
+			xasprintf(cause, "%s:%d: %s: \"%s\": %s", cb->file,
+			    cb->line, cb->action, word, errstr);
+			free(copy);
+			return (-1);
+		}
+		*binds = xreallocarray(*binds, *n + 1, sizeof **binds);
+		b = &(*binds)[(*n)++];
+		b->key = key;
+		ui_keys_name(key, b->name, sizeof b->name);
+		b->row = row;
+		b->from = cb;
+	}
+	free(copy);
+	if (words == 0 || (none && words != 1)) {
+		xasprintf(cause, "%s:%d: %s: %s", cb->file, cb->line,
+		    cb->action, words == 0 ? "no key given (none unbinds it)" :
+		    "none stands alone");
+		return (-1);
+	}
+	return (0);
+}
+
+/* Two bindings of one key: the error names the later [keys] line. */
+static void
+ui_keys_clash(const struct ui_keys_bind *a, const struct ui_keys_bind *b,
+    char **cause)
+{
+	const struct ui_keys_bind	*t;
+
+	if (a->from == NULL ||
+	    (b->from != NULL && b->from->line > a->from->line)) {
+		t = a;
+		a = b;
+		b = t;
+	}
+	if (strcmp(a->row->action, b->row->action) == 0)
+		xasprintf(cause, "%s:%d: %s: %s is given twice", a->from->file,
+		    a->from->line, a->from->action, a->name);
+	else
+		xasprintf(cause, "%s:%d: %s: %s is bound to %s already%s",
+		    a->from->file, a->from->line, a->from->action, a->name,
+		    b->row->action, b->from == NULL ? " (rebind that too, or "
+		    "set it to none)" : "");
+}
+
+/*
+ * Make the bindings in force: the key table, with each action named in
+ * [keys] bound to the keys given there instead. Errors are "FILE:LINE:
+ * ACTION: what is wrong", for an unknown action, a key that cannot be
+ * read or a key bound to two actions.
+ */
+int
+ui_keys_configure(char **cause)
+{
+	const struct cfg_binding	*cbs;
+	const struct ui_key		*k, *row;
+	struct ui_keys_bind		*binds = NULL, *b;
+	u_int				 ncbs, n = 0, i, j;
+
+	cbs = cfg_bindings(&ncbs);
+	for (i = 0; i < ncbs; i++) {
+		if (ui_keys_action(cbs[i].action) == NULL) {
+			xasprintf(cause, "%s:%d: %s: unknown action (the "
+			    "actions are in p2pchat.ini(5))", cbs[i].file,
+			    cbs[i].line, cbs[i].action);
+			return (-1);
+		}
+	}
+	for (k = ui_keys_table; k->name != NULL; k++) {
+		row = ui_keys_action(k->action);
+		for (i = 0; i < ncbs; i++) {
+			if (strcmp(cbs[i].action, k->action) == 0)
+				break;
+		}
+		if (i == ncbs) {
+			binds = xreallocarray(binds, n + 1, sizeof *binds);
+			b = &binds[n++];
+			b->key = k->key;
+			snprintf(b->name, sizeof b->name, "%s", k->name);
+			b->row = k;
+			b->from = NULL;
+			continue;
+		}
+		if (row != k)
+			continue;	/* bound with the action's first row */
+		for (; i < ncbs; i++) {
+			if (strcmp(cbs[i].action, k->action) == 0 &&
+			    ui_keys_bind_line(&cbs[i], k, &binds, &n,
+			    cause) != 0)
+				goto fail;
+		}
+	}
+	for (j = 1; j < n; j++) {
+		for (i = 0; i < j; i++) {
+			if (binds[i].key == binds[j].key) {
+				ui_keys_clash(&binds[i], &binds[j], cause);
+				goto fail;
+			}
+		}
+	}
+	free(ui_keys_binds);
+	ui_keys_binds = binds;
+	ui_keys_nbinds = n;
+	return (0);
+fail:
+	free(binds);
+	return (-1);
+}
+
 /* Run the binding of a key, or insert it; returns 0 if it did nothing. */
 int
 ui_keys_dispatch(int key)
@@ -524,11 +833,9 @@ ui_keys_dispatch(int key)
 		return (1);
 	}
 	ui_input_key(key);
-	for (k = ui_keys_table; k->name != NULL; k++) {
-		if (k->key == key) {
-			k->fn(k->arg);
-			return (1);
-		}
+	if ((k = ui_keys_find(key)) != NULL) {
+		k->fn(k->arg);
+		return (1);
 	}
 	if ((key & UK_MODS) == 0 && key >= 0x20 && key != UK_BSPACE &&
 	    key < UK_BASE) {
@@ -709,6 +1016,32 @@ ui_keys_looks_pasted(const u_char *b, size_t n)
 	return (0);
 }
 
+/* No key came within escape_delay of an Esc: it was Esc alone. */
+static void
+ui_keys_esc_cb(evutil_socket_t fd, short what, void *arg)
+{
+	if (ui_keys_npend != 1 || ui_keys_pend[0] != UK_ESC)
+		return;
+	ui_keys_npend = 0;
+	ui_keys_meta = 0;
+	ui_keys_emit(UK_ESC);
+}
+
+/* An Esc ended a read: wait escape_delay for the key it may prefix. */
+static void
+ui_keys_esc_wait(void)
+{
+	struct timeval	tv;
+	long long	ms = cfg_num(CFG_ESCAPE_DELAY);
+
+	if (ui_keys_esc_timer == NULL)
+		ui_keys_esc_timer = evtimer_new(node_base, ui_keys_esc_cb,
+		    NULL);
+	tv.tv_sec = ms / 1000;
+	tv.tv_usec = (ms % 1000) * 1000;
+	evtimer_add(ui_keys_esc_timer, &tv);
+}
+
 /* Bytes arrived from the terminal: turn them into keys. */
 void
 ui_keys_feed(const u_char *data, size_t len)
@@ -718,8 +1051,11 @@ ui_keys_feed(const u_char *data, size_t len)
 	uint32_t	 cp;
 	int		 key, partial, want, r;
 
+	if (ui_keys_esc_timer != NULL)
+		evtimer_del(ui_keys_esc_timer);
 	if (!ui_keys_pasting && ui_keys_npend == 0 &&
-	    ui_keys_looks_pasted(data, len)) {
+	    ui_keys_looks_pasted(data, len) &&
+	    ui_input_paste_asks((const char *)data, len)) {
 		ui_input_paste((const char *)data, len);
 		return;
 	}
@@ -736,11 +1072,14 @@ ui_keys_feed(const u_char *data, size_t len)
 			continue;
 		}
 		if (b[i] == UK_ESC) {
-			if (i + 1 == n) {
-				ui_keys_meta = 1;
+			if (i + 1 == n && cfg_num(CFG_ESCAPE_DELAY) == 0) {
+				ui_keys_meta = 0;
+				ui_keys_emit(UK_ESC);
 				i++;
 				continue;
 			}
+			if (i + 1 == n)
+				break;	/* Esc, or the prefix of a key */
 			if (b[i + 1] == UK_ESC) {
 				ui_keys_meta = 0;
 				ui_keys_emit(UK_ESC);
@@ -777,38 +1116,55 @@ ui_keys_feed(const u_char *data, size_t len)
 		ui_keys_npend = k;
 	}
 	free(b);
+	if (ui_keys_npend == 1 && ui_keys_pend[0] == UK_ESC)
+		ui_keys_esc_wait();
 }
 
 /* Forget the reader's state. */
 void
 ui_keys_reset(void)
 {
+	if (ui_keys_esc_timer != NULL)
+		event_free(ui_keys_esc_timer);
+	ui_keys_esc_timer = NULL;
 	ui_keys_npend = 0;
 	ui_keys_meta = 0;
 	ui_keys_pasting = 0;
 	buf_free(&ui_keys_paste);
 }
 
-/* /help keys: the table, in the console. */
+/* /help keys: the bindings in force, in the console. */
 void
 ui_keys_help(void)
 {
-	const struct ui_key	*k;
+	const struct ui_keys_bind	*b;
+	u_int				 i;
 
+	ui_keys_defaults();
 	ui_console(UI_LINE_INFO, "Keys (every M- key also works as Esc, "
-	    "then the key):");
-	for (k = ui_keys_table; k->name != NULL; k++) {
-		ui_console(UI_LINE_INFO, "  %-12s %-21s %s", k->name,
-		    k->action, k->help);
+	    "then the key within [ui] escape_delay, %lld ms):",
+	    cfg_num(CFG_ESCAPE_DELAY));
+	for (i = 0; i < ui_keys_nbinds; i++) {
+		b = &ui_keys_binds[i];
+		ui_console(UI_LINE_INFO, "  %-12s %-21s %s", b->name,
+		    b->row->action, b->row->help);
 	}
 }
 
-/* p2pchat --list-keys: one binding a line, KEY, ACTION and HELP. */
+/*
+ * p2pchat --list-keys: one binding a line, KEY, ACTION and HELP: the
+ * bindings in force, after [keys].
+ */
 void
 ui_list_keys(FILE *f)
 {
-	const struct ui_key	*k;
+	const struct ui_keys_bind	*b;
+	u_int				 i;
 
-	for (k = ui_keys_table; k->name != NULL; k++)
-		fprintf(f, "%s\t%s\t%s\n", k->name, k->action, k->help);
+	ui_keys_defaults();
+	for (i = 0; i < ui_keys_nbinds; i++) {
+		b = &ui_keys_binds[i];
+		fprintf(f, "%s\t%s\t%s\n", b->name, b->row->action,
+		    b->row->help);
+	}
 }

@@ -254,6 +254,7 @@ void		 ui_input_paste_key(int);
 void		 ui_input_key(int);
 void		 ui_input_insert(const wchar_t *, size_t);
 void		 ui_input_paste(const char *, size_t);
+int		 ui_input_paste_asks(const char *, size_t);
 void		 ui_input_draw(WINDOW *);
 void		 ui_input_free(void);
 void		 ui_input_goto_begin(void);

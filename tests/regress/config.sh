@@ -20,7 +20,20 @@ check_error unknown-key "[node]
 nick = alice
 colour = blue" "$T/unknown-key.ini:3: colour: unknown key in \[node\]"
 check_error unknown-section "[nodes]
-nick = alice" "unknown-section.ini:2: nick: unknown key in \[nodes\]"
+nick = alice" "unknown-section.ini:1: \[nodes\]: unknown section"
+check_error unknown-empty-section "[node]
+nick = alice
+[colour]" "unknown-empty-section.ini:3: \[colour\]: unknown section"
+# inih (INI_ALLOW_MULTILINE) would take an indented line after KEY = VALUE
+# as more of that value: refused, even after a blank line or a comment.
+check_error indented "[node]
+nick = alice
+  bob" "indented.ini:3: indented line: it would be read as more of the value of nick (line 2)"
+check_error indented-later "[node]
+max_peers = 5
+
+; a comment
+	lan_discovery = no" "indented-later.ini:5: indented line: .* max_peers (line 2)"
 check_error no-section "nick = alice" "no-section.ini:1: nick: key outside"
 check_error bad-number "[node]
 max_peers = lots" "bad-number.ini:2: max_peers: \"lots\" is not a number"
@@ -50,6 +63,36 @@ max_peers = 5
 bell = yes
 [ui]
 bell = what" "first-error-wins.ini:3: bell: unknown key in \[node\]"
+
+# [keys]: an unknown action, a key that cannot be read, a character that
+# would type itself, a key bound to two actions, each named with its line.
+check_error keys-action "[keys]
+next-window = C-o
+next-windw = C-o" "keys-action.ini:3: next-windw: unknown action"
+check_error keys-name "[keys]
+next-window = C-o Ctrl-o" "keys-name.ini:2: next-window: \"Ctrl-o\": unknown key name"
+check_error keys-char "[keys]
+next-window = o" "keys-char.ini:2: next-window: \"o\": a character alone types itself"
+check_error keys-clash "[keys]
+next-window = C-p" "keys-clash.ini:2: next-window: C-p is bound to previous-window already"
+check_error keys-clash2 "[keys]
+next-window = C-o
+scroll-up = PageUp
+scroll-down = C-o" "keys-clash2.ini:4: scroll-down: C-o is bound to next-window already"
+check_error keys-empty "[keys]
+next-window =" "keys-empty.ini:2: next-window: no key given"
+# The same errors stop --list-keys, and a good [keys] shows in it.
+printf '[keys]\nnext-window = C-p\n' > "$T/clash.ini"
+"$P2PCHAT" -f "$T/clash.ini" --list-keys > /dev/null 2> "$T/clash.err" &&
+    fail "--list-keys took a key bound twice"
+grep -q "clash.ini:2: next-window: C-p" "$T/clash.err" ||
+    fail "--list-keys: $(cat "$T/clash.err")"
+printf '[keys]\nnext-window = M-C-n C-Right\nredraw = none\n' > "$T/rebind.ini"
+"$P2PCHAT" -f "$T/rebind.ini" --list-keys > "$T/rebind.keys" ||
+    fail "--list-keys with [keys] failed"
+[ "$(grep '	next-window	' "$T/rebind.keys" | cut -f 1 | tr '\n' ' ')" = \
+    "M-C-n C-Right " ] || fail "next-window: $(grep next-window "$T/rebind.keys")"
+grep -q '	redraw	' "$T/rebind.keys" && fail "redraw = none left it bound"
 
 # A file that is not a regular file is refused at once, naming it: a link
 # to /dev/zero would be read for ever, a FIFO would block the open.

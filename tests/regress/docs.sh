@@ -15,7 +15,9 @@
 #  - every option of --help is in the OPTIONS section of p2pchat(1);
 #  - every headless event the code prints is in HEADLESS MODE, and every
 #    listing that ends with "done" is named there;
-#  - the KEYS section has its table markers;
+#  - the KEYS section has its table markers, and its table is the key
+#    table; KEY BINDINGS of p2pchat.ini(5) lists the actions of the key
+#    table, each with its default keys;
 #  - mandoc -Tlint -Wwarning finds nothing in the three pages (skipped,
 #    with a note, when mandoc is not installed).
 
@@ -156,6 +158,8 @@ FNR == NR {
 	next
 }
 /^\[[a-z_]+\]$/ { sec = substr($0, 2, length($0) - 2); next }
+# [keys] binds keys of the screen: its actions are not configuration keys.
+sec == "keys" { next }
 /^[;#]?[a-z_]+ *=/ {
 	line = $0
 	sub(/^[;#]/, "", line)
@@ -327,6 +331,19 @@ if ! cmp -s "$T/keys.want" "$T/keys.have"; then
 	echo "p2pchat.1: KEYS differs from --list-keys" \
 	    "(regenerate with tests/keys-man.sh):" >> "$ERRS"
 	diff "$T/keys.want" "$T/keys.have" | head -n 20 >> "$ERRS"
+fi
+
+# The actions [keys] can bind are the key table's: what tests/keys-man.sh
+# makes from --list-keys stands in KEY BINDINGS of p2pchat.ini(5).
+sh "$srcdir/tests/keys-man.sh" "$P2PCHAT" actions > "$T/actions.want" \
+    2>> "$ERRS"
+sed -n '/^\.\\" ACTIONS-BEGIN$/,/^\.\\" ACTIONS-END$/p' "$MAN5" | \
+    sed '1d;$d' > "$T/actions.have"
+[ -s "$T/actions.want" ] || echo "keys-man.sh printed no actions" >> "$ERRS"
+if ! cmp -s "$T/actions.want" "$T/actions.have"; then
+	echo "p2pchat.ini.5: KEY BINDINGS differs from --list-keys" \
+	    "(regenerate with tests/keys-man.sh P2PCHAT actions):" >> "$ERRS"
+	diff "$T/actions.want" "$T/actions.have" | head -n 20 >> "$ERRS"
 fi
 
 # --- The record table: --list-records against p2pchat-protocol(7).
