@@ -494,6 +494,8 @@ ui_fe_item_row(const char *event, const struct fe_kv *kv, u_int n)
 {
 	const char	*cols[UI_TABLE_COLS];
 	char		 ok[32], tried[32], fails[16], unread[16], peer[16];
+	char		 first[80];
+	const char	*c;
 	long long	 last_ok = 0, last_try = 0, failures = 0, count = 0;
 	u_int		 i;
 
@@ -519,6 +521,19 @@ ui_fe_item_row(const char *event, const struct fe_kv *kv, u_int n)
 		snprintf(peer, sizeof peer, "%.8s", ui_fe_kv(kv, n, "peer"));
 		cols[5] = *peer != '\0' ? peer : "unknown";
 		ui_table_add(6, cols);
+		return (1);
+	}
+	if (strcmp(event, "request") == 0) {
+		snprintf(peer, sizeof peer, "%.8s", ui_fe_kv(kv, n, "peer"));
+		cols[0] = ui_fe_kv(kv, n, "nick");
+		cols[1] = peer;
+		cols[2] = ui_fe_kv(kv, n, "addr");
+		c = ui_fe_kv(kv, n, "text");
+		snprintf(first, sizeof first, "%.*s%s",
+		    (int)utf8_cut(c, strlen(c), 40), c,
+		    strlen(c) > 40 ? "..." : "");
+		cols[3] = first;
+		ui_table_add(4, cols);
 		return (1);
 	}
 	if (strcmp(event, "room") == 0) {
@@ -560,6 +575,22 @@ ui_fe_item(const char *event, const struct fe_kv *kv, u_int n)
 		ui_console(UI_LINE_INFO, "you are now known as %s",
 		    ui_fe_kv(kv, n, "nick"));
 		ui_dirty(UI_D_ALL & ~UI_D_CLEAR);
+	} else if (strcmp(event, "accepted") == 0) {
+		ui_console(UI_LINE_INFO, "%s (%.8s) is a contact now",
+		    ui_fe_kv(kv, n, "nick"), ui_fe_kv(kv, n, "peer"));
+	} else if (strcmp(event, "rename") == 0) {
+		if (*ui_fe_kv(kv, n, "name") != '\0')
+			ui_console(UI_LINE_INFO, "peer %.8s is shown as %s",
+			    ui_fe_kv(kv, n, "peer"), ui_fe_kv(kv, n, "name"));
+		else
+			ui_console(UI_LINE_INFO, "peer %.8s is shown by its "
+			    "nick, %s, again", ui_fe_kv(kv, n, "peer"),
+			    ui_fe_kv(kv, n, "nick"));
+		ui_dirty(UI_D_ALL & ~UI_D_CLEAR);
+	} else if (strcmp(event, "closed") == 0) {
+		ui_console(UI_LINE_INFO, "closed the window of %s (its history "
+		    "is kept; /query opens it again)", ui_fe_kv(kv, n,
+		    "conversation"));
 	} else if (strcmp(event, "id") == 0) {
 		ui_console(UI_LINE_INFO, "you are %s, id %s, listening on %s",
 		    ui_fe_kv(kv, n, "nick"), ui_fe_kv(kv, n, "id"),
@@ -602,10 +633,11 @@ ui_fe_list_peer(struct peer *p, u_int n)
 	cols[1] = peer_name(p);
 	cols[2] = peer_online(p) ? "online" : "offline";
 	cols[3] = peer_trust_name(p);
-	cols[4] = seen;
-	cols[5] = id;
-	cols[6] = p->addr != NULL ? p->addr : "";
-	ui_table_add(7, cols);
+	cols[4] = peer_contact_name(p);
+	cols[5] = seen;
+	cols[6] = id;
+	cols[7] = p->addr != NULL ? p->addr : "";
+	ui_table_add(8, cols);
 }
 
 /* Command output: a message of /history or /search, numbered for /goto. */
@@ -658,7 +690,9 @@ static void
 ui_fe_done(const char *command)
 {
 	static const char *const peers[] = { "#", "NICK", "STATE", "TRUST",
-	    "LAST SEEN", "ID", "ADDRESS" };
+	    "CONTACT", "LAST SEEN", "ID", "ADDRESS" };
+	static const char *const requests[] = { "NICK", "ID", "FROM",
+	    "FIRST MESSAGE" };
 	static const char *const rooms[] = { "ROOM", "UNREAD", "ID" };
 	static const char *const addrs[] = { "ADDRESS", "FROM", "LAST OK",
 	    "LAST TRIED", "FAILED", "PEER" };
@@ -666,6 +700,10 @@ ui_fe_done(const char *command)
 	if (strcmp(command, "peers") == 0)
 		ui_table_print(peers, "no peers yet: /connect HOST:PORT to "
 		    "reach one, /id for your own address");
+	else if (strcmp(command, "blocked") == 0)
+		ui_table_print(peers, "no blocked keys");
+	else if (strcmp(command, "requests") == 0)
+		ui_table_print(requests, "no contact requests");
 	else if (strcmp(command, "rooms") == 0)
 		ui_table_print(rooms, "no rooms: /join #name to make one");
 	else if (strcmp(command, "addresses") == 0)

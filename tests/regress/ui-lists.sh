@@ -26,11 +26,12 @@ type_line alice "/connect 127.0.0.1:$bob_port"
 wait_screen alice '^ +2 \* bob '
 type_line alice "/clear"
 type_line alice "/peers"
-wait_screen alice '-!- # +NICK +STATE +TRUST +LAST SEEN +ID +ADDRESS$'
-wait_screen alice '-!- 1 +bob +online +unverified +now +[0-9a-f]{8} +127\.0\.0\.1:[0-9]+$'
+wait_screen alice '-!- # +NICK +STATE +TRUST +CONTACT +LAST SEEN +ID +ADDRESS$'
+wait_screen alice '-!- 1 +bob +online +unverified +contact +now +[0-9a-f]{8} +127\.0\.0\.1:[0-9]+$'
 h='-!- # +NICK'
 r='-!- 1 +bob'
-for w in "STATE:online" "TRUST:unverified" "LAST SEEN:now" "ADDRESS:127.0"; do
+for w in "STATE:online" "TRUST:unverified" "CONTACT:contact" "LAST SEEN:now" \
+    "ADDRESS:127.0"; do
 	[ "$(col alice "${w%%:*}" "$h")" -eq "$(col alice "${w#*:}" "$r")" ] || \
 	    fail "/peers: ${w#*:} is not under ${w%%:*}"
 done
@@ -55,7 +56,7 @@ stop_node bob
 wait_screen alice '^ +2 o bob '
 type_line alice "/clear"
 type_line alice "/peers"
-wait_screen alice '-!- 1 +bob +offline +unverified +today [0-9]{2}:[0-9]{2} +[0-9a-f]{8}'
+wait_screen alice '-!- 1 +bob +offline +unverified +contact +today [0-9]{2}:[0-9]{2} +[0-9a-f]{8}'
 
 stop_screen alice
 pass

@@ -38,7 +38,9 @@ wait_screen alice '^> some text$'
 keys alice C-x
 wait_screen alice '^> *$'
 
-# /help keys lists what is in force.
+# /help keys lists what is in force (on a cleared console, so that the
+# pages above it are the same whatever the console held).
+type_line alice "/clear"
 type_line alice "/help keys"
 wait_screen alice '-!-   C-x +cancel '
 keys alice PageUp PageUp PageUp PageUp PageUp
