@@ -391,22 +391,22 @@ peer_nick_allowed(struct peer *p)
 /*
  * A known peer now calls itself nick: 1 if its nick changed, 0 if it was
  * the same or the change was refused (peer_nick_allowed). The frontend
- * says so where the peer is seen; trust does not change.
+ * hears the old nick, to say so where the peer is seen; trust does not
+ * change.
  */
 int
 peer_set_nick(struct peer *p, const char *nick)
 {
-	char	 shown[NICK_MAX * 10 + 32], *old;
+	char	*old;
 
 	if (strcmp(p->nick, nick) == 0 || !peer_nick_allowed(p))
 		return (0);
-	snprintf(shown, sizeof shown, "%s", peer_name(p));
 	old = p->nick;
 	p->nick = xstrdup(nick);
 	peer_dup_update(old);
 	peer_dup_update(nick);
-	if (*old != '\0' && *p->name == '\0' && fe->renamed != NULL)
-		fe->renamed(p, shown);
+	if (*old != '\0' && fe->renamed != NULL)
+		fe->renamed(p, old);
 	free(old);
 	return (1);
 }

@@ -312,26 +312,40 @@ ui_fe_typing(struct peer *p)
 }
 
 /*
- * A peer changed its nick: say so in its conversation (and the console);
- * its old lines keep the nick they were written under.
+ * A peer changed its nick from old: say so in its conversation (unless a
+ * local name hides both), and let the lines it wrote before keep old.
  */
 static void
 ui_fe_renamed(struct peer *p, const char *old)
 {
 	struct ui_view	*v;
+	struct ui_line	*l;
 	char		*s;
+	u_int		 i, j;
 
-	xasprintf(&s, "%s is now known as %s", old, peer_name(p));
-	if (p->conv != NULL && conv_visible(p->conv)) {
+	for (i = 1; i < ui.nviews; i++) {
+		v = ui.views[i];
+		for (j = 0; j < v->n; j++) {
+			l = &v->lines[j];
+			if (l->type == UI_LINE_MSG && !l->outgoing &&
+			    l->nick == NULL &&
+			    memcmp(l->author, p->id, PEER_ID_LEN) == 0)
+				l->nick = xstrdup(old);
+		}
+	}
+	ui_view_nick_gen++;
+	if (*p->name == '\0' && p->conv != NULL && conv_visible(p->conv)) {
+		xasprintf(&s, "%s is now known as %s", peer_name_as(p, old),
+		    peer_name(p));
 		v = ui_view_get(p->conv);
 		if (v->loaded) {
 			ui_view_add(v, UI_LINE_INFO, s);
 			if (v == ui.cur)
 				ui_dirty(UI_D_CONV);
 		}
+		free(s);
 	}
-	ui_dirty(UI_D_LIST|UI_D_TITLE);
-	free(s);
+	ui_dirty(UI_D_ALL & ~UI_D_CLEAR);
 }
 
 /*
