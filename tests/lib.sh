@@ -205,6 +205,15 @@ msg_lines() {
 	done
 }
 
+# peer_line NODE ID: NODE's last /peers line for the peer ID.
+peer_line() {
+	_before=$(count "$1" '"event":"done","command":"peers"')
+	send "$1" "/peers"
+	wait_for "$1" '"event":"done","command":"peers"' 20 $((_before + 1))
+	grep "\"event\":\"peer\",\"n\":[0-9]*,\"id\":\"$2\"" "$T/$1.out" |
+	    tail -n 1
+}
+
 # The id of the last outgoing message of node $1.
 last_outgoing_id() {
 	grep '"event":"outgoing"' "$T/$1.out" | tail -n 1 | json_get id

@@ -17,15 +17,6 @@ for n in alice bob carol bob2; do
 done
 printf '[node]\nlan_discovery = no\n' > "$T/alice/p2pchat.ini"
 
-# peer_line NODE ID: NODE's last /peers line for the peer ID.
-peer_line() {
-	_before=$(count "$1" '"event":"done","command":"peers"')
-	send "$1" "/peers"
-	wait_for "$1" '"event":"done","command":"peers"' 20 $((_before + 1))
-	grep "\"event\":\"peer\",\"n\":[0-9]*,\"id\":\"$2\"" "$T/$1.out" |
-	    tail -n 1
-}
-
 start_node bob -l 127.0.0.1:0
 start_node carol -l 127.0.0.1:0
 start_node alice -l 127.0.0.1:0 -c "127.0.0.1:$bob_port"

@@ -17,15 +17,6 @@ for n in alice bob carol dave; do
 	printf '[node]\nlan_discovery = no\n' > "$T/$n/p2pchat.ini"
 done
 
-# peer_line NODE ID: NODE's last /peers line for the peer ID.
-peer_line() {
-	_before=$(count "$1" '"event":"done","command":"peers"')
-	send "$1" "/peers"
-	wait_for "$1" '"event":"done","command":"peers"' 20 $((_before + 1))
-	grep "\"event\":\"peer\",\"n\":[0-9]*,\"id\":\"$2\"" "$T/$1.out" |
-	    tail -n 1
-}
-
 # bob dials alice: alice is bob's contact; bob is a stranger to alice.
 start_pair alice bob
 line=$(peer_line alice "$bob_id")
