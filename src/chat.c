@@ -411,6 +411,7 @@ chat_msg_arrived(struct msg *m, int64_t conv, const uint8_t *id,
     const uint8_t *author, uint64_t sent_at, const char *text, size_t len)
 {
 	struct peer	*p;
+	size_t		 n;
 
 	memset(m, 0, sizeof *m);
 	m->conv = conv;
@@ -422,8 +423,11 @@ chat_msg_arrived(struct msg *m, int64_t conv, const uint8_t *id,
 	m->stored = now_ms();
 	m->text = (char *)text;
 	m->len = len;
-	if ((p = peer_find(author)) != NULL)
-		snprintf(m->nick, sizeof m->nick, "%s", p->nick);
+	if ((p = peer_find(author)) != NULL) {
+		n = strlen(p->nick);	/* at most NICK_MAX */
+		memcpy(m->nick, p->nick, n < NICK_MAX ? n : NICK_MAX);
+		m->nick[n < NICK_MAX ? n : NICK_MAX] = '\0';
+	}
 }
 
 /*

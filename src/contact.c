@@ -33,9 +33,9 @@ static u_int	contact_hour_new;	/* new requests in this hour */
 int
 contact_holds(struct peer *p)
 {
-	if (strcmp(cfg_str(CFG_ACCEPT), "anyone") == 0)
+	if (peer_contact(p))
 		return (0);
-	return (!peer_contact(p));
+	return (strcmp(cfg_str(CFG_ACCEPT), "anyone") != 0);
 }
 
 /* Forget a peer's request in the store and here. */
@@ -89,13 +89,13 @@ contact_pending(const char *addr, u_int *same, struct peer **oldest)
 	return (n);
 }
 
-/* Log why a message was not taken, once a request (or once an hour). */
+/* Log why a message was not taken, once a run for each peer. */
 static int
 contact_refuse(struct peer *p, const char *why)
 {
 	contact_stats.refused++;
-	if (p->quota_told != 3) {
-		p->quota_told = 3;
+	if (!p->request_told) {
+		p->request_told = 1;
 		log_info("%s: %s (%s): %s", __func__, peer_name(p), p->hex,
 		    why);
 	}
@@ -148,7 +148,7 @@ contact_admit(struct peer *p, const char *addr)
 		p->request_addr = xstrdup(addr);
 		p->held_known = 0;
 		contact_hour_new++;
-		p->quota_told = 0;
+		p->request_told = 0;
 	}
 	if (!p->held_known) {
 		if (store_conv_count(p->conv->id, &p->held, &cause) != 0) {

@@ -742,6 +742,7 @@ struct peer {
 	char		*request_addr;	/* where it came from */
 	int64_t		 held;		/* messages held for the request */
 	int		 held_known;	/* held was counted in the store */
+	int		 request_told;	/* a refused message was logged */
 	int64_t		 last_seen;
 	struct session	*session;	/* established session or NULL */
 	char		*addr;		/* remote address of the last session */
