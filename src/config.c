@@ -203,6 +203,16 @@ const struct cfg_entry cfg_table[] = {
 		  "held as a contact request until /accept; anyone: every "
 		  "peer may write (a public node or a bot)."
 	},
+	{ .key = CFG_PORT_MAPPING,
+	  .section = "node",
+	  .name = "port_mapping",
+	  .type = CFG_FLAG,
+	  .dflt = "yes",
+	  .min = 0,
+	  .max = 1,
+	  .help = "Ask the router for a port mapping (NAT-PMP, then UPnP-IGD), "
+		  "only when the default gateway is on a private network."
+	},
 	{ .key = CFG_REQUESTS,
 	  .section = "limits",
 	  .name = "requests",

@@ -217,6 +217,7 @@ enum cfg_key {
 	CFG_STRANGER_MESSAGES_TOTAL,
 	CFG_STRANGER_BYTES_TOTAL,
 	CFG_ACCEPT,
+	CFG_PORT_MAPPING,
 	CFG_REQUESTS,
 	CFG_REQUESTS_PER_ADDRESS,
 	CFG_REQUESTS_PER_HOUR,
@@ -800,6 +801,11 @@ int		 peer_online(struct peer *);
 struct peer	*peer_learn(const uint8_t *, char **);
 int		 peer_set_nick(struct peer *, const char *);
 u_int		 peer_count_online(void);
+
+/* portmap.c */
+extern const struct module portmap_module;
+const char	*portmap_external(u_short *);
+const char	*portmap_describe(void);
 
 /* contact.c */
 extern const struct module contact_module;

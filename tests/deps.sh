@@ -7,7 +7,8 @@
 
 PACKAGES="build-essential autoconf automake pkg-config libsodium-dev
 libevent-dev libsqlite3-dev libinih-dev libncurses-dev libbsd-dev tmux mandoc
-sqlite3 jq python3 clang libclang-rt-dev iproute2"
+sqlite3 jq python3 clang libclang-rt-dev iproute2 libnatpmp-dev
+libminiupnpc-dev nftables miniupnpd-nftables"
 # clang and libclang-rt-dev (its sanitizer and libFuzzer runtimes, only a
 # recommendation of clang) are for ./configure CC=clang --enable-fuzzing.
 
