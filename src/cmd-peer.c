@@ -32,7 +32,7 @@ cmd_peers(struct cmd_ctx *ctx, int argc, char **argv, char **cause)
 int
 cmd_id(struct cmd_ctx *ctx, int argc, char **argv, char **cause)
 {
-	struct fe_kv	kv[5];
+	struct fe_kv	kv[6];
 	char		x[PEER_HEX_LEN + 1];
 
 	hex_encode(identity->x_pk, 32, x);
@@ -40,8 +40,9 @@ cmd_id(struct cmd_ctx *ctx, int argc, char **argv, char **cause)
 	kv[1] = (struct fe_kv){ "nick", node_nick(), 0 };
 	kv[2] = (struct fe_kv){ "listen", node_listen_address(), 0 };
 	kv[3] = (struct fe_kv){ "noise_key", x, 0 };
-	kv[4] = (struct fe_kv){ "port_mapping", portmap_describe(), 0 };
-	fe->item("id", kv, 5);
+	kv[4] = (struct fe_kv){ "reach", reach_word(), 0 };
+	kv[5] = (struct fe_kv){ "port_mapping", portmap_describe(), 0 };
+	fe->item("id", kv, 6);
 	return (0);
 }
 

@@ -235,6 +235,7 @@ headless_ready(const char *listen)
 	json_str(&j, "id", identity->hex);
 	json_str(&j, "nick", node_nick());
 	json_str(&j, "listen", listen);
+	json_str(&j, "reach", reach_word());
 	headless_emit(&j);
 }
 

@@ -93,6 +93,25 @@ module_stats(struct stats *st)
 	}
 }
 
+/*
+ * A session that is not a peer's own (a dial-back probe): at
+ * MODULE_ASIDE_CLAIM, 1 if a module takes it aside (it is then never
+ * admitted); at MODULE_ASIDE_CLOSED, the module forgets it.
+ */
+int
+module_session_aside(struct session *s, int event)
+{
+	u_int	i;
+	int	taken = 0;
+
+	for (i = 0; i < nitems(module_table); i++) {
+		if (module_table[i]->session_aside != NULL &&
+		    module_table[i]->session_aside(s, event))
+			taken = 1;
+	}
+	return (taken);
+}
+
 /* Add one counter (those past STATS_MAX are dropped). */
 void
 stats_add(struct stats *st, const char *key, long long value)

@@ -71,6 +71,16 @@
 #define REC_RELAY		0x38
 #define REC_RELAY_ACK		0x39
 #define REC_OBSERVED		0x50
+#define REC_DIALBACK		0x51
+#define REC_DIALBACK_PROOF	0x52
+#define REC_DIALBACK_RESULT	0x53
+
+/* DIALBACK_RESULT statuses. */
+#define DIALBACK_OK		0	/* reached; the proof was sent */
+#define DIALBACK_FAILED		1	/* no answer there */
+#define DIALBACK_REFUSED	2	/* not the asker's own address */
+#define DIALBACK_BUSY		3	/* over the pace; ask later */
+#define DIALBACK_NONCE_LEN	16
 
 /* BYE reasons. */
 #define BYE_NORMAL		0
@@ -532,6 +542,13 @@ struct rec_observed {			/* an address as the peer sees it */
 	uint8_t		 addr[16];
 	uint16_t	 port;
 };
+struct rec_dialback {			/* DIALBACK, PROOF (nonce), RESULT */
+	const uint8_t	*nonce;		/* DIALBACK_NONCE_LEN */
+	uint8_t		 family;	/* 4 or 6 (DIALBACK) */
+	uint8_t		 addr[16];
+	uint16_t	 port;
+	uint8_t		 status;	/* RESULT */
+};
 struct record {
 	uint8_t		 type;
 	const u_char	*raw;		/* the whole record */
@@ -549,6 +566,7 @@ struct record {
 		struct rec_relay relay;
 		struct rec_relay_ack relay_ack;
 		struct rec_observed observed;
+		struct rec_dialback dialback;
 	} u;
 };
 
@@ -617,6 +635,9 @@ struct session {
 	int			 outbox_drained; /* all of the outbox sent */
 	int			 bye_reason;	/* reason we closed, or -1 */
 	u_int			 pex_asked;
+	u_int			 dialbacks;	/* DIALBACKs asked (reach.c) */
+	int			 aside;		/* a dial-back probe: 1, 2 after
+						   HELLO; not the peer's */
 	u_int			 bad_sigs;
 	u_int			 syncs;		/* ROOM_SYNC answered */
 	u_int			 refs;		/* deferred free */
@@ -686,13 +707,17 @@ struct module {
 	void		(*session_drained)(struct session *);
 	void		(*shutdown)(void);
 	void		(*stats)(struct stats *);
+	int		(*session_aside)(struct session *, int);
 };
+#define MODULE_ASIDE_CLAIM	0	/* authenticated: take it aside? */
+#define MODULE_ASIDE_CLOSED	1	/* an aside session is closing */
 void		 module_init(void);
 void		 module_session_open(struct session *);
 void		 module_session_closed(struct session *);
 void		 module_session_drained(struct session *);
 void		 module_shutdown(void);
 void		 module_stats(struct stats *);
+int		 module_session_aside(struct session *, int);
 
 /* index.c */
 extern const struct module index_module;
@@ -907,6 +932,11 @@ void		 relay_ack_after_commit(struct session *, const uint8_t *,
 /* reach.c */
 extern const struct module reach_module;
 int		 reach_observed_record(struct session *, struct record *);
+int		 reach_dialback_record(struct session *, struct record *);
+int		 reach_proof_record(struct session *, struct record *);
+int		 reach_result_record(struct session *, struct record *);
+int		 reach_reached(struct session *);
+const char	*reach_word(void);
 
 /* lan.c */
 int		 lan_parse(const u_char *, size_t, uint8_t *, u_short *);

@@ -46,8 +46,14 @@ pex_answer(struct session *to)
 		/* Not a peer whose contact request waits, nor one blocked. */
 		if (s->peer != NULL && !peer_shareable(s->peer))
 			continue;
-		/* A session we dialled reached its listener. */
-		port = s->initiator ? s->port : s->listen_port;
+		/*
+		 * Only an address that was reached: a session we dialled,
+		 * or a listen port that our dial-back reached (reach.c).
+		 */
+		if (s->initiator)
+			port = s->port;
+		else
+			port = reach_reached(s) ? s->listen_port : 0;
 		if (port == 0)
 			continue;
 		if (inet_pton(AF_INET, s->host, a) == 1)

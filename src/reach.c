@@ -3,7 +3,18 @@
  * OBSERVED record, the address and port it sees the connection come from.
  * A node keeps the last REACH_REPORTS reports; an address that peers in two
  * different /16 (IPv6: /48) networks report is a candidate for this node's
- * public address. See p2pchat-protocol(7).
+ * public address.
+ *
+ * Dial-back: a node asks a peer (DIALBACK) to dial it at the address that
+ * peer reported, with a nonce. The peer dials only the asker's own IP as
+ * its session sees it, at most a few times a minute for one peer or one
+ * address and in all. The fresh connection is a probe, kept aside (never
+ * the peer's session): it says HELLO, then DIALBACK_PROOF with the nonce,
+ * and closes. The peer answers DIALBACK_RESULT on the asking session. A
+ * proof that arrives makes the address this node's public one; a peer
+ * that found nothing there makes it "behind NAT". A peer whose listen port
+ * a probe of ours reached may be handed out by peer exchange (pex.c).
+ * See p2pchat-protocol(7).
  */
 
 #include "p2pchat.h"
@@ -11,6 +22,70 @@
 #include <arpa/inet.h>
 
 #define REACH_REPORTS	16
+#define REACH_WAIT_MS		15000	/* for a result and the proof */
+#define REACH_ASKS		8	/* dial-backs we wait for at once */
+#define REACH_ASKS_MINUTE	16	/* dial-backs we ask for, a minute */
+#define REACH_ASKS_SESSION	8	/* DIALBACKs a session gets answered */
+#define REACH_DIALS_PEER	3	/* dial-backs a minute for one peer */
+#define REACH_DIALS_ALL		30	/* and in all */
+#define REACH_PROBES		8	/* probes at once */
+#define REACH_RECENT		32	/* dial-backs remembered for the pace */
+#define REACH_REACHED		64	/* listen ports reached, remembered */
+
+enum reach_state {
+	REACH_UNKNOWN,
+	REACH_NAT,
+	REACH_PUBLIC,
+};
+static enum reach_state		reach_state;
+static char			reach_public[INET6_ADDRSTRLEN + 8];
+static char			reach_text[INET6_ADDRSTRLEN + 16];
+
+/* The dial-backs we asked for, one a peer. */
+static struct reach_ask {
+	int		 active;
+	uint8_t		 nonce[DIALBACK_NONCE_LEN];
+	uint8_t		 peer[PEER_ID_LEN];	/* asked of */
+	char		 host[INET6_ADDRSTRLEN];
+	u_short		 port;
+	int		 ok;			/* the peer says it reached us */
+	struct event	*timer;
+} reach_asks[REACH_ASKS];
+static int64_t			reach_asked[REACH_ASKS_MINUTE]; /* mono ms */
+
+/* A probe: our dial-back to a peer that asked. */
+struct reach_probe {
+	struct session	*s;
+	uint8_t		 nonce[DIALBACK_NONCE_LEN];
+	uint8_t		 asker[PEER_ID_LEN];
+	char		 host[INET6_ADDRSTRLEN];
+	u_short		 port;
+	int		 done;
+	LIST_ENTRY(reach_probe) entry;
+};
+static LIST_HEAD(, reach_probe)	reach_probes = LIST_HEAD_INITIALIZER(reach_probes);
+static u_int			reach_nprobes;
+
+/* Dial-backs made lately, for the pace. */
+static struct {
+	int64_t		 when;		/* mono ms, 0 for none */
+	uint8_t		 peer[PEER_ID_LEN];
+	char		 host[INET6_ADDRSTRLEN];
+} reach_recent[REACH_RECENT];
+static u_int			reach_nrecent;
+
+/* Listen ports our probes reached. */
+static struct {
+	uint8_t		 peer[PEER_ID_LEN];
+	char		 host[INET6_ADDRSTRLEN];
+	u_short		 port;
+} reach_done[REACH_REACHED];
+static u_int			reach_ndone;
+
+static u_long	reach_stat_asked, reach_stat_proved, reach_stat_failed;
+static u_long	reach_stat_dialled, reach_stat_refused, reach_stat_busy;
+
+static void	reach_ask_for(struct session *, const char *);
 
 struct reach_report {
 	struct rec_observed	 seen;		/* what the peer saw */
@@ -72,6 +147,7 @@ reach_observed_record(struct session *s, struct record *r)
 	    host, sizeof host);
 	log_debug("%s: %s sees us at %s port %u", __func__,
 	    peer_name(s->peer), host, rr->seen.port);
+	reach_ask_for(s, host);
 	return (0);
 }
 
@@ -101,16 +177,469 @@ reach_candidates(void)
 	return (n);
 }
 
+/* The reach state in words: "public ADDR:PORT", "behind NAT", "unknown". */
+const char *
+reach_word(void)
+{
+	switch (reach_state) {
+	case REACH_PUBLIC:
+		xsnprintf(reach_text, sizeof reach_text, "public %s",
+		    reach_public);
+		return (reach_text);
+	case REACH_NAT:
+		return ("behind NAT");
+	default:
+		return ("unknown");
+	}
+}
+
+/* Change the reach state; tell the frontend when it changed. */
+static void
+reach_set(enum reach_state state, const char *host, u_short port)
+{
+	char		 was[sizeof reach_text];
+	struct fe_kv	 kv[1];
+
+	xsnprintf(was, sizeof was, "%s", reach_word());
+	reach_state = state;
+	if (state == REACH_PUBLIC) {
+		if (strchr(host, ':') != NULL)
+			xsnprintf(reach_public, sizeof reach_public, "[%s]:%u",
+			    host, port);
+		else
+			xsnprintf(reach_public, sizeof reach_public, "%s:%u",
+			    host, port);
+	}
+	if (strcmp(was, reach_word()) == 0)
+		return;
+	log_info("%s: reach is %s", __func__, reach_word());
+	kv[0] = (struct fe_kv){ "reach", reach_word(), 0 };
+	fe->item("reach", kv, 1);
+}
+
+/* Put an address as family, bytes; 0, or -1 if host is not numeric. */
+static int
+reach_put_addr(struct buf *b, const char *host)
+{
+	uint8_t	a[16];
+
+	if (inet_pton(AF_INET, host, a) == 1) {
+		buf_put_u8(b, 4);
+		buf_put(b, a, 4);
+	} else if (inet_pton(AF_INET6, host, a) == 1) {
+		buf_put_u8(b, 6);
+		buf_put(b, a, 16);
+	} else
+		return (-1);
+	return (0);
+}
+
+/* Does the session's peer IP equal family/addr? */
+static int
+reach_same_host(const char *host, uint8_t family, const uint8_t *addr)
+{
+	uint8_t	a[16];
+
+	if (family == 4)
+		return (inet_pton(AF_INET, host, a) == 1 &&
+		    memcmp(a, addr, 4) == 0);
+	return (inet_pton(AF_INET6, host, a) == 1 && memcmp(a, addr, 16) == 0);
+}
+
+/* Our dial-back request waiting on a peer, or NULL. */
+static struct reach_ask *
+reach_ask_find(const uint8_t *peer)
+{
+	u_int	i;
+
+	for (i = 0; i < REACH_ASKS; i++) {
+		if (reach_asks[i].active &&
+		    memcmp(reach_asks[i].peer, peer, PEER_ID_LEN) == 0)
+			return (&reach_asks[i]);
+	}
+	return (NULL);
+}
+
+/* Our dial-back came to nothing in time: forget it. */
+static void
+reach_ask_timeout_cb(evutil_socket_t fd, short what, void *arg)
+{
+	struct reach_ask	*ask = arg;
+
+	if (!ask->active)
+		return;
+	ask->active = 0;
+	if (ask->ok)
+		log_info("%s: a dial-back said it reached us, no proof came",
+		    __func__);
+	if (ask->ok && reach_state != REACH_PUBLIC)
+		reach_set(REACH_NAT, NULL, 0);
+}
+
+/* Ask the peer of a session to dial us back at host, our listen port. */
+static void
+reach_ask_for(struct session *s, const char *host)
+{
+	struct buf		 b;
+	int64_t			 now = mono_us() / 1000;
+	u_int			 i;
+	struct reach_ask	*ask = NULL;
+	u_int			 j;
+
+	if (node_listen_port() == 0 || s->peer == NULL ||
+	    reach_ask_find(s->remote_id) != NULL)
+		return;
+	for (j = 0; j < REACH_ASKS; j++) {
+		if (!reach_asks[j].active) {
+			ask = &reach_asks[j];
+			break;
+		}
+	}
+	if (ask == NULL)
+		return;
+	for (i = 0; i < REACH_ASKS_MINUTE; i++) {
+		if (reach_asked[i] == 0 || now - reach_asked[i] >= 60000)
+			break;
+	}
+	if (i == REACH_ASKS_MINUTE)
+		return;
+	buf_init(&b);
+	buf_put_u8(&b, REC_DIALBACK);
+	random_id(ask->nonce, sizeof ask->nonce);
+	buf_put(&b, ask->nonce, sizeof ask->nonce);
+	if (reach_put_addr(&b, host) != 0) {
+		buf_free(&b);
+		return;
+	}
+	buf_put_u16(&b, node_listen_port());
+	reach_asked[i] = now;
+	ask->active = 1;
+	ask->ok = 0;
+	memcpy(ask->peer, s->remote_id, PEER_ID_LEN);
+	xsnprintf(ask->host, sizeof ask->host, "%s", host);
+	ask->port = node_listen_port();
+	timer_add_ms(ask->timer, REACH_WAIT_MS);
+	reach_stat_asked++;
+	log_debug("%s: asking %s to dial us at %s port %u", __func__,
+	    peer_name(s->peer), host, ask->port);
+	session_send_buf(s, &b);
+	buf_free(&b);
+}
+
+/* Answer a DIALBACK with a DIALBACK_RESULT. */
+static void
+reach_answer(struct session *s, const uint8_t *nonce, uint8_t status)
+{
+	struct buf	b;
+
+	buf_init(&b);
+	buf_put_u8(&b, REC_DIALBACK_RESULT);
+	buf_put(&b, nonce, DIALBACK_NONCE_LEN);
+	buf_put_u8(&b, status);
+	session_send_buf(s, &b);
+	buf_free(&b);
+}
+
+/* Tell the asker of a probe how it went, on its session if still open. */
+static void
+reach_probe_result(struct reach_probe *pr, uint8_t status)
+{
+	struct peer	*p;
+
+	pr->done = 1;
+	if ((p = peer_find(pr->asker)) != NULL && p->session != NULL &&
+	    p->session->state == SESSION_OPEN)
+		reach_answer(p->session, pr->nonce, status);
+}
+
+/* Within the pace? Counts dial-backs of the last minute. */
+static int
+reach_paced(const uint8_t *peer, const char *host)
+{
+	int64_t	now = mono_us() / 1000;
+	u_int	i, by_peer = 0, all = 0;
+
+	if (reach_nprobes >= REACH_PROBES)
+		return (0);
+	for (i = 0; i < REACH_RECENT; i++) {
+		if (reach_recent[i].when == 0 ||
+		    now - reach_recent[i].when >= 60000)
+			continue;
+		all++;
+		if (memcmp(reach_recent[i].peer, peer, PEER_ID_LEN) == 0)
+			by_peer++;
+	}
+	if (all >= REACH_DIALS_ALL || by_peer >= REACH_DIALS_PEER)
+		return (0);
+	i = reach_nrecent++ % REACH_RECENT;
+	reach_recent[i].when = now;
+	memcpy(reach_recent[i].peer, peer, PEER_ID_LEN);
+	xsnprintf(reach_recent[i].host, sizeof reach_recent[i].host, "%s",
+	    host);
+	return (1);
+}
+
+/* Dial a probe to the asker at host:port; NULL if it cannot start. */
+static struct session *
+reach_probe_dial(const char *host, u_short port)
+{
+	struct sockaddr_storage	 ss;
+	struct sockaddr_in	*sin = (struct sockaddr_in *)&ss;
+	struct sockaddr_in6	*sin6 = (struct sockaddr_in6 *)&ss;
+	struct session		*s;
+	char			*dial, *cause;
+	socklen_t		 len;
+
+	memset(&ss, 0, sizeof ss);
+	if (inet_pton(AF_INET, host, &sin->sin_addr) == 1) {
+		sin->sin_family = AF_INET;
+		sin->sin_port = htons(port);
+		len = sizeof *sin;
+		xasprintf(&dial, "%s:%u", host, port);
+	} else if (inet_pton(AF_INET6, host, &sin6->sin6_addr) == 1) {
+		sin6->sin6_family = AF_INET6;
+		sin6->sin6_port = htons(port);
+		len = sizeof *sin6;
+		xasprintf(&dial, "[%s]:%u", host, port);
+	} else
+		return (NULL);
+	s = session_dial((struct sockaddr *)&ss, len, dial, &cause);
+	free(dial);
+	if (s == NULL) {
+		log_debug("%s: %s", __func__, cause);
+		free(cause);
+		return (NULL);
+	}
+	s->aside = 1;
+	return (s);
+}
+
+/*
+ * DIALBACK: a peer asks to be dialled. Only its own IP as this session
+ * sees it; paced; a session gets at most REACH_ASKS_SESSION answers.
+ */
+int
+reach_dialback_record(struct session *s, struct record *r)
+{
+	struct rec_dialback	*d = &r->u.dialback;
+	struct reach_probe	*pr;
+
+	if (++s->dialbacks > REACH_ASKS_SESSION)
+		return (0);
+	if (!reach_same_host(s->host, d->family, d->addr)) {
+		log_info("%s: %s asked for a dial-back to another address",
+		    __func__, peer_name(s->peer));
+		reach_stat_refused++;
+		reach_answer(s, d->nonce, DIALBACK_REFUSED);
+		return (0);
+	}
+	if (!reach_paced(s->remote_id, s->host)) {
+		reach_stat_busy++;
+		reach_answer(s, d->nonce, DIALBACK_BUSY);
+		return (0);
+	}
+	pr = xcalloc(1, sizeof *pr);
+	memcpy(pr->nonce, d->nonce, DIALBACK_NONCE_LEN);
+	memcpy(pr->asker, s->remote_id, PEER_ID_LEN);
+	xsnprintf(pr->host, sizeof pr->host, "%s", s->host);
+	pr->port = d->port;
+	LIST_INSERT_HEAD(&reach_probes, pr, entry);
+	reach_nprobes++;
+	reach_stat_dialled++;
+	log_debug("%s: dialling %s back at %s port %u", __func__,
+	    peer_name(s->peer), pr->host, pr->port);
+	if ((pr->s = reach_probe_dial(pr->host, pr->port)) == NULL) {
+		reach_probe_result(pr, DIALBACK_FAILED);
+		LIST_REMOVE(pr, entry);
+		reach_nprobes--;
+		free(pr);
+	}
+	return (0);
+}
+
+/*
+ * DIALBACK_PROOF: only on a probe that came to us, after its HELLO. The
+ * nonce of our dial-back request from that peer makes us reachable.
+ */
+int
+reach_proof_record(struct session *s, struct record *r)
+{
+	struct reach_ask	*ask;
+
+	if (s->state == SESSION_OPEN && !s->aside)
+		return (0);	/* not on a session of its own: ignored */
+	if (s->aside != 2 || s->initiator)
+		return (-1);	/* HELLO first */
+	if ((ask = reach_ask_find(s->remote_id)) != NULL &&
+	    sodium_memcmp(r->u.dialback.nonce, ask->nonce,
+	    DIALBACK_NONCE_LEN) == 0) {
+		ask->active = 0;
+		evtimer_del(ask->timer);
+		reach_stat_proved++;
+		reach_set(REACH_PUBLIC, ask->host, ask->port);
+	}
+	session_close(s, -1, NULL);
+	return (0);
+}
+
+/* DIALBACK_RESULT: how our dial-back went, by the peer's word. */
+int
+reach_result_record(struct session *s, struct record *r)
+{
+	struct rec_dialback	*d = &r->u.dialback;
+	struct reach_ask	*ask;
+
+	if ((ask = reach_ask_find(s->remote_id)) == NULL ||
+	    sodium_memcmp(d->nonce, ask->nonce, DIALBACK_NONCE_LEN) != 0)
+		return (0);
+	log_debug("%s: %s: dial-back status %u", __func__,
+	    peer_name(s->peer), d->status);
+	if (d->status == DIALBACK_OK) {
+		ask->ok = 1;	/* the proof comes on the probe */
+		return (0);
+	}
+	ask->active = 0;
+	evtimer_del(ask->timer);
+	if (d->status == DIALBACK_FAILED) {
+		reach_stat_failed++;
+		if (reach_state != REACH_PUBLIC)
+			reach_set(REACH_NAT, NULL, 0);
+	}
+	return (0);
+}
+
+/* Remember that a probe reached a peer's listen port. */
+static void
+reach_remember(const struct reach_probe *pr)
+{
+	u_int	i;
+
+	for (i = 0; i < REACH_REACHED && i < reach_ndone; i++) {
+		if (memcmp(reach_done[i].peer, pr->asker, PEER_ID_LEN) == 0 &&
+		    strcmp(reach_done[i].host, pr->host) == 0 &&
+		    reach_done[i].port == pr->port)
+			return;
+	}
+	i = reach_ndone++ % REACH_REACHED;
+	memcpy(reach_done[i].peer, pr->asker, PEER_ID_LEN);
+	xsnprintf(reach_done[i].host, sizeof reach_done[i].host, "%s",
+	    pr->host);
+	reach_done[i].port = pr->port;
+}
+
+/* Did a probe of ours reach this session's peer at its listen port? */
+int
+reach_reached(struct session *s)
+{
+	u_int	i;
+
+	for (i = 0; i < REACH_REACHED && i < reach_ndone; i++) {
+		if (memcmp(reach_done[i].peer, s->remote_id, PEER_ID_LEN) == 0 &&
+		    strcmp(reach_done[i].host, s->host) == 0 &&
+		    reach_done[i].port == s->listen_port)
+			return (1);
+	}
+	return (0);
+}
+
+/* The probe of a session, or NULL. */
+static struct reach_probe *
+reach_probe_of(struct session *s)
+{
+	struct reach_probe	*pr;
+
+	LIST_FOREACH(pr, &reach_probes, entry) {
+		if (pr->s == s)
+			return (pr);
+	}
+	return (NULL);
+}
+
+/*
+ * A session authenticated or closed aside. Ours (a probe) proves the nonce
+ * to the asker if it answered with the asker's key; one that came to us
+ * from the peer we asked is taken aside to wait for its proof.
+ */
+static int
+reach_session_aside(struct session *s, int event)
+{
+	struct reach_probe	*pr = reach_probe_of(s);
+	struct buf		 b;
+
+	if (event == MODULE_ASIDE_CLOSED) {
+		if (pr == NULL)
+			return (0);
+		if (!pr->done)
+			reach_probe_result(pr, DIALBACK_FAILED);
+		LIST_REMOVE(pr, entry);
+		reach_nprobes--;
+		free(pr);
+		return (0);
+	}
+	if (pr != NULL) {
+		if (memcmp(s->remote_id, pr->asker, PEER_ID_LEN) != 0) {
+			reach_probe_result(pr, DIALBACK_FAILED);
+			session_close(s, -1, NULL);
+			return (1);
+		}
+		buf_init(&b);
+		buf_put_u8(&b, REC_DIALBACK_PROOF);
+		buf_put(&b, pr->nonce, DIALBACK_NONCE_LEN);
+		session_send_buf(s, &b);
+		buf_free(&b);
+		reach_remember(pr);
+		reach_probe_result(pr, DIALBACK_OK);
+		session_close(s, -1, NULL);
+		return (1);
+	}
+	return (!s->initiator && reach_ask_find(s->remote_id) != NULL);
+}
+
+/* Start: the timer of our dial-back request. */
+static void
+reach_init(void)
+{
+	u_int	i;
+
+	for (i = 0; i < REACH_ASKS; i++) {
+		reach_asks[i].timer = evtimer_new(node_base,
+		    reach_ask_timeout_cb, &reach_asks[i]);
+	}
+}
+
+/* Stop. */
+static void
+reach_shutdown(void)
+{
+	u_int	i;
+
+	for (i = 0; i < REACH_ASKS; i++) {
+		if (reach_asks[i].timer != NULL)
+			event_free(reach_asks[i].timer);
+		reach_asks[i].timer = NULL;
+		reach_asks[i].active = 0;
+	}
+}
+
 /* The reachability counters, for /stats. */
 static void
 reach_stats(struct stats *st)
 {
 	stats_add(st, "observed_reports", reach_nreports);
 	stats_add(st, "observed_candidates", reach_candidates());
+	stats_add(st, "dialback_asked", reach_stat_asked);
+	stats_add(st, "dialback_proved", reach_stat_proved);
+	stats_add(st, "dialback_failed", reach_stat_failed);
+	stats_add(st, "dialback_dialled", reach_stat_dialled);
+	stats_add(st, "dialback_refused", reach_stat_refused);
+	stats_add(st, "dialback_busy", reach_stat_busy);
 }
 
 const struct module reach_module = {
 	.name = "reach",
+	.init = reach_init,
 	.session_open = reach_session_open,
+	.shutdown = reach_shutdown,
 	.stats = reach_stats,
+	.session_aside = reach_session_aside,
 };

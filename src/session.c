@@ -281,6 +281,8 @@ session_close(struct session *s, int reason, const char *text)
 		session_nopen--;
 	if (was == SESSION_OPEN)
 		module_session_closed(s);
+	if (s->aside)
+		module_session_aside(s, MODULE_ASIDE_CLOSED);
 	if (was >= SESSION_HELLO)
 		node_session_gone(s);
 	node_session_closed(s, was);
@@ -329,7 +331,7 @@ session_dial_failed(struct session *s, const char *why)
 {
 	char	*cause;
 
-	if (s->dial == NULL)
+	if (s->dial == NULL || s->aside)
 		return;
 	node_dial_failed(s, why);
 	if (store_addr_fail(s->host, s->port, &cause) != 0) {
@@ -402,6 +404,10 @@ session_handshake_done(struct session *s)
 	    PACKAGE_NAME " " PACKAGE_VERSION);
 	session_send_buf(s, &b);
 	buf_free(&b);
+	if (module_session_aside(s, MODULE_ASIDE_CLAIM)) {
+		s->aside = 1;	/* a probe: never the peer's session */
+		return;
+	}
 	if ((reason = node_admit(s, &why)) != -1)
 		session_close(s, reason, why);
 }
@@ -414,6 +420,10 @@ session_hello(struct session *s, struct rec_hello *h)
 	char		*cause;
 
 	s->listen_port = h->listen_port;
+	if (s->aside) {
+		s->aside = 2;	/* HELLO seen; it stays in SESSION_HELLO */
+		return (0);
+	}
 	if ((p = peer_authenticated(s->remote_id, h->nick, &cause)) == NULL) {
 		fe->error(cause);
 		free(cause);

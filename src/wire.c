@@ -248,6 +248,43 @@ wire_parse_observed(struct buf *b, struct record *r)
 }
 
 /*
+ * Parse a DIALBACK body: nonce[16], u8 family (4 or 6), the address, and
+ * a u16 port that is not 0.
+ */
+static int
+wire_parse_dialback(struct buf *b, struct record *r)
+{
+	struct rec_dialback	*d = &r->u.dialback;
+
+	if (buf_get_ptr(b, &d->nonce, DIALBACK_NONCE_LEN) != 0 ||
+	    buf_get_u8(b, &d->family) != 0 ||
+	    (d->family != 4 && d->family != 6) ||
+	    buf_get(b, d->addr, d->family == 4 ? 4 : 16) != 0 ||
+	    buf_get_u16(b, &d->port) != 0 || d->port == 0)
+		return (-1);
+	return (0);
+}
+
+/* Parse a DIALBACK_PROOF body: the nonce alone. */
+static int
+wire_parse_dialback_proof(struct buf *b, struct record *r)
+{
+	return (buf_get_ptr(b, &r->u.dialback.nonce, DIALBACK_NONCE_LEN));
+}
+
+/* Parse a DIALBACK_RESULT body: the nonce and a status of 0 to 3. */
+static int
+wire_parse_dialback_result(struct buf *b, struct record *r)
+{
+	struct rec_dialback	*d = &r->u.dialback;
+
+	if (buf_get_ptr(b, &d->nonce, DIALBACK_NONCE_LEN) != 0 ||
+	    buf_get_u8(b, &d->status) != 0 || d->status > DIALBACK_BUSY)
+		return (-1);
+	return (0);
+}
+
+/*
  * The record table: the protocol's records (PROTOCOL.md section 3) and the
  * project-defined ones of p2pchat-protocol(7), in type order.
  */
@@ -280,6 +317,14 @@ const struct record_type record_table[] = {
 	  .parse = wire_parse_relay_ack, .handle = relay_ack_record },
 	{ .type = REC_OBSERVED, .name = "OBSERVED", .state = SESSION_OPEN,
 	  .parse = wire_parse_observed, .handle = reach_observed_record },
+	{ .type = REC_DIALBACK, .name = "DIALBACK", .state = SESSION_OPEN,
+	  .parse = wire_parse_dialback, .handle = reach_dialback_record },
+	{ .type = REC_DIALBACK_PROOF, .name = "DIALBACK_PROOF",
+	  .state = SESSION_HELLO, .parse = wire_parse_dialback_proof,
+	  .handle = reach_proof_record },
+	{ .type = REC_DIALBACK_RESULT, .name = "DIALBACK_RESULT",
+	  .state = SESSION_OPEN, .parse = wire_parse_dialback_result,
+	  .handle = reach_result_record },
 	{ .name = NULL }
 };
 

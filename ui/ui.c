@@ -606,9 +606,11 @@ ui_fe_item(const char *event, const struct fe_kv *kv, u_int n)
 		    "is kept; /query opens it again)", ui_fe_kv(kv, n,
 		    "conversation"));
 	} else if (strcmp(event, "id") == 0) {
-		ui_console(UI_LINE_INFO, "you are %s, id %s, listening on %s",
-		    ui_fe_kv(kv, n, "nick"), ui_fe_kv(kv, n, "id"),
-		    ui_fe_kv(kv, n, "listen"));
+		ui_console(UI_LINE_INFO, "you are %s, id %s, listening on %s, "
+		    "%s", ui_fe_kv(kv, n, "nick"), ui_fe_kv(kv, n, "id"),
+		    ui_fe_kv(kv, n, "listen"), ui_fe_kv(kv, n, "reach"));
+	} else if (strcmp(event, "reach") == 0) {
+		/* Shown by /id; nothing to print. */
 	} else {
 		buf_init(&b);
 		buf_put(&b, event, strlen(event));
