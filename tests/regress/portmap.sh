@@ -12,49 +12,17 @@
 
 . "${TESTS_DIR:-$(dirname "$0")/..}/lib.sh"
 
-[ "$(id -u)" -eq 0 ] || skip "needs root to make network namespaces"
-command -v ip > /dev/null || skip "needs ip(8) from iproute2"
-command -v nft > /dev/null || skip "needs nft(8) (Debian: nftables)"
-command -v miniupnpd > /dev/null || skip "needs miniupnpd (Debian: miniupnpd-nftables)"
+command -v miniupnpd > /dev/null ||
+    skip "needs miniupnpd (Debian: miniupnpd-nftables)"
 "$P2PCHAT" --list-config | grep -q '^node	port_mapping	' ||
     skip "p2pchat has no port mapping"
-t=pm$$
-ip netns add "${t}r" 2> /dev/null || skip "cannot make a network namespace"
-ip netns add "${t}a"
-ip netns add "${t}p"
+. "${TESTS_DIR:-$(dirname "$0")/..}/regress/nat-lib.sh"
 
-portmap_cleanup() {
-	for _p in $_pids; do kill -9 "$_p" 2> /dev/null; done
-	wait 2> /dev/null
-	for _n in r a p; do ip netns del "$t$_n" 2> /dev/null; done
-	rm -rf "$T"
-}
-trap portmap_cleanup EXIT
-
-# veth NS1 IF1 NS2 IF2: a link between two namespaces.
-veth() {
-	ip link add "${t}x" type veth peer name "${t}y" || fail "veth"
-	ip link set "${t}x" netns "$1"
-	ip link set "${t}y" netns "$3"
-	ip -n "$1" link set "${t}x" name "$2"
-	ip -n "$3" link set "${t}y" name "$4"
-	ip -n "$1" link set "$2" up
-	ip -n "$3" link set "$4" up
-}
-veth "${t}r" lan "${t}a" eth0
-veth "${t}r" wan "${t}p" eth0
-for n in r a p; do ip -n "$t$n" link set lo up; done
-ip -n "${t}r" addr add 10.9.0.1/24 dev lan
-ip -n "${t}r" addr add 198.51.100.1/24 dev wan
-ip -n "${t}a" addr add 10.9.0.2/24 dev eth0
-ip -n "${t}a" route add default via 10.9.0.1
-ip -n "${t}p" addr add 198.51.100.2/24 dev eth0
-ip -n "${t}p" route add default via 198.51.100.1
-ip netns exec "${t}r" sysctl -qw net.ipv4.ip_forward=1
-# R masquerades what leaves by the WAN, as a home router does.
-printf '%s\n' 'table ip nat {' 'chain post {' \
-    'type nat hook postrouting priority 100;' 'oifname "wan" masquerade' \
-    '}' '}' | ip netns exec "${t}r" nft -f - || fail "nft"
+lab_init
+lab_public p 2
+lab_router r 1 9
+lab_host a r 9 2
+ip -n "${lab}p" route add default via 198.51.100.1
 
 cat > "$T/miniupnpd.conf" <<EOF
 ext_ifname=wan
@@ -67,7 +35,7 @@ uuid=3d3cec3a-8cf0-11e0-98ee-001a6bd2d07b
 allow 1024-65535 10.9.0.0/24 1024-65535
 deny 0-65535 0.0.0.0/0 0-65535
 EOF
-ip netns exec "${t}r" miniupnpd -f "$T/miniupnpd.conf" -d \
+ip netns exec "${lab}r" miniupnpd -f "$T/miniupnpd.conf" -d \
     > "$T/miniupnpd.log" 2>&1 &
 _pids="$_pids $!"
 i=0
@@ -77,24 +45,14 @@ until grep -q "Listening for NAT-PMP" "$T/miniupnpd.log"; do
 	sleep 0.05
 done
 
-# nsnode NS NAME ARGS: a headless node in a namespace, as start_node.
-nsnode() {
-	_ns=$1
-	shift
-	_wrapper=${P2PCHAT_WRAPPER:-}
-	P2PCHAT_WRAPPER="ip netns exec $_ns $_wrapper"
-	start_node "$@"
-	P2PCHAT_WRAPPER=$_wrapper
-}
-
 # A asks R: by NAT-PMP first; R answers, refusing (no public address);
 # then UPnP-IGD, which refuses too. The reason is reported, once.
 mkdir -m 700 "$T/a" "$T/p" "$T/off"
 printf '[node]\nlan_discovery = no\n' > "$T/a/p2pchat.ini"
 cp "$T/a/p2pchat.ini" "$T/p/p2pchat.ini"
 printf '[node]\nlan_discovery = no\nport_mapping = no\n' > "$T/off/p2pchat.ini"
-nsnode "${t}p" p -l 198.51.100.2:0
-nsnode "${t}a" a -l 10.9.0.2:0 -c "198.51.100.2:$p_port"
+lab_node p p -l 198.51.100.2:0
+lab_node a a -l 10.9.0.2:0 -c "198.51.100.2:$p_port"
 wait_for a '"event":"port_mapping","state":"failed"' 30
 grep '"event":"port_mapping"' "$T/a.out" | grep -q \
     '"reason":"NAT-PMP: the gateway has no public address; UPnP-IGD: ' ||
@@ -115,7 +73,7 @@ wait_for p '"event":"id".*"port_mapping":"off: the gateway is not on a private n
 [ "$(count p '"event":"port_mapping"')" -eq 0 ] || fail "P reported a mapping"
 
 # port_mapping = no: nothing is asked.
-nsnode "${t}a" off -l 10.9.0.2:0 -f "$T/off/p2pchat.ini"
+lab_node a off -l 10.9.0.2:0 -f "$T/off/p2pchat.ini"
 send off "/id"
 wait_for off '"event":"id".*"port_mapping":"off: port_mapping = no"'
 grep -q "asking gateway" "$T/off/p2pchat.log" && fail "off asked anyway"

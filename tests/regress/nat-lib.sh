@@ -1,0 +1,109 @@
+# nat-lib.sh: a NAT lab of network namespaces for the tests, sourced after
+# lib.sh. An "internet" namespace holds a bridge on 198.51.100.0/24
+# (documentation addresses); public hosts sit on it; a router has an
+# address there and a private LAN (10.N.0.0/24) behind, with nft
+# masquerade on its public side and a forward policy of drop except
+# established and related. Everything the lab makes is named after the
+# test's pid and removed at exit. Needs root, ip(8) and nft(8): the test
+# is skipped with the reason otherwise.
+#
+#   lab_init                      the internet bridge
+#   lab_public NAME LAST          host NAME at 198.51.100.LAST
+#   lab_router NAME LAST N [random]
+#                                 router NAME at 198.51.100.LAST, LAN
+#                                 10.N.0.1/24; random: symmetric NAT
+#   lab_host NAME ROUTER N LAST   host NAME at 10.N.0.LAST behind ROUTER
+#   lab_node NS NAME ARGS...      a headless p2pchat NAME in namespace NS
+#                                 (as start_node; profile $T/NAME)
+
+[ "$(id -u)" -eq 0 ] || skip "needs root to make network namespaces"
+command -v ip > /dev/null || skip "needs ip(8) from iproute2"
+command -v nft > /dev/null || skip "needs nft(8) (Debian: nftables)"
+
+lab=l$$
+lab_ns=""
+
+lab_cleanup() {
+	for _p in $_pids; do kill -9 "$_p" 2> /dev/null; done
+	wait 2> /dev/null
+	for _n in $lab_ns; do ip netns del "$_n" 2> /dev/null; done
+	rm -rf "$T"
+}
+trap lab_cleanup EXIT
+
+# lab_netns NAME: make namespace $lab$NAME.
+lab_netns() {
+	ip netns add "$lab$1" 2> /dev/null || skip "cannot make a network namespace"
+	lab_ns="$lab_ns $lab$1"
+	ip -n "$lab$1" link set lo up
+}
+
+# lab_veth NS1 IF1 NS2 IF2: a link between two of the lab's namespaces.
+lab_veth() {
+	ip link add "${lab}x" type veth peer name "${lab}y" || fail "veth"
+	ip link set "${lab}x" netns "$lab$1"
+	ip link set "${lab}y" netns "$lab$3"
+	ip -n "$lab$1" link set "${lab}x" name "$2"
+	ip -n "$lab$3" link set "${lab}y" name "$4"
+	ip -n "$lab$1" link set "$2" up
+	ip -n "$lab$3" link set "$4" up
+}
+
+lab_init() {
+	lab_netns inet
+	ip -n "${lab}inet" link add br0 type bridge || fail "no bridge"
+	ip -n "${lab}inet" link set br0 up
+	lab_nports=0
+}
+
+# lab_attach NAME IF: plug NAME's interface IF into the internet bridge.
+lab_attach() {
+	lab_nports=$((lab_nports + 1))
+	lab_veth "$1" "$2" inet "p$lab_nports"
+	ip -n "${lab}inet" link set "p$lab_nports" master br0
+}
+
+lab_public() {
+	lab_netns "$1"
+	lab_attach "$1" eth0
+	ip -n "$lab$1" addr add "198.51.100.$2/24" dev eth0
+}
+
+lab_router() {
+	lab_netns "$1"
+	lab_attach "$1" wan
+	ip -n "$lab$1" addr add "198.51.100.$2/24" dev wan
+	ip netns exec "$lab$1" sysctl -qw net.ipv4.ip_forward=1
+	_how=masquerade
+	[ "${4:-}" = random ] && _how="masquerade random"
+	printf '%s\n' 'table ip nat {' 'chain post {' \
+	    'type nat hook postrouting priority 100;' \
+	    "oifname \"wan\" $_how" '}' '}' \
+	    'table ip filter {' 'chain through {' \
+	    'type filter hook forward priority 0; policy drop;' \
+	    'ct state established,related accept' \
+	    'iifname "lan" accept' '}' '}' |
+	    ip netns exec "$lab$1" nft -f - || fail "nft on $1"
+	setvar "lab_lan_$1" "$3"
+}
+
+lab_host() {
+	lab_netns "$1"
+	if ! ip -n "$lab$2" link show lan > /dev/null 2>&1; then
+		lab_veth "$2" lan "$1" eth0
+		ip -n "$lab$2" addr add "10.$3.0.1/24" dev lan
+	else
+		fail "lab_host: one host per router"
+	fi
+	ip -n "$lab$1" addr add "10.$3.0.$4/24" dev eth0
+	ip -n "$lab$1" route add default via "10.$3.0.1"
+}
+
+lab_node() {
+	_ns=$1
+	shift
+	_wrapper=${P2PCHAT_WRAPPER:-}
+	P2PCHAT_WRAPPER="ip netns exec $lab$_ns $_wrapper"
+	start_node "$@"
+	P2PCHAT_WRAPPER=$_wrapper
+}
