@@ -16,6 +16,7 @@ static const struct module *module_table[] = {
 	&room_module,
 	&relay_module,
 	&reach_module,
+	&circuit_module,
 	&lan_module,
 	&index_module,
 };
