@@ -31,6 +31,13 @@
  * sessions (peers the node knows). Both print "records R bytes B": what
  * they sent, handshakes included.
  *
+ * Circuit modes, for a relay (circuit.c): circuit-reserve-N asks for a
+ * reservation N times on one session, circuit-reserve-many-N once on each
+ * of N sessions under fresh keys (held until standard input closes);
+ * circuit-target reserves and takes every circuit offered;
+ * circuit-open-N-BYTES:HEX opens N circuits to HEX and sends BYTES on the
+ * first. Each prints the codes the relay answered.
+ *
  * With EVIL_FROM set to an IPv4 address, every connection is made from it.
  *
  * Exit 0 when the node reacted as the protocol says (closed the connection,
@@ -1401,6 +1408,198 @@ out:
 	return (rc);
 }
 
+/* Read one record into plain: its length, or -1 once the node closed. */
+static int
+evil_record(struct evil *e, u_char *plain)
+{
+	u_char	frame[FRAME_MAX];
+	int	n;
+
+	if ((n = evil_read_frame(e, frame)) < NOISE_TAGLEN + 1 ||
+	    noise_decrypt(&e->rx, frame, n, plain) != 0)
+		return (-1);
+	return (n - NOISE_TAGLEN);
+}
+
+/* Send a circuit record: type, id, a code (-1 for none), then bytes. */
+static int
+evil_circuit_send(struct evil *e, uint8_t type, uint32_t id, int code,
+    const u_char *p, size_t len)
+{
+	struct buf	b;
+	int		rc;
+
+	buf_init(&b);
+	buf_put_u8(&b, type);
+	if (type != REC_CIRCUIT_RESERVE)
+		buf_put_u32(&b, id);
+	if (code >= 0)
+		buf_put_u8(&b, (uint8_t)code);
+	if (len != 0)
+		buf_put(&b, p, len);
+	rc = evil_send(e, b.d, b.size, NULL, NULL);
+	buf_free(&b);
+	return (rc);
+}
+
+/* Ask for a reservation: the status the relay answers, or -1. */
+static int
+evil_reserve(struct evil *e)
+{
+	u_char	plain[FRAME_MAX];
+	int	n;
+
+	if (evil_circuit_send(e, REC_CIRCUIT_RESERVE, 0, -1, NULL, 0) != 0)
+		return (-1);
+	while ((n = evil_record(e, plain)) > 0) {
+		if (plain[0] == REC_CIRCUIT_RESERVED && n == 6)
+			return (plain[1]);
+	}
+	return (-1);
+}
+
+/*
+ * circuit-reserve-N: one session asks for a reservation N times;
+ * circuit-reserve-many-N: N sessions under fresh keys ask once each and
+ * are held until standard input closes. Each answer is "reserve I STATUS".
+ */
+static int
+evil_circuit_reserve(struct evil *e, const char *mode)
+{
+	struct evil		*v;
+	struct sockaddr_in	 to;
+	int			*fds, i, n, many;
+
+	many = strncmp(mode, "many-", 5) == 0;
+	if ((n = atoi(many ? mode + 5 : mode)) <= 0)
+		return (2);
+	if (!many) {
+		if (evil_handshake(e, IDENTITY_PAYLOAD_LEN, 0) != 0 ||
+		    evil_hello(e, "evil") != 0)
+			return (1);
+		for (i = 0; i < n; i++)
+			printf("reserve %d %d\n", i + 1, evil_reserve(e));
+		return (0);
+	}
+	memset(&to, 0, sizeof to);
+	to.sin_family = AF_INET;
+	to.sin_port = htons((u_short)atoi(evil_port));
+	if (inet_pton(AF_INET, evil_host, &to.sin_addr) != 1)
+		return (2);
+	v = xcalloc(n, sizeof *v);
+	fds = xcalloc(n, sizeof *fds);
+	for (i = 0; i < n; i++) {
+		if (evil_fresh(&v[i], &to, ntohl(to.sin_addr.s_addr)) != 0 ||
+		    evil_handshake(&v[i], IDENTITY_PAYLOAD_LEN, 0) != 0 ||
+		    evil_hello(&v[i], "evil") != 0)
+			return (1);
+		printf("reserve %d %d\n", i + 1, evil_reserve(&v[i]));
+		fflush(stdout);
+		fds[i] = v[i].fd;
+	}
+	evil_hold(fds, n);
+	return (0);
+}
+
+/*
+ * circuit-target: reserve, print "id HEX" and "reserved STATUS", then take
+ * every circuit offered ("incoming") until standard input closes; prints
+ * "closed REASON" for each the relay closes.
+ */
+static int
+evil_circuit_target(struct evil *e)
+{
+	struct pollfd	pfd[2];
+	u_char		plain[FRAME_MAX];
+	char		hex[PEER_HEX_LEN + 1];
+	int		n;
+
+	if (evil_handshake(e, IDENTITY_PAYLOAD_LEN, 0) != 0 ||
+	    evil_hello(e, "evil") != 0)
+		return (1);
+	hex_encode(e->ed_pk, PEER_ID_LEN, hex);
+	printf("id %s\n", hex);
+	printf("reserved %d\n", evil_reserve(e));
+	fflush(stdout);
+	pfd[0] = (struct pollfd){ 0, POLLIN, 0 };
+	pfd[1] = (struct pollfd){ e->fd, POLLIN, 0 };
+	for (;;) {
+		if (poll(pfd, 2, -1) <= 0)
+			continue;
+		if (pfd[0].revents != 0 && read(0, plain, 1) <= 0)
+			return (0);
+		if (pfd[1].revents == 0)
+			continue;
+		if ((n = evil_record(e, plain)) < 0) {
+			printf("node closed\n");
+			return (1);
+		}
+		if (plain[0] == REC_CIRCUIT_CONNECT && n == 38 &&
+		    plain[5] == 1) {
+			evil_circuit_send(e, REC_CIRCUIT_OPENED,
+			    (uint32_t)plain[1] << 24 | plain[2] << 16 |
+			    plain[3] << 8 | plain[4], 0, NULL, 0);
+			printf("incoming\n");
+		} else if (plain[0] == REC_CIRCUIT_CLOSE && n == 6)
+			printf("closed %u\n", plain[5]);
+		fflush(stdout);
+	}
+}
+
+/*
+ * circuit-open-N-BYTES:HEX: open N circuits to peer HEX, printing
+ * "circuit I STATUS" for each; then send BYTES on the first and print
+ * "closed REASON" when the relay closes it; then hold the session until
+ * standard input closes.
+ */
+static int
+evil_circuit_open(struct evil *e, const char *mode)
+{
+	u_char		 plain[FRAME_MAX], chunk[4096], target[PEER_ID_LEN];
+	const char	*hex = strchr(mode, ':');
+	u_int		 i, n, sent;
+	int		 len, got;
+	long		 bytes;
+
+	if (hex == NULL || sscanf(mode, "%u-%ld", &n, &bytes) != 2 ||
+	    hex_decode(hex + 1, target, sizeof target) != 0)
+		return (2);
+	if (evil_handshake(e, IDENTITY_PAYLOAD_LEN, 0) != 0 ||
+	    evil_hello(e, "evil") != 0)
+		return (1);
+	for (i = 1; i <= n; i++) {
+		evil_circuit_send(e, REC_CIRCUIT_CONNECT, i, 0, target,
+		    sizeof target);
+		for (got = 0; !got; ) {
+			if ((len = evil_record(e, plain)) < 0)
+				return (1);
+			got = plain[0] == REC_CIRCUIT_OPENED && len == 6 &&
+			    plain[4] == i;
+		}
+		printf("circuit %u %u\n", i, plain[5]);
+		fflush(stdout);
+	}
+	memset(chunk, 'x', sizeof chunk);
+	for (sent = 0; bytes > 0 && sent < (u_long)bytes; sent += sizeof chunk)
+		evil_circuit_send(e, REC_CIRCUIT_DATA, 1, -1, chunk,
+		    sizeof chunk);
+	while (bytes > 0) {
+		if ((len = evil_record(e, plain)) < 0) {
+			printf("not closed\n");
+			return (1);
+		}
+		if (plain[0] == REC_CIRCUIT_CLOSE && len == 6 &&
+		    plain[4] == 1) {
+			printf("closed %u\n", plain[5]);
+			break;
+		}
+	}
+	fflush(stdout);
+	evil_hold(&e->fd, 1);
+	e->fd = -1;
+	return (0);
+}
+
 /* Run one mode. */
 static int
 evil_run(struct evil *e, const char *mode)
@@ -1542,6 +1741,12 @@ evil_run(struct evil *e, const char *mode)
 		return (evil_nick_flood(e, atoi(mode + 11)));
 	if (strncmp(mode, "quota-", 6) == 0)
 		return (evil_quota(e, atoi(mode + 6)));
+	if (strncmp(mode, "circuit-reserve-", 16) == 0)
+		return (evil_circuit_reserve(e, mode + 16));
+	if (strcmp(mode, "circuit-target") == 0)
+		return (evil_circuit_target(e));
+	if (strncmp(mode, "circuit-open-", 13) == 0)
+		return (evil_circuit_open(e, mode + 13));
 	if (strncmp(mode, "ask-", 4) == 0)
 		return (evil_ask(e, atoi(mode + 4)));
 	if (strcmp(mode, "good") == 0) {
