@@ -19,7 +19,7 @@ const struct cmd_entry cmd_table[] = {
 	  .help = "Dial a peer; it is redialled with backoff until it answers."
 	},
 	{ .name = "connect-via",
-	  .usage = "RELAY PEERID",
+	  .usage = "RELAY PEER",
 	  .min = 2,
 	  .max = 2,
 	  .exec = cmd_connect_via,
