@@ -10,12 +10,16 @@
  * session code as an accepted or dialled socket would be, the other is
  * pumped into CIRCUIT_DATA records on the session with the relay, and only
  * while that session's output is short (it goes on from the drained hook).
- * See p2pchat-protocol(7), RELAYED CIRCUITS.
+ * A node with a reservation tells its peers (CIRCUIT_VIA); a peer that
+ * has no session with it and a direct one with its relay opens a circuit
+ * by itself, with backoff. See p2pchat-protocol(7), Relayed circuits.
  */
 
 #include "p2pchat.h"
 
 #include <sys/socket.h>
+
+#include <arpa/inet.h>
 
 #define CIRCUIT_MINE		2	/* reservations a node keeps */
 #define CIRCUIT_ENDS		32	/* circuits a node is an end of */
@@ -24,6 +28,8 @@
 #define CIRCUIT_PUMP_MAX	(1024 * 1024)	/* unread by a local session */
 #define CIRCUIT_TICK_MS		1000
 #define CIRCUIT_ANSWER_MS	10000	/* for OPENED or RESERVED */
+#define CIRCUIT_VIAS		256	/* peers whose relays we know */
+#define CIRCUIT_RETRY_MAX_MS	60000	/* between automatic circuits */
 
 /* Status of RESERVED and OPENED, reason of CLOSE. */
 #define CIRC_OK			0
@@ -70,6 +76,7 @@ struct circ_end {
 	uint32_t		 id;
 	uint8_t			 peer[PEER_ID_LEN];	/* the far end */
 	int			 initiator;
+	int			 user;		/* asked by the user */
 	int			 open;
 	int64_t			 deadline;	/* for OPENED, Unix ms */
 	struct bufferevent	*pump;
@@ -86,6 +93,19 @@ struct circ_mine {
 	TAILQ_ENTRY(circ_mine)	 entry;
 };
 
+/* The relays a peer said it may be reached through (CIRCUIT_VIA). */
+struct circ_via {
+	uint8_t			 peer[PEER_ID_LEN];
+	uint8_t			 relay[2][PEER_ID_LEN];
+	u_int			 n;
+	int64_t			 next_try;	/* Unix ms */
+	u_int			 tries;
+	TAILQ_ENTRY(circ_via)	 entry;
+};
+
+static TAILQ_HEAD(, circ_via)	 circuit_vias =
+    TAILQ_HEAD_INITIALIZER(circuit_vias);
+static u_int			 circuit_nvias;
 static TAILQ_HEAD(, circ_resv)	 circuit_resvs =
     TAILQ_HEAD_INITIALIZER(circuit_resvs);
 static TAILQ_HEAD(, circ_splice) circuit_splices =
@@ -100,6 +120,8 @@ static u_long			 circuit_spliced;
 static uint64_t			 circuit_bytes;
 
 static void	circuit_end_free(struct circ_end *, int);
+static int	circuit_start(struct peer *, const uint8_t *, int, char **);
+static void	circuit_send_via(struct session *);
 
 /* The name of a status or reason code. */
 static const char *
@@ -607,8 +629,12 @@ circuit_opened_record(struct session *s, struct record *r)
 	    !e->initiator)
 		return (0);
 	if (rc->code != CIRC_OK) {
-		fe_errorf("%s refused a circuit: %s", e->via,
-		    circuit_reason(rc->code));
+		if (e->user)
+			fe_errorf("%s refused a circuit: %s", e->via,
+			    circuit_reason(rc->code));
+		else
+			log_info("%s: %s refused a circuit: %s", __func__,
+			    e->via, circuit_reason(rc->code));
 		circuit_end_free(e, -1);
 		return (0);
 	}
@@ -710,6 +736,7 @@ circuit_reserved_record(struct session *s, struct record *r)
 {
 	struct rec_circuit	*rc = &r->u.circuit;
 	struct circ_mine	*m;
+	struct session		*t;
 
 	TAILQ_FOREACH(m, &circuit_mine, entry) {
 		if (m->s == s)
@@ -724,28 +751,147 @@ circuit_reserved_record(struct session *s, struct record *r)
 		free(m);
 		return (0);
 	}
-	if (!m->granted)
-		log_info("%s: reachable via %s", __func__, peer_name(s->peer));
-	m->granted = 1;
 	m->renew = now_ms() + (int64_t)rc->seconds * 500;
+	if (m->granted)
+		return (0);
+	log_info("%s: reachable via %s", __func__, peer_name(s->peer));
+	m->granted = 1;
+	TAILQ_FOREACH(t, &sessions, entry) {
+		if (t->state == SESSION_OPEN && t != s)
+			circuit_send_via(t);
+	}
 	return (0);
 }
 
-/* VIA: a peer says where it may be reached; nothing kept yet. */
+/* The relays we hold a reservation on, as a CIRCUIT_VIA for a session. */
+static void
+circuit_send_via(struct session *to)
+{
+	struct circ_mine	*m;
+	struct buf		 b;
+	u_char			 a[16];
+	u_short			 port;
+	int			 fam;
+	uint8_t			 n = 0;
+
+	buf_init(&b);
+	buf_put_u8(&b, REC_CIRCUIT_VIA);
+	buf_put_u8(&b, 0);
+	TAILQ_FOREACH(m, &circuit_mine, entry) {
+		if (!m->granted || m->s == to || n == 2)
+			continue;
+		port = m->s->initiator ? m->s->port : m->s->listen_port;
+		if (inet_pton(AF_INET, m->s->host, a) == 1)
+			fam = 4;
+		else if (inet_pton(AF_INET6, m->s->host, a) == 1)
+			fam = 6;
+		else
+			continue;
+		if (port == 0)
+			continue;
+		buf_put(&b, m->s->remote_id, PEER_ID_LEN);
+		buf_put_u8(&b, (uint8_t)fam);
+		buf_put(&b, a, fam == 4 ? 4 : 16);
+		buf_put_u16(&b, port);
+		n++;
+	}
+	b.d[1] = n;
+	if (n != 0)
+		session_send_buf(to, &b);
+	buf_free(&b);
+}
+
+/* The relays known for a peer, or NULL. */
+static struct circ_via *
+circuit_via_find(const uint8_t *id)
+{
+	struct circ_via	*v;
+
+	TAILQ_FOREACH(v, &circuit_vias, entry) {
+		if (memcmp(v->peer, id, PEER_ID_LEN) == 0)
+			return (v);
+	}
+	return (NULL);
+}
+
+/*
+ * VIA: a peer says which relays it may be reached through. One entry a
+ * peer, the last it sent; CIRCUIT_VIAS in all, the oldest dropped first.
+ */
 int
 circuit_via_record(struct session *s, struct record *r)
 {
+	struct rec_circuit	*rc = &r->u.circuit;
+	struct circ_via		*v;
+	const u_char		*p = rc->via;
+	u_int			 i;
+
+	if ((v = circuit_via_find(s->remote_id)) == NULL) {
+		if (circuit_nvias == CIRCUIT_VIAS) {
+			v = TAILQ_FIRST(&circuit_vias);
+			TAILQ_REMOVE(&circuit_vias, v, entry);
+			circuit_nvias--;
+		} else
+			v = xmalloc(sizeof *v);
+		memset(v, 0, sizeof *v);
+		memcpy(v->peer, s->remote_id, PEER_ID_LEN);
+		TAILQ_INSERT_TAIL(&circuit_vias, v, entry);
+		circuit_nvias++;
+	}
+	v->n = 0;
+	for (i = 0; i < rc->nvia; i++) {
+		if (memcmp(p, identity->ed_pk, PEER_ID_LEN) != 0 &&
+		    memcmp(p, s->remote_id, PEER_ID_LEN) != 0)
+			memcpy(v->relay[v->n++], p, PEER_ID_LEN);
+		p += PEER_ID_LEN;
+		p += 1 + (*p == 4 ? 4 : 16) + 2;
+	}
+	log_debug("%s: %s names %u relays", __func__, peer_name(s->peer),
+	    v->n);
 	return (0);
+}
+
+/* Open a circuit to a peer that named its relays, if one is connected. */
+static void
+circuit_retry(struct circ_via *v, int64_t now)
+{
+	struct peer	*p = peer_find(v->peer), *rp;
+	struct circ_end	*e;
+	char		*cause;
+	u_int		 i, ms;
+
+	if (p != NULL && (p->session != NULL || p->trust == TRUST_BLOCKED))
+		return;
+	if (now < v->next_try)
+		return;
+	TAILQ_FOREACH(e, &circuit_ends, entry) {
+		if (memcmp(e->peer, v->peer, PEER_ID_LEN) == 0)
+			return;
+	}
+	for (i = 0; i < v->n; i++) {
+		rp = peer_find(v->relay[i]);
+		if (rp == NULL || rp->session == NULL ||
+		    rp->session->state != SESSION_OPEN ||
+		    circuit_relayed(rp->session))
+			continue;
+		ms = 1000U << (v->tries < 6 ? v->tries : 6);
+		v->next_try = now + (ms < CIRCUIT_RETRY_MAX_MS ? ms :
+		    CIRCUIT_RETRY_MAX_MS);
+		v->tries++;
+		if (circuit_start(rp, v->peer, 0, &cause) != 0) {
+			log_debug("%s: %s", __func__, cause);
+			free(cause);
+		}
+		return;
+	}
 }
 
 /* ---- Hooks and commands. ---- */
 
-/*
- * Open a circuit through the relay peer to the peer with id target; the
- * session opens when the relay answers.
- */
-int
-circuit_open(struct peer *relay, const uint8_t *target, char **cause)
+/* Open a circuit through a relay to a peer id (user: errors shown). */
+static int
+circuit_start(struct peer *relay, const uint8_t *target, int user,
+    char **cause)
 {
 	struct session	*rs = relay->session;
 	struct peer	*p = peer_find(target);
@@ -766,8 +912,19 @@ circuit_open(struct peer *relay, const uint8_t *target, char **cause)
 		return (-1);
 	}
 	e = circuit_end_new(rs, circuit_new_id(rs), target, 1);
+	e->user = user;
 	circuit_send_connect(rs, e->id, 0, target);
 	return (0);
+}
+
+/*
+ * Open a circuit through the relay peer to the peer with id target, for
+ * the user; the session opens when the relay answers.
+ */
+int
+circuit_open(struct peer *relay, const uint8_t *target, char **cause)
+{
+	return (circuit_start(relay, target, 1, cause));
 }
 
 /* The relay a peer's session runs through, or NULL. */
@@ -810,6 +967,7 @@ circuit_session_open(struct session *s)
 {
 	struct circ_end		*e;
 	struct circ_mine	*m;
+	struct circ_via		*v;
 
 	TAILQ_FOREACH(e, &circuit_ends, entry) {
 		if (e->local == s)
@@ -827,8 +985,12 @@ circuit_session_open(struct session *s)
 		log_info("%s: %s online via %s", __func__, peer_name(s->peer),
 		    e->via);
 		fe->peer(s->peer);
+		if ((v = circuit_via_find(s->remote_id)) != NULL)
+			v->tries = 0;
+		circuit_send_via(s);
 		return;
 	}
+	circuit_send_via(s);
 	if (circuit_want(s)) {
 		m = xcalloc(1, sizeof *m);
 		m->s = s;
@@ -897,6 +1059,7 @@ circuit_tick(evutil_socket_t fd, short what, void *arg)
 	struct circ_splice	*c, *c1;
 	struct circ_end		*e, *e1;
 	struct circ_mine	*m;
+	struct circ_via		*w;
 	int64_t			 now = now_ms();
 
 	TAILQ_FOREACH_SAFE(v, &circuit_resvs, entry, v1) {
@@ -913,7 +1076,9 @@ circuit_tick(evutil_socket_t fd, short what, void *arg)
 	}
 	TAILQ_FOREACH_SAFE(e, &circuit_ends, entry, e1) {
 		if (!e->open && now >= e->deadline) {
-			fe_errorf("%s did not answer a circuit", e->via);
+			if (e->user)
+				fe_errorf("%s did not answer a circuit",
+				    e->via);
 			circuit_end_free(e, CIRC_CLOSED);
 		}
 	}
@@ -921,6 +1086,8 @@ circuit_tick(evutil_socket_t fd, short what, void *arg)
 		if (now >= m->renew)
 			circuit_ask(m);
 	}
+	TAILQ_FOREACH(w, &circuit_vias, entry)
+		circuit_retry(w, now);
 	timer_add_ms(circuit_timer, CIRCUIT_TICK_MS);
 }
 
@@ -942,6 +1109,7 @@ circuit_shutdown(void)
 	struct circ_splice	*c;
 	struct circ_end		*e;
 	struct circ_mine	*m;
+	struct circ_via		*w;
 
 	while ((e = TAILQ_FIRST(&circuit_ends)) != NULL)
 		circuit_end_free(e, -1);
@@ -957,6 +1125,11 @@ circuit_shutdown(void)
 		TAILQ_REMOVE(&circuit_mine, m, entry);
 		free(m);
 	}
+	while ((w = TAILQ_FIRST(&circuit_vias)) != NULL) {
+		TAILQ_REMOVE(&circuit_vias, w, entry);
+		free(w);
+	}
+	circuit_nvias = 0;
 	if (circuit_timer != NULL)
 		event_free(circuit_timer);
 	circuit_timer = NULL;
