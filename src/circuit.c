@@ -466,9 +466,8 @@ circuit_pump_read(struct bufferevent *bev, void *arg)
 		if (n > sizeof chunk)
 			n = sizeof chunk;
 		evbuffer_remove(in, chunk, n);
+		/* Under CIRCUIT_QUEUE_MAX: the send cannot close e->rs. */
 		circuit_send_data(e->rs, e->id, chunk, n);
-		if (e->rs->state != SESSION_OPEN)
-			return;
 	}
 }
 
@@ -896,6 +895,7 @@ circuit_start(struct peer *relay, const uint8_t *target, int user,
 	struct session	*rs = relay->session;
 	struct peer	*p = peer_find(target);
 	struct circ_end	*e;
+	u_int		 n = 0;
 
 	if (rs == NULL || rs->state != SESSION_OPEN || circuit_relayed(rs)) {
 		xasprintf(cause, "%s: no direct session", peer_name(relay));
@@ -909,6 +909,12 @@ circuit_start(struct peer *relay, const uint8_t *target, int user,
 	}
 	if (p != NULL && peer_online(p)) {
 		xasprintf(cause, "%s is online already", peer_name(p));
+		return (-1);
+	}
+	TAILQ_FOREACH(e, &circuit_ends, entry)
+		n++;
+	if (n >= CIRCUIT_ENDS) {
+		xasprintf(cause, "too many circuits (%u)", n);
 		return (-1);
 	}
 	e = circuit_end_new(rs, circuit_new_id(rs), target, 1);
