@@ -18,6 +18,14 @@ const struct cmd_entry cmd_table[] = {
 	  .exec = cmd_connect,
 	  .help = "Dial a peer; it is redialled with backoff until it answers."
 	},
+	{ .name = "connect-via",
+	  .usage = "RELAY PEER",
+	  .min = 2,
+	  .max = 2,
+	  .exec = cmd_connect_via,
+	  .help = "Open a session with a peer through a circuit on a relay "
+		  "you have a session with."
+	},
 	{ .name = "msg",
 	  .alias = "m",
 	  .usage = "PEER|#ROOM TEXT",

@@ -247,6 +247,8 @@ headless_peer_fields(struct json *j, struct peer *p)
 	json_str(j, "nick", p->nick);
 	json_str(j, "state", peer_online(p) ? "online" : "offline");
 	json_str(j, "addr", p->addr != NULL ? p->addr : "");
+	if (circuit_via(p) != NULL)
+		json_str(j, "via", circuit_via(p));
 	json_str(j, "trust", peer_trust_name(p));
 	json_str(j, "contact", peer_contact_name(p));
 	if (*p->name != '\0')

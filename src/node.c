@@ -1102,7 +1102,8 @@ node_session_open(struct session *s)
 		rc = store_addr_ok(s->host, s->port, p->dbid, &cause);
 		if (rc == 0)
 			node_pin(t, s, p);
-	} else if (s->listen_port != 0) {
+	} else if (s->listen_port != 0 &&
+	    addr_host_class(s->host) != ADDR_BAD) {	/* not relayed */
 		t = node_target(s->host, s->listen_port);
 		t->peer = p;
 		t->failures = 0;

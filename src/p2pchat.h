@@ -81,6 +81,16 @@
 #define DIALBACK_REFUSED	2	/* not the asker's own address */
 #define DIALBACK_BUSY		3	/* over the pace; ask later */
 #define DIALBACK_NONCE_LEN	16
+#define REC_CIRCUIT_RESERVE	0x54
+#define REC_CIRCUIT_RESERVED	0x55
+#define REC_CIRCUIT_CONNECT	0x56
+#define REC_CIRCUIT_OPENED	0x57
+#define REC_CIRCUIT_DATA	0x58
+#define REC_CIRCUIT_CLOSE	0x59
+#define REC_CIRCUIT_VIA		0x5a
+
+/* HELLO features bits (p2pchat-protocol(7), HELLO FEATURES). */
+#define FEATURE_RELAY		0x00000001	/* relays circuits */
 
 /* BYE reasons. */
 #define BYE_NORMAL		0
@@ -233,6 +243,18 @@ enum cfg_key {
 	CFG_REQUESTS_PER_HOUR,
 	CFG_REQUEST_MESSAGES,
 	CFG_SYNC,
+	CFG_RELAY,
+	CFG_RELAYS,
+	CFG_RELAY_RESERVATIONS,
+	CFG_RELAY_RESERVATIONS_PER_PEER,
+	CFG_RELAY_RESERVATIONS_PER_ADDRESS,
+	CFG_RELAY_RESERVATION_LIFETIME,
+	CFG_RELAY_CIRCUITS,
+	CFG_RELAY_CIRCUITS_PER_PEER,
+	CFG_RELAY_CIRCUIT_SECONDS,
+	CFG_RELAY_CIRCUIT_BYTES,
+	CFG_RELAY_CONTACT_SECONDS,
+	CFG_RELAY_CONTACT_BYTES,
 	CFG_LOG_LEVEL,
 	CFG_LOG_MAX_SIZE,
 	CFG_TIME_FORMAT,
@@ -549,6 +571,16 @@ struct rec_dialback {			/* DIALBACK, PROOF (nonce), RESULT */
 	uint16_t	 port;
 	uint8_t		 status;	/* RESULT */
 };
+struct rec_circuit {			/* the CIRCUIT_* records */
+	uint32_t	 circuit;
+	uint8_t		 code;		/* role, status or reason */
+	uint32_t	 seconds;	/* RESERVED */
+	const uint8_t	*peer;		/* CONNECT, 32 */
+	const u_char	*data;		/* DATA */
+	size_t		 len;
+	uint8_t		 nvia;		/* VIA */
+	const u_char	*via;		/* nvia entries, as sent */
+};
 struct record {
 	uint8_t		 type;
 	const u_char	*raw;		/* the whole record */
@@ -567,6 +599,7 @@ struct record {
 		struct rec_relay_ack relay_ack;
 		struct rec_observed observed;
 		struct rec_dialback dialback;
+		struct rec_circuit circuit;
 	} u;
 };
 
@@ -644,11 +677,14 @@ struct session {
 	uint8_t			 src_addr[17];	/* family, address (node.c) */
 	uint8_t			 src_net[17];	/* family, /24 or /48 */
 	int			 known;		/* one the user wrote to */
+	uint32_t		 features;	/* from HELLO */
 	TAILQ_ENTRY(session)	 entry;
 	RB_ENTRY(session)	 id_entry;
 };
 TAILQ_HEAD(sessions, session);
 extern struct sessions sessions;
+extern uint32_t	 session_features;	/* ours, sent in HELLO */
+struct session	*session_attach(int, int, const char *);
 int		 session_send(struct session *, const u_char *, size_t);
 int		 session_send_buf(struct session *, struct buf *);
 int		 session_frame_pull(struct evbuffer *, const u_char **, size_t *,
@@ -937,6 +973,20 @@ int		 reach_proof_record(struct session *, struct record *);
 int		 reach_result_record(struct session *, struct record *);
 int		 reach_reached(struct session *);
 const char	*reach_word(void);
+
+/* circuit.c */
+#define CIRCUIT_HOST		"relay"	/* the host of a relayed session */
+extern const struct module circuit_module;
+int		 circuit_reserve_record(struct session *, struct record *);
+int		 circuit_reserved_record(struct session *, struct record *);
+int		 circuit_connect_record(struct session *, struct record *);
+int		 circuit_opened_record(struct session *, struct record *);
+int		 circuit_data_record(struct session *, struct record *);
+int		 circuit_close_record(struct session *, struct record *);
+int		 circuit_via_record(struct session *, struct record *);
+int		 circuit_open(struct peer *, const uint8_t *, char **);
+const char	*circuit_via(struct peer *);
+int		 cmd_connect_via(struct cmd_ctx *, int, char **, char **);
 
 /* lan.c */
 int		 lan_parse(const u_char *, size_t, uint8_t *, u_short *);

@@ -18,6 +18,7 @@
 #include <arpa/inet.h>
 
 struct sessions		 sessions = TAILQ_HEAD_INITIALIZER(sessions);
+uint32_t		 session_features;
 static u_int		 session_nhandshake;
 static u_int		 session_nopen;
 static u_char		 session_plain[FRAME_MAX];
@@ -400,7 +401,7 @@ session_handshake_done(struct session *s)
 	evtimer_del(s->timer);
 	session_timer(s, SESSION_HANDSHAKE_MS);
 	buf_init(&b);
-	wire_build_hello(&b, nick, node_listen_port(), 0,
+	wire_build_hello(&b, nick, node_listen_port(), session_features,
 	    PACKAGE_NAME " " PACKAGE_VERSION);
 	session_send_buf(s, &b);
 	buf_free(&b);
@@ -424,6 +425,7 @@ session_hello(struct session *s, struct rec_hello *h)
 		s->aside = 2;	/* HELLO seen; it stays in SESSION_HELLO */
 		return (0);
 	}
+	s->features = h->features;
 	if ((p = peer_authenticated(s->remote_id, h->nick, &cause)) == NULL) {
 		fe->error(cause);
 		free(cause);
@@ -463,6 +465,7 @@ session_hello_record(struct session *s, struct record *r)
 		fe->peer(s->peer);
 	}
 	s->listen_port = r->u.hello.listen_port;
+	s->features = r->u.hello.features;
 	return (0);
 }
 
@@ -712,6 +715,26 @@ session_accept(evutil_socket_t fd, struct sockaddr *sa, int salen)
 		return;
 	}
 	session_start(session_new(bev, 0, host, port, NULL));
+}
+
+/*
+ * Start a session on a stream socket that is already connected (one end of
+ * a relayed circuit's socketpair): no address, no dial, no redial.
+ */
+struct session *
+session_attach(int fd, int initiator, const char *host)
+{
+	struct bufferevent	*bev;
+	struct session		*s;
+
+	bev = bufferevent_socket_new(node_base, fd, BEV_OPT_CLOSE_ON_FREE);
+	if (bev == NULL) {
+		close(fd);
+		return (NULL);
+	}
+	s = session_new(bev, initiator, host, 0, NULL);
+	session_start(s);
+	return (s);
 }
 
 /* Dial a numeric address. */

@@ -247,6 +247,85 @@ wire_parse_observed(struct buf *b, struct record *r)
 	return (0);
 }
 
+/* Parse a CIRCUIT_RESERVE body: empty. */
+static int
+wire_parse_circuit_reserve(struct buf *b, struct record *r)
+{
+	return (0);
+}
+
+/* Parse a CIRCUIT_RESERVED body: u8 status, u32 seconds. */
+static int
+wire_parse_circuit_reserved(struct buf *b, struct record *r)
+{
+	struct rec_circuit	*c = &r->u.circuit;
+
+	if (buf_get_u8(b, &c->code) != 0 || buf_get_u32(b, &c->seconds) != 0)
+		return (-1);
+	return (0);
+}
+
+/* Parse a CIRCUIT_CONNECT body: u32 circuit, u8 role (0 or 1), peer id. */
+static int
+wire_parse_circuit_connect(struct buf *b, struct record *r)
+{
+	struct rec_circuit	*c = &r->u.circuit;
+
+	if (buf_get_u32(b, &c->circuit) != 0 || buf_get_u8(b, &c->code) != 0 ||
+	    c->code > 1 || buf_get_ptr(b, &c->peer, PEER_ID_LEN) != 0)
+		return (-1);
+	return (0);
+}
+
+/* Parse a CIRCUIT_OPENED or CIRCUIT_CLOSE body: u32 circuit, u8 code. */
+static int
+wire_parse_circuit_code(struct buf *b, struct record *r)
+{
+	struct rec_circuit	*c = &r->u.circuit;
+
+	if (buf_get_u32(b, &c->circuit) != 0 || buf_get_u8(b, &c->code) != 0)
+		return (-1);
+	return (0);
+}
+
+/* Parse a CIRCUIT_DATA body: u32 circuit, then 1 or more bytes. */
+static int
+wire_parse_circuit_data(struct buf *b, struct record *r)
+{
+	struct rec_circuit	*c = &r->u.circuit;
+
+	if (buf_get_u32(b, &c->circuit) != 0 || buf_left(b) == 0)
+		return (-1);
+	c->len = buf_left(b);
+	return (buf_get_ptr(b, &c->data, c->len));
+}
+
+/*
+ * Parse a CIRCUIT_VIA body: u8 count (0..2), count x (relay id[32],
+ * u8 family 4 or 6, the address, u16 port not 0).
+ */
+static int
+wire_parse_circuit_via(struct buf *b, struct record *r)
+{
+	struct rec_circuit	*c = &r->u.circuit;
+	const u_char		*p;
+	uint8_t			 fam;
+	uint16_t		 port;
+	u_int			 i;
+
+	if (buf_get_u8(b, &c->nvia) != 0 || c->nvia > 2)
+		return (-1);
+	c->via = b->d + b->off;
+	for (i = 0; i < c->nvia; i++) {
+		if (buf_get_ptr(b, &p, PEER_ID_LEN) != 0 ||
+		    buf_get_u8(b, &fam) != 0 || (fam != 4 && fam != 6) ||
+		    buf_get_ptr(b, &p, fam == 4 ? 4 : 16) != 0 ||
+		    buf_get_u16(b, &port) != 0 || port == 0)
+			return (-1);
+	}
+	return (0);
+}
+
 /*
  * Parse a DIALBACK body: nonce[16], u8 family (4 or 6), the address, and
  * a u16 port that is not 0.
@@ -325,6 +404,27 @@ const struct record_type record_table[] = {
 	{ .type = REC_DIALBACK_RESULT, .name = "DIALBACK_RESULT",
 	  .state = SESSION_OPEN, .parse = wire_parse_dialback_result,
 	  .handle = reach_result_record },
+	{ .type = REC_CIRCUIT_RESERVE, .name = "CIRCUIT_RESERVE",
+	  .state = SESSION_OPEN, .parse = wire_parse_circuit_reserve,
+	  .handle = circuit_reserve_record },
+	{ .type = REC_CIRCUIT_RESERVED, .name = "CIRCUIT_RESERVED",
+	  .state = SESSION_OPEN, .parse = wire_parse_circuit_reserved,
+	  .handle = circuit_reserved_record },
+	{ .type = REC_CIRCUIT_CONNECT, .name = "CIRCUIT_CONNECT",
+	  .state = SESSION_OPEN, .parse = wire_parse_circuit_connect,
+	  .handle = circuit_connect_record },
+	{ .type = REC_CIRCUIT_OPENED, .name = "CIRCUIT_OPENED",
+	  .state = SESSION_OPEN, .parse = wire_parse_circuit_code,
+	  .handle = circuit_opened_record },
+	{ .type = REC_CIRCUIT_DATA, .name = "CIRCUIT_DATA",
+	  .state = SESSION_OPEN, .parse = wire_parse_circuit_data,
+	  .handle = circuit_data_record },
+	{ .type = REC_CIRCUIT_CLOSE, .name = "CIRCUIT_CLOSE",
+	  .state = SESSION_OPEN, .parse = wire_parse_circuit_code,
+	  .handle = circuit_close_record },
+	{ .type = REC_CIRCUIT_VIA, .name = "CIRCUIT_VIA",
+	  .state = SESSION_OPEN, .parse = wire_parse_circuit_via,
+	  .handle = circuit_via_record },
 	{ .name = NULL }
 };
 

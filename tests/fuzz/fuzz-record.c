@@ -1,7 +1,7 @@
 /*
  * fuzz-record.c: libFuzzer target for the record decoder: every row of
  * the record table, the payload inside a RELAY's seal, and the LAN
- * announcement parser. A record that parses is rebuilt where the node
+ * announcement parser, with the circuit records' ranges checked. A record that parses is rebuilt where the node
  * rebuilds it (ROOM_MSG), and its text escaped as JSON, as the headless
  * frontend would print it.
  */
@@ -52,6 +52,15 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 			abort();
 		buf_free(&b);
 	}
+	/* Circuit records: what the relay and the ends act on is in range. */
+	if (rc == 0 && r.type == REC_CIRCUIT_DATA &&
+	    (r.u.circuit.len == 0 || r.u.circuit.data + r.u.circuit.len !=
+	    data + size))
+		abort();
+	if (rc == 0 && r.type == REC_CIRCUIT_CONNECT && r.u.circuit.code > 1)
+		abort();
+	if (rc == 0 && r.type == REC_CIRCUIT_VIA && r.u.circuit.nvia > 2)
+		abort();
 	/* What a seal holds, once opened, is untrusted too. */
 	if (wire_parse_sealed(data, size, &sealed) == 0 &&
 	    (sealed.len == 0 || sealed.len > TEXT_MAX ||
