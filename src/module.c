@@ -17,6 +17,7 @@ static const struct module *module_table[] = {
 	&relay_module,
 	&reach_module,
 	&lan_module,
+	&dht_module,
 	&index_module,
 };
 

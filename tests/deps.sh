@@ -7,7 +7,9 @@
 
 PACKAGES="build-essential autoconf automake pkg-config libsodium-dev
 libevent-dev libsqlite3-dev libinih-dev libncurses-dev libbsd-dev tmux mandoc
-sqlite3 jq python3 clang libclang-rt-dev iproute2"
+sqlite3 jq python3 clang libclang-rt-dev iproute2 libmd-dev
+python3-libtorrent"
+# python3-libtorrent is the rest of the Mainline DHT in tests/regress/dht.sh.
 # clang and libclang-rt-dev (its sanitizer and libFuzzer runtimes, only a
 # recommendation of clang) are for ./configure CC=clang --enable-fuzzing.
 
