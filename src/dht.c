@@ -1154,6 +1154,7 @@ dht_read_cb(evutil_socket_t fd, short what, void *arg)
 		    (q = dht_query_match(&from, tid)) != NULL) {
 			if (y->s[0] == 'r')
 				dht_on_answer(q, m);
+
 			dht_query_done(q, y->s[0] == 'e');
 		}
 	}
@@ -1667,7 +1668,7 @@ dht_bootstrap(void)
 		dht_find_node(&dht_boot[i], dht_id, NULL, NULL);
 }
 
-/* Our node id: random, or by BEP 42 from a public IPv4 address. */
+/* Our node id: random (BEP 42 ids from a public address: not yet). */
 static void
 dht_make_id(void)
 {
