@@ -122,6 +122,7 @@ static uint64_t			 circuit_bytes;
 static void	circuit_end_free(struct circ_end *, int);
 static int	circuit_start(struct peer *, const uint8_t *, int, char **);
 static void	circuit_send_via(struct session *);
+static void	circuit_wake(void);
 
 /* The name of a status or reason code. */
 static const char *
@@ -307,6 +308,7 @@ circuit_reserve_record(struct session *s, struct record *r)
 		v->s = s;
 		v->window = now;
 		TAILQ_INSERT_TAIL(&circuit_resvs, v, entry);
+		circuit_wake();
 	}
 	if (now - v->window >= life * 1000) {
 		v->window = now;
@@ -386,6 +388,7 @@ circuit_splice_new(struct session *s, struct rec_circuit *rc)
 	c->deadline = c->asked + 1000 * cfg_num(contact ?
 	    CFG_RELAY_CONTACT_SECONDS : CFG_RELAY_CIRCUIT_SECONDS);
 	TAILQ_INSERT_TAIL(&circuit_splices, c, entry);
+	circuit_wake();
 	log_info("%s: circuit %08x from %s to %s", __func__, c->src_id,
 	    peer_name(s->peer), peer_name(v->s->peer));
 	circuit_send_connect(c->dst, c->dst_id, 1, s->remote_id);
@@ -524,6 +527,7 @@ circuit_end_new(struct session *rs, uint32_t id, const uint8_t *peer,
 	e->deadline = now_ms() + CIRCUIT_ANSWER_MS;
 	e->via = xstrdup(peer_name(rs->peer));
 	TAILQ_INSERT_TAIL(&circuit_ends, e, entry);
+	circuit_wake();
 	return (e);
 }
 
@@ -835,6 +839,7 @@ circuit_via_record(struct session *s, struct record *r)
 		memset(v, 0, sizeof *v);
 		memcpy(v->peer, s->remote_id, PEER_ID_LEN);
 		TAILQ_INSERT_TAIL(&circuit_vias, v, entry);
+		circuit_wake();
 		circuit_nvias++;
 	}
 	v->n = 0;
@@ -1001,6 +1006,7 @@ circuit_session_open(struct session *s)
 		m = xcalloc(1, sizeof *m);
 		m->s = s;
 		TAILQ_INSERT_TAIL(&circuit_mine, m, entry);
+		circuit_wake();
 		circuit_ask(m);
 	}
 }
@@ -1057,6 +1063,17 @@ circuit_session_drained(struct session *s)
 	}
 }
 
+/*
+ * Run the tick (if it sleeps): something now waits for it. With nothing
+ * to expire, time out or renew it sleeps, so an idle node uses no CPU.
+ */
+static void
+circuit_wake(void)
+{
+	if (circuit_timer != NULL && !evtimer_pending(circuit_timer, NULL))
+		timer_add_ms(circuit_timer, CIRCUIT_TICK_MS);
+}
+
 /* Once a second: expire, time out, renew. */
 static void
 circuit_tick(evutil_socket_t fd, short what, void *arg)
@@ -1094,6 +1111,10 @@ circuit_tick(evutil_socket_t fd, short what, void *arg)
 	}
 	TAILQ_FOREACH(w, &circuit_vias, entry)
 		circuit_retry(w, now);
+	if (TAILQ_EMPTY(&circuit_resvs) && TAILQ_EMPTY(&circuit_splices) &&
+	    TAILQ_EMPTY(&circuit_ends) && TAILQ_EMPTY(&circuit_mine) &&
+	    TAILQ_EMPTY(&circuit_vias))
+		return;
 	timer_add_ms(circuit_timer, CIRCUIT_TICK_MS);
 }
 
@@ -1104,7 +1125,6 @@ circuit_init(void)
 	if (cfg_num(CFG_RELAY))
 		session_features |= FEATURE_RELAY;
 	circuit_timer = evtimer_new(node_base, circuit_tick, NULL);
-	timer_add_ms(circuit_timer, CIRCUIT_TICK_MS);
 }
 
 /* Free everything at exit. */

@@ -1,18 +1,93 @@
 /*
  * cmd-peer.c: commands about peers and the node: /connect, /peers, /id,
- * /nick, /verify, /trust, /block, /typing, /stats, and contacts: /rename,
- * /accept, /decline, /requests, /blocked.
+ * /lookup, /nick, /verify, /trust, /block, /typing, /stats, and contacts:
+ * /rename, /accept, /decline, /requests, /blocked.
  */
 
 #include "p2pchat.h"
 
 #include <arpa/inet.h>
 
-/* /connect ADDR:PORT */
+static void	cmd_lookup_done(const uint8_t *, const struct dht_found *,
+		    void *);
+
+/* /connect ADDR:PORT or PEERID */
 int
 cmd_connect(struct cmd_ctx *ctx, int argc, char **argv, char **cause)
 {
+	uint8_t	id[PEER_ID_LEN];
+
+	if (strlen(argv[0]) == PEER_HEX_LEN &&
+	    hex_decode(argv[0], id, sizeof id) == 0)
+		return (dht_lookup_peer(id, cmd_lookup_done, (void *)1, cause));
 	return (node_connect(argv[0], 1, cause));
+}
+
+/* A DHT lookup finished: show it (/lookup) or dial what it found. */
+static void
+cmd_lookup_done(const uint8_t *id, const struct dht_found *f, void *arg)
+{
+	struct fe_kv	 kv[7];
+	struct buf	 b;
+	char		 hex[PEER_HEX_LEN + 1], host[64], *addr, *cause;
+	u_short		 port;
+	u_int		 i;
+
+	hex_encode(id, PEER_ID_LEN, hex);
+	buf_init(&b);
+	for (i = 0; i < f->naddrs; i++) {
+		addr_sockaddr_host((const struct sockaddr *)&f->addrs[i], host,
+		    sizeof host, &port);
+		if (f->addrs[i].ss_family == AF_INET6)
+			xasprintf(&addr, "%s[%s]:%u", i ? "," : "", host, port);
+		else
+			xasprintf(&addr, "%s%s:%u", i ? "," : "", host, port);
+		buf_put(&b, addr, strlen(addr));
+		free(addr);
+	}
+	buf_put_u8(&b, '\0');
+	if (arg == NULL) {
+		kv[0] = (struct fe_kv){ "id", hex, 0 };
+		kv[1] = (struct fe_kv){ "found", NULL, f->found };
+		kv[2] = (struct fe_kv){ "seq", NULL, f->seq };
+		kv[3] = (struct fe_kv){ "addresses", (char *)b.d, 0 };
+		kv[4] = (struct fe_kv){ "hops", NULL, f->hops };
+		kv[5] = (struct fe_kv){ "asked", NULL, f->asked };
+		kv[6] = (struct fe_kv){ "ms", NULL, f->ms };
+		fe->item("lookup", kv, 7);
+	} else if (!f->found || f->naddrs == 0)
+		fe_errorf("%.16s: no peer record found on the DHT", hex);
+	else {
+		for (i = 0; i < f->naddrs; i++) {
+			addr_sockaddr_host((const struct sockaddr *)
+			    &f->addrs[i], host, sizeof host, &port);
+			if (f->addrs[i].ss_family == AF_INET6)
+				xasprintf(&addr, "[%s]:%u", host, port);
+			else
+				xasprintf(&addr, "%s:%u", host, port);
+			if (node_connect(addr, 1, &cause) != 0) {
+				fe_errorf("%s", cause);
+				free(cause);
+			}
+			free(addr);
+		}
+	}
+	buf_free(&b);
+}
+
+/* /lookup PEERID */
+int
+cmd_lookup(struct cmd_ctx *ctx, int argc, char **argv, char **cause)
+{
+	uint8_t	id[PEER_ID_LEN];
+
+	if (strlen(argv[0]) != PEER_HEX_LEN ||
+	    hex_decode(argv[0], id, sizeof id) != 0) {
+		xasprintf(cause, "\"%s\" is not a peer id (64 hex digits)",
+		    argv[0]);
+		return (-1);
+	}
+	return (dht_lookup_peer(id, cmd_lookup_done, NULL, cause));
 }
 
 /* /peers */

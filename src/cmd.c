@@ -12,11 +12,20 @@ static int	cmd_quit(struct cmd_ctx *, int, char **, char **);
 
 const struct cmd_entry cmd_table[] = {
 	{ .name = "connect",
-	  .usage = "ADDR:PORT",
+	  .usage = "ADDR:PORT|PEERID",
 	  .min = 1,
 	  .max = 1,
 	  .exec = cmd_connect,
-	  .help = "Dial a peer; it is redialled with backoff until it answers."
+	  .help = "Dial a peer; it is redialled with backoff until it answers. "
+		  "A peer id (64 hex digits) is looked up on the DHT first."
+	},
+	{ .name = "lookup",
+	  .usage = "PEERID",
+	  .min = 1,
+	  .max = 1,
+	  .exec = cmd_lookup,
+	  .help = "Find a peer's record on the DHT: its addresses, the hops "
+		  "and the time it took."
 	},
 	{ .name = "connect-via",
 	  .usage = "RELAY PEER",

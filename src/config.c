@@ -473,6 +473,44 @@ const struct cfg_entry cfg_table[] = {
 	  .help = "Milliseconds to wait after Esc for the key it is the Meta "
 		  "prefix of; an Esc alone for longer is Esc."
 	},
+	{ .key = CFG_DHT_ENABLE,
+	  .section = "dht",
+	  .name = "enable",
+	  .type = CFG_FLAG,
+	  .dflt = "yes",
+	  .min = 0,
+	  .max = 1,
+	  .help = "Take part in the BitTorrent Mainline DHT: publish this "
+		  "node's peer record and find peers by id."
+	},
+	{ .key = CFG_DHT_PORT,
+	  .section = "dht",
+	  .name = "port",
+	  .type = CFG_NUMBER,
+	  .dflt = "0",
+	  .min = 0,
+	  .max = 65535,
+	  .help = "UDP port of the DHT; 0 means the listen port."
+	},
+	{ .key = CFG_DHT_BOOTSTRAP,
+	  .section = "dht",
+	  .name = "bootstrap",
+	  .type = CFG_LIST,
+	  .dflt = "",
+	  .max = 64,
+	  .help = "DHT node (HOST:PORT) to join through; repeat the key for "
+		  "more. None: the public routers, by name, only when this "
+		  "machine has a global unicast address."
+	},
+	{ .key = CFG_DHT_READ_ONLY,
+	  .section = "dht",
+	  .name = "read_only",
+	  .type = CFG_CHOICE,
+	  .dflt = "auto",
+	  .choices = "auto|yes|no",
+	  .help = "BEP 43 read-only mode: ask, never answer; auto: read-only "
+		  "while the node has no address to publish."
+	},
 	{ .key = CFG__COUNT }
 };
 

@@ -19,6 +19,7 @@ static const struct module *module_table[] = {
 	&portmap_module,
 	&circuit_module,
 	&lan_module,
+	&dht_module,
 	&index_module,
 };
 

@@ -265,6 +265,10 @@ enum cfg_key {
 	CFG_NOTIFY,
 	CFG_PASTE_LINES,
 	CFG_ESCAPE_DELAY,
+	CFG_DHT_ENABLE,
+	CFG_DHT_PORT,
+	CFG_DHT_BOOTSTRAP,
+	CFG_DHT_READ_ONLY,
 	CFG__COUNT
 };
 struct cfg_entry {
@@ -992,6 +996,60 @@ int		 cmd_connect_via(struct cmd_ctx *, int, char **, char **);
 int		 lan_parse(const u_char *, size_t, uint8_t *, u_short *);
 extern const struct module lan_module;
 
+/* bencode.c */
+#define BENC_NODES	512	/* values in one message, at most */
+#define BENC_DEPTH	16	/* nesting, at most */
+#define BENC_INT	1
+#define BENC_STR	2
+#define BENC_LIST	3
+#define BENC_DICT	4
+/* A parsed value; strings and raw spans point into the input. */
+struct benc {
+	int		 type;
+	int64_t		 i;
+	const u_char	*s;
+	size_t		 len;
+	struct benc	*child;		/* list items; dict key, value, ... */
+	struct benc	*next;
+	u_int		 count;
+	const u_char	*raw;		/* the value's own bytes */
+	size_t		 rawlen;
+};
+struct benc_doc {
+	struct benc	 n[BENC_NODES];
+	u_int		 used;
+};
+struct benc	*bencode_parse(struct benc_doc *, const u_char *, size_t);
+const struct benc *bencode_get(const struct benc *, const char *);
+int		 bencode_get_str(const struct benc *, const char *, size_t,
+		     size_t, const u_char **, size_t *);
+int		 bencode_get_int(const struct benc *, const char *, int64_t *);
+void		 bencode_put_str(struct buf *, const void *, size_t);
+void		 bencode_put_cstr(struct buf *, const char *);
+void		 bencode_put_int(struct buf *, int64_t);
+
+/* dht.c */
+#define DHT_RECORD_SALT		"p2pchat/1"
+#define DHT_RECORD_ADDRS	8	/* addresses in a peer record */
+#define DHT_VALUE_MAX		1000	/* BEP 44 */
+extern const struct module dht_module;
+struct dht_found {
+	int		 found;		/* a record with a good signature */
+	int64_t		 seq;
+	u_int		 naddrs;
+	struct sockaddr_storage addrs[DHT_RECORD_ADDRS];
+	u_int		 hops;
+	u_int		 asked;		/* nodes queried */
+	int64_t		 ms;		/* how long it took */
+};
+int		 dht_enabled(void);
+void		 dht_set_addresses(const struct sockaddr_storage *, u_int);
+int		 dht_lookup_peer(const uint8_t *,
+		     void (*)(const uint8_t *, const struct dht_found *, void *),
+		     void *, char **);
+int		 dht_record_parse(const u_char *, size_t, struct dht_found *);
+int		 dht_parse(const u_char *, size_t);
+
 /* pex.c */
 #define ADDR_SOURCE_USER	0
 #define ADDR_SOURCE_PEX		1
@@ -1035,6 +1093,7 @@ int		 cmd_blocked(struct cmd_ctx *, int, char **, char **);
 int		 cmd_rename(struct cmd_ctx *, int, char **, char **);
 int		 cmd_typing(struct cmd_ctx *, int, char **, char **);
 int		 cmd_stats(struct cmd_ctx *, int, char **, char **);
+int		 cmd_lookup(struct cmd_ctx *, int, char **, char **);
 
 /* cmd-chat.c */
 struct conv	*cmd_conv(const char *, char **);

@@ -1,0 +1,153 @@
+#!/usr/bin/env python3
+# tests/regress/dht-swarm.py: a swarm of libtorrent sessions with the DHT on,
+# all on 127.0.0.1, as the rest of the Mainline network for dht.sh. The
+# sessions bootstrap on each other and on the nodes named with -b. Commands
+# come one a line on stdin; each answer is one JSON line on stdout.
+#
+#   dht-swarm.py -p PORT,PORT,... [-b HOST:PORT]...
+#
+#   nodes                       {"event": "nodes", "counts": [N, ...]}
+#   get PK SALT                 {"event": "got", "seq": S, "value": HEX, ...}
+#   put SEEDHEX PKHEX SALT DATA {"event": "put", "nodes": N}
+#
+# libtorrent's Python binding puts DATA (bencoded) as a byte string, the
+# value; a get gives such a string's contents decoded.
+
+import argparse
+import hashlib
+import json
+import sys
+import time
+import warnings
+
+warnings.simplefilter("ignore", DeprecationWarning)
+
+try:
+    import libtorrent as lt
+except ImportError as e:
+    print(json.dumps({"event": "skip", "reason": str(e)}), flush=True)
+    sys.exit(0)
+
+
+def benc(v):
+    # Bencode what libtorrent hands back as Python values.
+    if isinstance(v, int):
+        return b"i%de" % v
+    if isinstance(v, str):
+        v = v.encode()
+    if isinstance(v, bytes):
+        return b"%d:" % len(v) + v
+    if isinstance(v, list):
+        return b"l" + b"".join(benc(x) for x in v) + b"e"
+    if isinstance(v, dict):
+        items = sorted((k.encode() if isinstance(k, str) else k, x)
+                       for k, x in v.items())
+        return b"d" + b"".join(benc(k) + benc(x) for k, x in items) + b"e"
+    raise TypeError(type(v))
+
+
+def say(**kw):
+    print(json.dumps(kw), flush=True)
+
+
+def make_session(port):
+    s = {
+        "listen_interfaces": "127.0.0.1:%d" % port,
+        "enable_dht": True,
+        "enable_lsd": False,
+        "enable_upnp": False,
+        "enable_natpmp": False,
+        "dht_restrict_routing_ips": False,
+        "dht_restrict_search_ips": False,
+        "dht_enforce_node_id": False,
+        "dht_ignore_dark_internet": False,
+        "dht_bootstrap_nodes": "",	# routers never enter the table
+        "alert_mask": lt.alert.category_t.dht_notification |
+        lt.alert.category_t.dht_operation_notification,
+    }
+    return lt.session(s)
+
+
+def expanded_key(seed):
+    # libtorrent's (orlp ed25519) private key: SHA-512 of the seed, clamped.
+    h = bytearray(hashlib.sha512(seed).digest())
+    h[0] &= 248
+    h[31] &= 63
+    h[31] |= 64
+    return bytes(h)
+
+
+def wait_alert(ses, want, timeout):
+    end = time.monotonic() + timeout
+    while time.monotonic() < end:
+        ses.wait_for_alert(200)
+        for a in ses.pop_alerts():
+            if not isinstance(a, want):
+                continue
+            if want is lt.dht_mutable_item_alert:
+                try:
+                    a.value = a.item
+                except RuntimeError:
+                    continue    # no item (yet): an empty entry
+            return a
+    return None
+
+
+def main():
+    ap = argparse.ArgumentParser()
+    ap.add_argument("-p", required=True)
+    ap.add_argument("-b", action="append", default=[])
+    args = ap.parse_args()
+    ports = [int(p) for p in args.p.split(",")]
+    everyone = ["127.0.0.1:%d" % p for p in ports] + args.b
+    sessions = []
+    for p in ports:
+        boot = [b for b in everyone if b != "127.0.0.1:%d" % p]
+        sessions.append((make_session(p), boot))
+    # A node added before a session's DHT is up is lost: add them until
+    # every session knows the others (at most 20 s).
+    end = time.monotonic() + 20
+    while time.monotonic() < end:
+        for ses, boot in sessions:
+            for b in boot:
+                h, _, pn = b.rpartition(":")
+                ses.add_dht_node((h, int(pn)))
+        sessions[0][0].wait_for_alert(500)
+        for ses, _ in sessions:
+            ses.pop_alerts()
+        if all(ses.status().dht_nodes >= len(ports) - 1
+               for ses, _ in sessions):
+            break
+    sessions = [ses for ses, _ in sessions]
+    say(event="started", ports=ports,
+        nodes=[ses.status().dht_nodes for ses in sessions])
+    for line in sys.stdin:
+        w = line.split()
+        if not w:
+            continue
+        if w[0] == "nodes":
+            say(event="nodes", counts=[s.status().dht_nodes
+                                       for s in sessions])
+        elif w[0] == "get" and len(w) == 3:
+            ses = sessions[0]
+            ses.dht_get_mutable_item(bytes.fromhex(w[1]), w[2].encode())
+            a = wait_alert(ses, lt.dht_mutable_item_alert, 20)
+            if a is None:
+                say(event="got", found=0)
+            else:
+                say(event="got", found=1, seq=a.seq,
+                    value=benc(a.value).hex(),
+                    key=bytes(a.key).hex(), salt=a.salt,
+                    authoritative=a.authoritative)
+        elif w[0] == "put" and len(w) == 5:
+            ses = sessions[-1]
+            seed = bytes.fromhex(w[1])
+            ses.dht_put_mutable_item(expanded_key(seed), bytes.fromhex(w[2]),
+                                     bytes.fromhex(w[4]), w[3].encode())
+            a = wait_alert(ses, lt.dht_put_alert, 30)
+            say(event="put", nodes=a.num_success if a is not None else 0)
+        else:
+            say(event="error", line=line.strip())
+
+
+main()

@@ -1,0 +1,75 @@
+#!/bin/sh
+# dht.sh: the Mainline DHT against an independent implementation. A swarm
+# of libtorrent sessions on 127.0.0.1 is the rest of the network. alice
+# puts her peer record; libtorrent reads it back with a good signature and
+# her address; bob, who knows only a libtorrent node, finds her by peer id
+# with /lookup and /connect and they chat. Nothing leaves 127.0.0.1.
+
+. "${TESTS_DIR:-$(dirname "$0")/..}/lib.sh"
+
+SWARM="$(dirname "$0")/dht-swarm.py"
+[ -f "$SWARM" ] || SWARM="${TESTS_DIR:-$(dirname "$0")/..}/regress/dht-swarm.py"
+py=""
+for _p in /usr/bin/python3 python3; do
+	if "$_p" -c 'import libtorrent' 2>/dev/null; then
+		py=$_p
+		break
+	fi
+done
+[ -n "$py" ] || skip "no python3 with libtorrent (python3-libtorrent)"
+
+# Three libtorrent sessions on free UDP and TCP ports.
+base=$((20000 + $$ % 20000))
+ports="$base,$((base + 1)),$((base + 2))"
+
+mkfifo "$T/swarm.in"
+sleep 100000 > "$T/swarm.in" &
+_pids="$_pids $!"
+"$py" "$SWARM" -p "$ports" < "$T/swarm.in" > "$T/swarm.out" \
+    2> "$T/swarm.err" &
+_pids="$_pids $!"
+wait_for swarm '"event": "started"'
+grep -q '"event": "skip"' "$T/swarm.out" && \
+    skip "libtorrent: $(cat "$T/swarm.out")"
+
+# dht_ini NAME BOOTSTRAP [MORE]: a profile whose DHT joins at BOOTSTRAP.
+dht_ini() {
+	mkdir -m 700 "$T/$1"
+	printf "[node]\nlan_discovery = no\naccept = anyone\n[dht]\n%s\n%s\n" \
+	    "bootstrap = $2" "${3:-}" > "$T/$1/p2pchat.ini"
+}
+
+# alice publishes her record through the first libtorrent node.
+dht_ini alice "127.0.0.1:$base" "read_only = no"
+start_node alice -l 127.0.0.1:0
+wait_for alice '"event":"dht_published"' 30
+
+# libtorrent reads it back: libtorrent checks the signature itself.
+printf 'get %s p2pchat/1\n' "$alice_id" > "$T/swarm.in"
+wait_for swarm "\"event\": \"got\"" 60
+got=$(grep '"event": "got"' "$T/swarm.out" | tail -n 1)
+echo "$got" | grep -q '"found": 1' || fail "libtorrent did not find alice: $got"
+want=$(printf '7f000001%04x' "$alice_port")
+echo "$got" | grep -q "$want" || fail "alice's address not in $got"
+
+# bob knows only the last libtorrent node.
+dht_ini bob "127.0.0.1:$((base + 2))"
+start_node bob -l 127.0.0.1:0
+wait_for bob '"event":"dht_published"' 30
+send bob "/lookup $alice_id"
+wait_for bob '"event":"lookup"' 30
+line=$(grep '"event":"lookup"' "$T/bob.out" | tail -n 1)
+echo "$line" | grep -q '"found":1' || fail "bob did not find alice: $line"
+echo "$line" | grep -q "\"addresses\":\"127.0.0.1:$alice_port\"" || \
+    fail "bob found the wrong addresses: $line"
+echo "$line" | grep -Eq '"hops":[1-9]' || fail "no hops in $line"
+
+# /connect PEERID dials what the lookup found; they chat.
+send bob "/connect $alice_id"
+wait_for bob "\"id\":\"$alice_id\".*\"state\":\"online\"" 30
+send bob "/msg $alice_id hello through the dht"
+wait_for alice '"event":"message".*hello through the dht' 20
+
+stop_node bob
+stop_node alice
+pass
