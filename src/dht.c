@@ -47,7 +47,8 @@
 #define DHT_SECRET_MS		(5 * 60 * 1000)
 #define DHT_REPUBLISH_MS	(30 * 60 * 1000)
 #define DHT_REFRESH_MS		(15 * 60 * 1000)
-#define DHT_REBOOT_MS		(30 * 1000)
+#define DHT_REBOOT_MS		(30 * 1000)	/* bootstrap again, at most */
+#define DHT_REBOOT_MIN_MS	1000		/* at first, doubling */
 
 /* The public routers, used only where dht_may_go_public() says so. */
 static const char *dht_routers[] = {
@@ -170,6 +171,7 @@ static int			 dht_boot_class = ADDR_PUBLIC;
 static struct sockaddr_in	 dht_boot[64];
 static u_int			 dht_nboot;
 static int64_t			 dht_boot_at;
+static int64_t			 dht_boot_wait = DHT_REBOOT_MIN_MS;	/* ms */
 static int64_t			 dht_refresh_at;
 
 /* The peer record. */
@@ -1410,7 +1412,7 @@ dht_publish_done(struct dht_lookup *lk)
 	}
 	buf_free(&v);
 	if (sent == 0) {
-		dht_publish_at = now_ms() + DHT_REBOOT_MS;
+		dht_publish_at = now_ms() + dht_boot_wait;
 		return;
 	}
 	dht_publish_at = now_ms() + DHT_REPUBLISH_MS;
@@ -1698,8 +1700,16 @@ dht_timer_cb(evutil_socket_t fd, short what, void *arg)
 		randombytes_buf(dht_secret[0], sizeof dht_secret[0]);
 		dht_secret_at = now;
 	}
-	if (dht_table_count() < DHT_K && now - dht_boot_at > DHT_REBOOT_MS)
+	/*
+	 * Few nodes known: ask the bootstrap nodes again, after 1 s, 2 s, 4 s
+	 * and so on up to DHT_REBOOT_MS (a first answer lost, or a bootstrap
+	 * node not up yet, costs seconds, not half a minute).
+	 */
+	if (dht_table_count() < DHT_K && now - dht_boot_at > dht_boot_wait) {
 		dht_bootstrap();
+		dht_boot_wait = dht_boot_wait * 2 > DHT_REBOOT_MS ?
+		    DHT_REBOOT_MS : dht_boot_wait * 2;
+	}
 	if (dht_table_count() != 0 && now > dht_refresh_at) {
 		dht_refresh_at = now + DHT_REFRESH_MS;
 		if ((lk = dht_lookup_new(DHT_FIND_NODE, dht_id,
