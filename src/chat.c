@@ -404,14 +404,15 @@ chat_post_relay_ack(struct session *s, const uint8_t *author,
 /*
  * Fill *m for a message that arrived in conversation conv (a CHAT, a room
  * message, a relayed one), to be stored as received: id and author from
- * the wire, sent_at by the author's clock, text not copied.
+ * the wire, sent_at by the author's clock, text not copied; nick is what
+ * the author calls itself now (NULL if it is not known).
  */
 void
 chat_msg_arrived(struct msg *m, int64_t conv, const uint8_t *id,
-    const uint8_t *author, uint64_t sent_at, const char *text, size_t len)
+    const uint8_t *author, const char *nick, uint64_t sent_at,
+    const char *text, size_t len)
 {
-	struct peer	*p;
-	size_t		 n;
+	size_t	n;
 
 	memset(m, 0, sizeof *m);
 	m->conv = conv;
@@ -423,9 +424,9 @@ chat_msg_arrived(struct msg *m, int64_t conv, const uint8_t *id,
 	m->stored = now_ms();
 	m->text = (char *)text;
 	m->len = len;
-	if ((p = peer_find(author)) != NULL) {
-		n = strlen(p->nick);	/* at most NICK_MAX */
-		memcpy(m->nick, p->nick, n < NICK_MAX ? n : NICK_MAX);
+	if (nick != NULL) {
+		n = strlen(nick);	/* at most NICK_MAX */
+		memcpy(m->nick, nick, n < NICK_MAX ? n : NICK_MAX);
 		m->nick[n < NICK_MAX ? n : NICK_MAX] = '\0';
 	}
 }
@@ -561,7 +562,7 @@ chat_recv(struct session *s, struct rec_chat *rc)
 		chat_close_later(s);
 		return (0);
 	}
-	chat_msg_arrived(&m, p->conv->id, rc->id, p->id, rc->sent_at,
+	chat_msg_arrived(&m, p->conv->id, rc->id, p->id, p->nick, rc->sent_at,
 	    (const char *)rc->text, rc->len);
 	err = store_msg_add(&m, &dup, &cause);
 	if (chat_store_failed(err, cause))

@@ -111,7 +111,7 @@ int
 contact_admit(struct peer *p, const char *addr)
 {
 	struct peer	*oldest;
-	int64_t		 now = mono_us() / 1000;
+	int64_t		 now = mono_us() / 1000, bytes;
 	u_int		 n, same;
 	char		*cause;
 
@@ -151,7 +151,8 @@ contact_admit(struct peer *p, const char *addr)
 		p->request_told = 0;
 	}
 	if (!p->held_known) {
-		if (store_conv_count(p->conv->id, &p->held, &cause) != 0) {
+		if (store_conv_received(p->conv->id, &p->held, &bytes,
+		    &cause) != 0) {
 			fe_store_error(__func__, cause);
 			return (-1);
 		}
@@ -194,7 +195,7 @@ contact_accept(struct peer *p, char **cause)
 		p->trust = TRUST_UNVERIFIED;
 	}
 	peer_make_contact(p);
-	if (p->conv != NULL && !p->conv->shown)
+	if (p->conv != NULL)
 		conv_show(p->conv);
 	if (!had)
 		return (0);

@@ -50,6 +50,7 @@ struct target {
 	int		 keep;		/* given by the user or the config */
 	int		 book;		/* dialled from the address book */
 	struct session	*session;	/* ours there, dialling or up */
+	struct session	*pinned;	/* the session node_pin checked */
 	struct event	*ev;
 	TAILQ_ENTRY(target) entry;
 };
@@ -1010,6 +1011,7 @@ node_session_closed(struct session *s, int was)
 	if ((t = node_target_of(s)) == NULL)
 		return;
 	t->session = NULL;
+	t->pinned = NULL;
 	if (was == SESSION_OPEN || node_quitting)
 		return;
 	if (node_session_self(s)) {
@@ -1045,6 +1047,9 @@ node_pin(struct target *t, struct session *s, struct peer *p)
 	char		*cause, *msg, sn_was[80], sn_now[80];
 	int64_t		 pin;
 
+	if (t->pinned == s)
+		return;		/* checked when the handshake ended */
+	t->pinned = s;
 	if (store_addr_pin(s->host, s->port, p->dbid, t->keep, &pin,
 	    &cause) != 0) {
 		log_warnx("%s: %s", __func__, cause);

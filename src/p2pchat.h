@@ -440,7 +440,6 @@ int		 store_addr_pin(const char *, u_short, int64_t, int,
 int		 store_addr_repin(int64_t, char **);
 int		 store_conv_shown(int64_t, int, char **);
 int		 store_conv_clear(int64_t, int *, char **);
-int		 store_conv_count(int64_t, int64_t *, char **);
 int		 store_conv_load(void (*)(const struct conv_row *, void *),
 		     void *, char **);
 int		 store_conv_read(int64_t, int64_t, char **);
@@ -922,7 +921,8 @@ int		 chat_typing(struct peer *, int, char **);
 void		 chat_post_message(struct conv *, const struct msg *);
 void		 chat_delivered(struct peer *, const uint8_t *);
 void		 chat_msg_arrived(struct msg *, int64_t, const uint8_t *,
-		    const uint8_t *, uint64_t, const char *, size_t);
+		    const uint8_t *, const char *, uint64_t, const char *,
+		    size_t);
 void		 chat_post_relay_ack(struct session *, const uint8_t *,
 		     const uint8_t *);
 

@@ -337,7 +337,7 @@ relay_deliver(struct session *s, struct rec_relay *r)
 		return (0);
 	}
 	chat_msg_arrived(&m, author->conv->id, r->msg_id, r->author,
-	    in.sent_at, in.text, in.len);
+	    author->nick, in.sent_at, in.text, in.len);
 	rc = store_msg_add(&m, &dup, &cause);
 	if (rc != 0) {
 		fe_store_error(__func__, cause);

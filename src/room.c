@@ -295,11 +295,13 @@ room_store(struct room *r, const struct rec_room *m, const char *text,
     size_t len, const u_char *rec, size_t reclen)
 {
 	struct msg	 msg;
+	struct peer	*p;
 	char		*cause = NULL;
 	int		 dup, rc;
 
-	chat_msg_arrived(&msg, r->conv->id, m->msg_id, m->author, m->sent_at,
-	    text, len);
+	p = peer_find(m->author);
+	chat_msg_arrived(&msg, r->conv->id, m->msg_id, m->author,
+	    p != NULL ? p->nick : NULL, m->sent_at, text, len);
 	/* Our own, come back through the mesh (in a ROOM_SYNC, say). */
 	if (memcmp(m->author, identity->ed_pk, PEER_ID_LEN) == 0) {
 		msg.outgoing = 1;

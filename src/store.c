@@ -165,7 +165,6 @@ enum store_stmt {
 	S_ADDR_REPIN,
 	S_CONV_SHOWN,
 	S_CONV_CLEAR,
-	S_CONV_COUNT,
 	S_ADDR_ADD,
 	S_ADDR_OK,
 	S_ADDR_FAIL,
@@ -249,8 +248,7 @@ static const char *store_sql[S__COUNT] = {
 	[S_CONV_CLEAR] =
 	    "DELETE FROM messages WHERE conv = ?1 AND outgoing = 0 AND "
 	    "NOT EXISTS (SELECT 1 FROM outbox WHERE conv = ?1)",
-	[S_CONV_COUNT] =
-	    "SELECT count(*) FROM messages WHERE conv = ? AND outgoing = 0",
+
 	[S_ADDR_ADD] =
 	    "INSERT INTO addresses (host, port, source, added, peer) "
 	    "VALUES (?1, ?2, ?3, ?4, ?5) ON CONFLICT (host, port) DO UPDATE "
@@ -1496,25 +1494,6 @@ store_conv_clear(int64_t conv, int *n, char **cause)
 	if (store_exec(S_CONV_CLEAR, cause) != 0)
 		return (-1);
 	*n = sqlite3_changes(store_db);
-	return (0);
-}
-
-/* How many messages were received in a conversation. */
-int
-store_conv_count(int64_t conv, int64_t *n, char **cause)
-{
-	sqlite3_stmt	*st = store_stmt(S_CONV_COUNT);
-	int		 rc;
-
-	*n = 0;
-	sqlite3_bind_int64(st, 1, conv);
-	if ((rc = sqlite3_step(st)) == SQLITE_ROW)
-		*n = sqlite3_column_int64(st, 0);
-	sqlite3_reset(st);
-	if (rc != SQLITE_ROW) {
-		*cause = store_error("counting messages");
-		return (-1);
-	}
 	return (0);
 }
 
