@@ -28,9 +28,14 @@ _pids="$_pids $!"
 "$py" "$SWARM" -p "$ports" < "$T/swarm.in" > "$T/swarm.out" \
     2> "$T/swarm.err" &
 _pids="$_pids $!"
-wait_for swarm '"event": "started"'
+wait_for swarm '"event": "started"' 100
 grep -q '"event": "skip"' "$T/swarm.out" && \
     skip "libtorrent: $(cat "$T/swarm.out")"
+# The rest of the DHT must be up before our nodes join it: every
+# libtorrent session knows the other two.
+grep '"event": "started"' "$T/swarm.out" |
+    grep -q '"nodes": \[[2-9], [2-9], [2-9]\]' ||
+    fail "the libtorrent sessions did not find each other: $(cat "$T/swarm.out")"
 
 # dht_ini NAME BOOTSTRAP [MORE]: a profile whose DHT joins at BOOTSTRAP.
 dht_ini() {
