@@ -213,6 +213,17 @@ const struct cfg_entry cfg_table[] = {
 	  .help = "Ask the router for a port mapping (NAT-PMP, then UPnP-IGD), "
 		  "only when the default gateway is on a private network."
 	},
+	{ .key = CFG_HOLE_PUNCHING,
+	  .section = "node",
+	  .name = "hole_punching",
+	  .type = CFG_FLAG,
+	  .dflt = "yes",
+	  .min = 0,
+	  .max = 1,
+	  .help = "Over a relayed session, open a direct connection to the "
+		  "peer through both NATs (TCP simultaneous open); on success "
+		  "it takes over from the relay."
+	},
 	{ .key = CFG_REQUESTS,
 	  .section = "limits",
 	  .name = "requests",

@@ -18,6 +18,7 @@ static const struct module *module_table[] = {
 	&reach_module,
 	&portmap_module,
 	&circuit_module,
+	&punch_module,
 	&lan_module,
 	&dht_module,
 	&index_module,
@@ -112,6 +113,24 @@ module_session_aside(struct session *s, int event)
 			taken = 1;
 	}
 	return (taken);
+}
+
+/*
+ * A connection from host was accepted: 1 if a module says this node must
+ * start its handshake (both ends dialled it, in a punched simultaneous
+ * open, and the other end waits as the responder).
+ */
+int
+module_accept_initiator(const char *host)
+{
+	u_int	i;
+
+	for (i = 0; i < nitems(module_table); i++) {
+		if (module_table[i]->accept_initiator != NULL &&
+		    module_table[i]->accept_initiator(host))
+			return (1);
+	}
+	return (0);
 }
 
 /* Add one counter (those past STATS_MAX are dropped). */

@@ -192,6 +192,31 @@ node_accept_error_cb(struct evconnlistener *l, void *arg)
 	timer_add_ms(node_accept_ev, NODE_ACCEPT_PAUSE_MS);
 }
 
+/* Is a fixed port free to listen on? 0, or -1 and the cause. */
+static int
+node_port_free(struct sockaddr *sa, socklen_t salen, char **cause)
+{
+	struct sockaddr_in	*sin = (struct sockaddr_in *)sa;
+	struct sockaddr_in6	*sin6 = (struct sockaddr_in6 *)sa;
+	int			 fd, one = 1, rc = 0;
+
+	if ((sa->sa_family == AF_INET && sin->sin_port == 0) ||
+	    (sa->sa_family == AF_INET6 && sin6->sin6_port == 0))
+		return (0);
+	if ((fd = socket(sa->sa_family, SOCK_STREAM | SOCK_CLOEXEC, 0)) == -1)
+		return (0);
+	setsockopt(fd, SOL_SOCKET, SO_REUSEADDR, &one, sizeof one);
+	if (sa->sa_family == AF_INET6)
+		setsockopt(fd, IPPROTO_IPV6, IPV6_V6ONLY, &one, sizeof one);
+	if (bind(fd, sa, salen) != 0) {
+		xasprintf(cause, "cannot listen on %s: %s", cfg_str(CFG_LISTEN),
+		    strerror(errno));
+		rc = -1;
+	}
+	close(fd);
+	return (rc);
+}
+
 /* Bind and listen on one address. */
 static struct evconnlistener *
 node_listen_one(struct sockaddr *sa, socklen_t salen, char **cause)
@@ -207,6 +232,20 @@ node_listen_one(struct sockaddr *sa, socklen_t salen, char **cause)
 		return (NULL);
 	}
 	setsockopt(fd, SOL_SOCKET, SO_REUSEADDR, &one, sizeof one);
+#ifdef SO_REUSEPORT
+	/*
+	 * A punched dial leaves from this port (so the NAT maps it). A port
+	 * another program listens on is still an error: a plain socket
+	 * tries it first.
+	 */
+	if (cfg_num(CFG_HOLE_PUNCHING)) {
+		if (node_port_free(sa, salen, cause) != 0) {
+			close(fd);
+			return (NULL);
+		}
+		setsockopt(fd, SOL_SOCKET, SO_REUSEPORT, &one, sizeof one);
+	}
+#endif
 	if (sa->sa_family == AF_INET6)
 		setsockopt(fd, IPPROTO_IPV6, IPV6_V6ONLY, &one, sizeof one);
 	if (bind(fd, sa, salen) != 0 || listen(fd, 512) != 0) {
@@ -642,7 +681,9 @@ node_make_room(struct session *s, const char **why)
  * A session authenticated. Return -1 to admit it, or the BYE reason to
  * close it with. When both sides dial each other at once, both keep the
  * session whose initiator has the smaller peer id; a new session replaces
- * an older one dialled the same way (the older is presumed dead). A full
+ * an older one dialled the same way (the older is presumed dead, or a
+ * punched direct session replaces a relayed one; it hands over at HELLO,
+ * see session_hello). A full
  * node makes room by closing a session worth less (node_make_room).
  */
 int
@@ -673,8 +714,20 @@ node_admit(struct session *s, const char **why)
 				*why = "duplicate connection";
 				return (BYE_DUPLICATE);
 			}
-		}
-		session_close(old, BYE_DUPLICATE, "duplicate connection");
+			session_close(old, BYE_DUPLICATE,
+			    "duplicate connection");
+		} else if (old->state == SESSION_OPEN) {
+			/*
+			 * Dialled the same way: the new one takes over when
+			 * its HELLO comes (session.c), and the old one carries
+			 * the conversation until then. Both ends see the same
+			 * directions, so both keep the new one.
+			 */
+			RB_REMOVE(node_auth_tree, &node_auth, old);
+			node_nauth--;
+		} else
+			session_close(old, BYE_DUPLICATE,
+			    "duplicate connection");
 	}
 	node_source(s);
 	s->known = node_known(s);

@@ -88,9 +88,13 @@
 #define REC_CIRCUIT_DATA	0x58
 #define REC_CIRCUIT_CLOSE	0x59
 #define REC_CIRCUIT_VIA		0x5a
+#define REC_PUNCH_CONNECT	0x5b
+#define REC_PUNCH_SYNC		0x5c
+#define PUNCH_ATTEMPTS		3	/* a punch tries this often */
 
 /* HELLO features bits (p2pchat-protocol(7), HELLO FEATURES). */
 #define FEATURE_RELAY		0x00000001	/* relays circuits */
+#define FEATURE_PUNCH		0x00000002	/* punches holes (punch.c) */
 
 /* BYE reasons. */
 #define BYE_NORMAL		0
@@ -238,6 +242,7 @@ enum cfg_key {
 	CFG_STRANGER_BYTES_TOTAL,
 	CFG_ACCEPT,
 	CFG_PORT_MAPPING,
+	CFG_HOLE_PUNCHING,
 	CFG_REQUESTS,
 	CFG_REQUESTS_PER_ADDRESS,
 	CFG_REQUESTS_PER_HOUR,
@@ -574,6 +579,12 @@ struct rec_dialback {			/* DIALBACK, PROOF (nonce), RESULT */
 	uint16_t	 port;
 	uint8_t		 status;	/* RESULT */
 };
+struct rec_punch {			/* PUNCH_CONNECT, PUNCH_SYNC */
+	uint8_t		 attempt;	/* 1..PUNCH_ATTEMPTS */
+	uint8_t		 family;	/* 4 or 6 (CONNECT) */
+	uint8_t		 addr[16];
+	uint16_t	 port;
+};
 struct rec_circuit {			/* the CIRCUIT_* records */
 	uint32_t	 circuit;
 	uint8_t		 code;		/* role, status or reason */
@@ -603,6 +614,7 @@ struct record {
 		struct rec_observed observed;
 		struct rec_dialback dialback;
 		struct rec_circuit circuit;
+		struct rec_punch punch;
 	} u;
 };
 
@@ -701,6 +713,7 @@ void		 session_close(struct session *, int, const char *);
 void		 session_free_all(void);
 void		 session_accept(evutil_socket_t, struct sockaddr *, int);
 struct session	*session_dial(struct sockaddr *, int, const char *, char **);
+struct session	*session_dial_fd(int, struct sockaddr *, int, int, char **);
 void		 session_counts(u_int *, u_int *);
 size_t		 session_queued(struct session *);
 int		 session_check_signature(struct session *, struct buf *,
@@ -732,7 +745,7 @@ void		 txn_begun(void);
 void		 txn_after(int, txn_cb *, void *);
 
 /* module.c */
-#define STATS_MAX	32
+#define STATS_MAX	48
 struct stats {
 	struct fe_kv	 v[STATS_MAX];
 	u_int		 n;
@@ -747,6 +760,7 @@ struct module {
 	void		(*shutdown)(void);
 	void		(*stats)(struct stats *);
 	int		(*session_aside)(struct session *, int);
+	int		(*accept_initiator)(const char *);
 };
 #define MODULE_ASIDE_CLAIM	0	/* authenticated: take it aside? */
 #define MODULE_ASIDE_CLOSED	1	/* an aside session is closing */
@@ -757,6 +771,7 @@ void		 module_session_drained(struct session *);
 void		 module_shutdown(void);
 void		 module_stats(struct stats *);
 int		 module_session_aside(struct session *, int);
+int		 module_accept_initiator(const char *);
 
 /* index.c */
 extern const struct module index_module;
@@ -977,6 +992,7 @@ int		 reach_proof_record(struct session *, struct record *);
 int		 reach_result_record(struct session *, struct record *);
 int		 reach_reached(struct session *);
 const char	*reach_word(void);
+int		 reach_observed(uint8_t *, uint8_t *);
 
 /* circuit.c */
 #define CIRCUIT_HOST		"relay"	/* the host of a relayed session */
@@ -991,6 +1007,11 @@ int		 circuit_via_record(struct session *, struct record *);
 int		 circuit_open(struct peer *, const uint8_t *, char **);
 const char	*circuit_via(struct peer *);
 int		 cmd_connect_via(struct cmd_ctx *, int, char **, char **);
+
+/* punch.c */
+extern const struct module punch_module;
+int		 punch_connect_record(struct session *, struct record *);
+int		 punch_sync_record(struct session *, struct record *);
 
 /* lan.c */
 int		 lan_parse(const u_char *, size_t, uint8_t *, u_short *);

@@ -177,6 +177,23 @@ reach_candidates(void)
 	return (n);
 }
 
+/*
+ * The address a peer saw us at last (unconfirmed): its family (4 or 6) into *family and its bytes
+ * into addr (16). Returns -1 if no peer has said.
+ */
+int
+reach_observed(uint8_t *family, uint8_t *addr)
+{
+	const struct rec_observed	*o;
+
+	if (reach_nreports == 0)
+		return (-1);
+	o = &reach_reports[(reach_nreports - 1) % REACH_REPORTS].seen;
+	*family = o->family;
+	memcpy(addr, o->addr, 16);
+	return (0);
+}
+
 /* The reach state in words: "public ADDR:PORT", "behind NAT", "unknown". */
 const char *
 reach_word(void)

@@ -418,6 +418,7 @@ static int
 session_hello(struct session *s, struct rec_hello *h)
 {
 	struct peer	*p;
+	struct session	*old;
 	char		*cause;
 
 	s->listen_port = h->listen_port;
@@ -436,9 +437,18 @@ session_hello(struct session *s, struct rec_hello *h)
 		session_close(s, BYE_BLOCKED, "blocked");
 		return (0);
 	}
-	if (p->session != NULL && p->session != s)
-		session_close(p->session, BYE_DUPLICATE, "replaced");
 	s->peer = p;
+	if ((old = p->session) != NULL && old != s) {
+		/*
+		 * A hand-over: the peer is on the new session before the old
+		 * one closes, so it never shows offline and its typing state
+		 * stays as it was.
+		 */
+		p->session = s;
+		session_close(old, BYE_DUPLICATE, "replaced");
+		if (s->state == SESSION_CLOSING)
+			return (0);	/* closed by what old's close did */
+	}
 	p->session = s;
 	s->state = SESSION_OPEN;
 	session_nopen++;
@@ -714,7 +724,8 @@ session_accept(evutil_socket_t fd, struct sockaddr *sa, int salen)
 		evutil_closesocket(fd);
 		return;
 	}
-	session_start(session_new(bev, 0, host, port, NULL));
+	session_start(session_new(bev, module_accept_initiator(host), host,
+	    port, NULL));
 }
 
 /*
@@ -755,6 +766,37 @@ session_dial(struct sockaddr *sa, int salen, const char *dial, char **cause)
 	s = session_new(bev, 1, host, port, dial);
 	if (bufferevent_socket_connect(bev, sa, salen) != 0) {
 		xasprintf(cause, "%s: %s", dial, strerror(errno));
+		session_close(s, -1, NULL);
+		return (NULL);
+	}
+	return (s);
+}
+
+/*
+ * Dial from a socket the caller made and bound (a punched connection, from
+ * the listening port): no target, no redial. In a simultaneous open both
+ * ends dialled, so the caller says which one starts the handshake.
+ */
+struct session *
+session_dial_fd(int fd, struct sockaddr *sa, int salen, int initiator,
+    char **cause)
+{
+	struct bufferevent	*bev;
+	struct session		*s;
+	char			 host[INET6_ADDRSTRLEN];
+	u_short			 port;
+
+	addr_sockaddr_host(sa, host, sizeof host, &port);
+	bev = bufferevent_socket_new(node_base, fd, BEV_OPT_CLOSE_ON_FREE);
+	if (bev == NULL) {
+		close(fd);
+		xasprintf(cause, "%s:%u: cannot make a bufferevent", host,
+		    port);
+		return (NULL);
+	}
+	s = session_new(bev, initiator, host, port, NULL);
+	if (bufferevent_socket_connect(bev, sa, salen) != 0) {
+		xasprintf(cause, "%s:%u: %s", host, port, strerror(errno));
 		session_close(s, -1, NULL);
 		return (NULL);
 	}

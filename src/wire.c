@@ -364,6 +364,36 @@ wire_parse_dialback_result(struct buf *b, struct record *r)
 }
 
 /*
+ * Parse a PUNCH_CONNECT body: u8 attempt (1..3), u8 family (4 or 6), the
+ * address, u16 port (not 0).
+ */
+static int
+wire_parse_punch_connect(struct buf *b, struct record *r)
+{
+	struct rec_punch	*p = &r->u.punch;
+
+	if (buf_get_u8(b, &p->attempt) != 0 || p->attempt == 0 ||
+	    p->attempt > PUNCH_ATTEMPTS || buf_get_u8(b, &p->family) != 0 ||
+	    (p->family != 4 && p->family != 6) ||
+	    buf_get(b, p->addr, p->family == 4 ? 4 : 16) != 0 ||
+	    buf_get_u16(b, &p->port) != 0 || p->port == 0)
+		return (-1);
+	return (0);
+}
+
+/* Parse a PUNCH_SYNC body: u8 attempt (1..3). */
+static int
+wire_parse_punch_sync(struct buf *b, struct record *r)
+{
+	struct rec_punch	*p = &r->u.punch;
+
+	if (buf_get_u8(b, &p->attempt) != 0 || p->attempt == 0 ||
+	    p->attempt > PUNCH_ATTEMPTS)
+		return (-1);
+	return (0);
+}
+
+/*
  * The record table: the protocol's records (PROTOCOL.md section 3) and the
  * project-defined ones of p2pchat-protocol(7), in type order.
  */
@@ -425,6 +455,12 @@ const struct record_type record_table[] = {
 	{ .type = REC_CIRCUIT_VIA, .name = "CIRCUIT_VIA",
 	  .state = SESSION_OPEN, .parse = wire_parse_circuit_via,
 	  .handle = circuit_via_record },
+	{ .type = REC_PUNCH_CONNECT, .name = "PUNCH_CONNECT",
+	  .state = SESSION_OPEN, .parse = wire_parse_punch_connect,
+	  .handle = punch_connect_record },
+	{ .type = REC_PUNCH_SYNC, .name = "PUNCH_SYNC",
+	  .state = SESSION_OPEN, .parse = wire_parse_punch_sync,
+	  .handle = punch_sync_record },
 	{ .name = NULL }
 };
 

@@ -12,6 +12,9 @@
 #   lab_router NAME LAST N [random]
 #                                 router NAME at 198.51.100.LAST, LAN
 #                                 10.N.0.1/24; random: symmetric NAT
+#   lab_stealth ROUTER            ROUTER drops, rather than refuses with a
+#                                 reset, what comes to it unasked (as most
+#                                 home routers do)
 #   lab_host NAME ROUTER N LAST   host NAME at 10.N.0.LAST behind ROUTER
 #   lab_node NS NAME ARGS...      a headless p2pchat NAME in namespace NS
 #                                 (as start_node; profile $T/NAME)
@@ -85,6 +88,18 @@ lab_router() {
 	    'iifname "lan" accept' '}' '}' |
 	    ip netns exec "$lab$1" nft -f - || fail "nft on $1"
 	setvar "lab_lan_$1" "$3"
+}
+
+# The lab's links have no delay (and netem may be missing), so a SYN that
+# reaches a router before that router's own host has dialled out would win
+# every race; a refusing router answers it with a reset, which ends the
+# dial of the other side too.
+lab_stealth() {
+	printf '%s\n' 'table ip stealth {' 'chain in {' \
+	    'type filter hook input priority 0; policy accept;' \
+	    'iifname "wan" ct state established,related accept' \
+	    'iifname "wan" drop' '}' '}' |
+	    ip netns exec "$lab$1" nft -f - || fail "nft on $1"
 }
 
 lab_host() {
