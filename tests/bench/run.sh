@@ -36,4 +36,9 @@ if [ "${BENCH_SHM:-yes}" != no ] && [ -d /dev/shm ]; then
 	"$BENCH_DIR/bench-e2e" "$P2PCHAT" "$d"
 	rm -rf "$d"
 fi
+if [ "$(id -u)" -eq 0 ]; then
+	sh "$here/bench-nat.sh"
+else
+	echo "bench-nat: skipped (needs root for the NAT lab)"
+fi
 echo "finished: $(date -u '+%Y-%m-%d %H:%M:%S UTC')"
