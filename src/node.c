@@ -600,12 +600,31 @@ node_victim(struct session *s, int scope, struct node_worth *out)
 }
 
 /*
+ * The sessions at which the node is full for a stranger that dials it:
+ * peers_full, or twice peers_target (max_peers if that is 0), never more
+ * than max_peers.
+ */
+static u_int
+node_full(void)
+{
+	u_int	full, max;
+
+	max = (u_int)cfg_num(CFG_MAX_PEERS);
+	if ((full = (u_int)cfg_num(CFG_PEERS_FULL)) == 0)
+		full = 2 * (u_int)cfg_num(CFG_PEERS_TARGET);
+	if (full == 0 || full > max)
+		full = max;
+	return (full);
+}
+
+/*
  * Make room for a new authenticated session s, if a limit is reached: the
  * sessions from its address (max_peers_per_address), then from its network
- * (max_peers_per_network), then all of them (max_peers). The least worth
- * of those sessions is closed if it is worth less than s would be: waiting
- * for HELLO, of a lower class, or of the same class from a network (or
- * address) with more sessions than s would make its own. Equals never
+ * (max_peers_per_network), then all of them (max_peers, or node_full for a
+ * stranger that dialled us). The least worth of those sessions is closed
+ * if it is worth less than s would be: waiting for HELLO, of a lower
+ * class, or of the same class from a network (or address) with more
+ * sessions than s would make its own. Equals never
  * push each other out, and peers from one place do not push out those
  * from elsewhere. Returns 0 when there is room.
  */
@@ -614,10 +633,14 @@ node_make_room(struct session *s, const char **why)
 {
 	struct node_worth	 me, victim;
 	struct session		*t;
-	u_int			 max_net;
+	u_int			 max_net, max;
 	int			 scope;
 
 	max_net = (u_int)cfg_num(CFG_MAX_PEERS_PER_NETWORK);
+	/* A stranger that dials us finds the node full sooner. */
+	max = (u_int)cfg_num(CFG_MAX_PEERS);
+	if (!s->initiator && !s->known)
+		max = node_full();
 	for (;;) {
 		memset(&me, 0, sizeof me);
 		me.s = s;
@@ -639,7 +662,7 @@ node_make_room(struct session *s, const char **why)
 		} else if (me.net >= max_net) {
 			scope = 1;
 			*why = "too many peers from one network";
-		} else if (node_nauth >= (u_int)cfg_num(CFG_MAX_PEERS)) {
+		} else if (node_nauth >= max) {
 			scope = 0;
 			*why = "too many peers";
 		} else
@@ -658,30 +681,11 @@ node_make_room(struct session *s, const char **why)
 }
 
 /*
- * The sessions at which the node is full for a stranger that dials it:
- * peers_full, or twice peers_target (max_peers if that is 0), never more
- * than max_peers.
- */
-static u_int
-node_full(void)
-{
-	u_int	full, max;
-
-	max = (u_int)cfg_num(CFG_MAX_PEERS);
-	if ((full = (u_int)cfg_num(CFG_PEERS_FULL)) == 0)
-		full = 2 * (u_int)cfg_num(CFG_PEERS_TARGET);
-	if (full == 0 || full > max)
-		full = max;
-	return (full);
-}
-
-/*
  * A session authenticated. Return -1 to admit it, or the BYE reason to
  * close it with. When both sides dial each other at once, both keep the
  * session whose initiator has the smaller peer id; a new session replaces
  * an older one dialled the same way (the older is presumed dead). A full
- * node makes room by closing a session worth less (node_make_room); one
- * that is full (node_full) admits no more strangers that dial it.
+ * node makes room by closing a session worth less (node_make_room).
  */
 int
 node_admit(struct session *s, const char **why)
@@ -716,11 +720,6 @@ node_admit(struct session *s, const char **why)
 	}
 	node_source(s);
 	s->known = node_known(s);
-	if (!s->initiator && !s->known && node_nauth >= node_full()) {
-		*why = "too many peers";
-		node_counts.refused_sent++;
-		return (BYE_OVERLOADED);
-	}
 	if (node_make_room(s, why) != 0) {
 		node_counts.refused_sent++;
 		return (BYE_OVERLOADED);
