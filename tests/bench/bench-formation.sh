@@ -18,7 +18,7 @@ TIMEOUT=${BENCH_FORMATION_TIMEOUT:-180}
 cat > "$T/mesh.ini" <<INI
 [node]
 peers_target = $TARGET
-max_per_address = 100000
+max_per_address = 10000
 max_peers_per_address = 20000
 max_peers_per_network = 20000
 max_handshakes = 1000
