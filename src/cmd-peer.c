@@ -367,6 +367,7 @@ cmd_stats(struct cmd_ctx *ctx, int argc, char **argv, char **cause)
 	session_counts(&open, &handshaking);
 	stats_add(&st, "sessions", open);
 	stats_add(&st, "handshakes", handshaking);
+	node_stats(&st);
 	module_stats(&st);
 	fe->item("stats", st.v, st.n);
 	return (0);

@@ -96,6 +96,17 @@ const struct cfg_entry cfg_table[] = {
 	  .max = 20000,
 	  .help = "Sessions the node dials known addresses to reach."
 	},
+	{ .key = CFG_PEERS_FULL,
+	  .section = "node",
+	  .name = "peers_full",
+	  .type = CFG_NUMBER,
+	  .dflt = "0",
+	  .min = 0,
+	  .max = 20000,
+	  .help = "Sessions at which the node is full for strangers that dial "
+		  "it: they get a PEX record and BYE 3 (0: twice peers_target, "
+		  "or max_peers when peers_target is 0)."
+	},
 	{ .key = CFG_LAN_DISCOVERY,
 	  .section = "node",
 	  .name = "lan_discovery",
@@ -132,6 +143,26 @@ const struct cfg_entry cfg_table[] = {
 	  .min = 1,
 	  .max = 86400,
 	  .help = "Seconds between peer exchange requests to a connected peer."
+	},
+	{ .key = CFG_PEX_ANSWER,
+	  .section = "node",
+	  .name = "pex_answer",
+	  .type = CFG_NUMBER,
+	  .dflt = "16",
+	  .min = 1,
+	  .max = 64,
+	  .help = "Most addresses in a peer exchange answer: a random sample "
+		  "of peers reached recently."
+	},
+	{ .key = CFG_PEX_REFUSALS,
+	  .section = "node",
+	  .name = "pex_refusals",
+	  .type = CFG_NUMBER,
+	  .dflt = "16",
+	  .min = 0,
+	  .max = 100000,
+	  .help = "Most PEX records a full node sends before BYE 3 to one "
+		  "address a minute; past that, BYE 3 alone."
 	},
 	{ .key = CFG_MESSAGES_PER_HOUR,
 	  .section = "limits",

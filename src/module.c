@@ -133,6 +133,21 @@ module_accept_initiator(const char *host)
 	return (0);
 }
 
+/*
+ * A session that authenticated is refused for want of room (BYE 3 follows):
+ * a module may send it one bounded answer first.
+ */
+void
+module_session_refused(struct session *s)
+{
+	u_int	i;
+
+	for (i = 0; i < nitems(module_table); i++) {
+		if (module_table[i]->session_refused != NULL)
+			module_table[i]->session_refused(s);
+	}
+}
+
 /* Add one counter (those past STATS_MAX are dropped). */
 void
 stats_add(struct stats *st, const char *key, long long value)

@@ -49,6 +49,7 @@ struct target {
 	int		 user;		/* typed by the user: errors shown */
 	int		 keep;		/* given by the user or the config */
 	int		 book;		/* dialled from the address book */
+	int		 refused;	/* its peer was full (BYE 3) */
 	struct session	*session;	/* ours there, dialling or up */
 	struct session	*pinned;	/* the session node_pin checked */
 	struct event	*ev;
@@ -70,6 +71,24 @@ static TAILQ_HEAD(, target) node_targets = TAILQ_HEAD_INITIALIZER(node_targets);
 static struct event	*node_book_ev;
 static int64_t		 node_book_until;	/* mono ms */
 static u_int		 node_book_wait;	/* ms */
+
+/*
+ * Book dials go out NODE_FILL_BURST at a time, a round every
+ * NODE_FILL_PACE_MS or so, and never more than peers_target less the
+ * sessions open and our dials in flight.
+ */
+#define NODE_FILL_BURST		4
+#define NODE_FILL_PACE_MS	500
+#define NODE_FILL_ROWS		2000
+static int64_t		 node_fill_next;	/* mono ms of the next round */
+
+/* Counters for /stats. */
+static struct {
+	u_int		 in_flight_max;	/* most of our dials in flight at once */
+	u_long		 book_dials;
+	u_long		 refused_sent;	/* BYE 3 at admission */
+	u_long		 refused_received;	/* BYE 3 soon after we dialled */
+} node_counts;
 
 /* Listeners are switched off this long when accept() fails. */
 #define NODE_ACCEPT_PAUSE_MS	1000
@@ -620,12 +639,31 @@ node_victim(struct session *s, int scope, struct node_worth *out)
 }
 
 /*
+ * The sessions at which the node is full for a stranger that dials it:
+ * peers_full, or twice peers_target (max_peers if that is 0), never more
+ * than max_peers.
+ */
+static u_int
+node_full(void)
+{
+	u_int	full, max;
+
+	max = (u_int)cfg_num(CFG_MAX_PEERS);
+	if ((full = (u_int)cfg_num(CFG_PEERS_FULL)) == 0)
+		full = 2 * (u_int)cfg_num(CFG_PEERS_TARGET);
+	if (full == 0 || full > max)
+		full = max;
+	return (full);
+}
+
+/*
  * Make room for a new authenticated session s, if a limit is reached: the
  * sessions from its address (max_peers_per_address), then from its network
- * (max_peers_per_network), then all of them (max_peers). The least worth
- * of those sessions is closed if it is worth less than s would be: waiting
- * for HELLO, of a lower class, or of the same class from a network (or
- * address) with more sessions than s would make its own. Equals never
+ * (max_peers_per_network), then all of them (max_peers, or node_full for a
+ * stranger that dialled us). The least worth of those sessions is closed
+ * if it is worth less than s would be: waiting for HELLO, of a lower
+ * class, or of the same class from a network (or address) with more
+ * sessions than s would make its own. Equals never
  * push each other out, and peers from one place do not push out those
  * from elsewhere. Returns 0 when there is room.
  */
@@ -634,10 +672,14 @@ node_make_room(struct session *s, const char **why)
 {
 	struct node_worth	 me, victim;
 	struct session		*t;
-	u_int			 max_net;
+	u_int			 max_net, max;
 	int			 scope;
 
 	max_net = (u_int)cfg_num(CFG_MAX_PEERS_PER_NETWORK);
+	/* A stranger that dials us finds the node full sooner. */
+	max = (u_int)cfg_num(CFG_MAX_PEERS);
+	if (!s->initiator && !s->known)
+		max = node_full();
 	for (;;) {
 		memset(&me, 0, sizeof me);
 		me.s = s;
@@ -659,7 +701,7 @@ node_make_room(struct session *s, const char **why)
 		} else if (me.net >= max_net) {
 			scope = 1;
 			*why = "too many peers from one network";
-		} else if (node_nauth >= (u_int)cfg_num(CFG_MAX_PEERS)) {
+		} else if (node_nauth >= max) {
 			scope = 0;
 			*why = "too many peers";
 		} else
@@ -731,8 +773,10 @@ node_admit(struct session *s, const char **why)
 	}
 	node_source(s);
 	s->known = node_known(s);
-	if (node_make_room(s, why) != 0)
+	if (node_make_room(s, why) != 0) {
+		node_counts.refused_sent++;
 		return (BYE_OVERLOADED);
+	}
 	RB_INSERT(node_auth_tree, &node_auth, s);
 	node_nauth++;
 	return (-1);
@@ -795,14 +839,48 @@ node_target_retry(struct target *t)
 	log_debug("%s: %s:%u in %u ms", __func__, t->host, t->port, ms);
 }
 
-/* Loader callback: dial book entries while sessions are short. */
+/* Our dials in flight: a target's session not yet open. */
+static u_int
+node_in_flight(void)
+{
+	struct target	*t;
+	u_int		 n = 0;
+
+	TAILQ_FOREACH(t, &node_targets, entry) {
+		if (t->session != NULL && t->session->state < SESSION_OPEN)
+			n++;
+	}
+	return (n);
+}
+
+/* How many more dials the node wants: peers_target less open and in flight. */
+static u_int
+node_short(void)
+{
+	u_int	open, handshaking, target, have;
+
+	session_counts(&open, &handshaking);
+	target = (u_int)cfg_num(CFG_PEERS_TARGET);
+	if (target > (u_int)cfg_num(CFG_MAX_PEERS))
+		target = (u_int)cfg_num(CFG_MAX_PEERS);
+	have = open + node_in_flight();
+	return (have >= target ? 0 : target - have);
+}
+
+/* The book rows worth a dial now, copied from the loader. */
+struct node_rows {
+	struct addr_row	*r;
+	u_int		 n;
+};
+
+/* Loader callback: keep a row whose peer is not connected (nor blocked). */
 static void
 node_fill_one(const struct addr_row *ar, void *arg)
 {
-	u_int		*need = arg;
-	struct peer	*p;
+	struct node_rows	*nr = arg;
+	struct peer		*p;
 
-	if (*need == 0 || ar->port == 0)
+	if (nr->n == NODE_FILL_ROWS || ar->port == 0)
 		return;
 	if (ar->has_claim &&
 	    memcmp(ar->claim, identity->ed_pk, PEER_ID_LEN) == 0)
@@ -813,31 +891,76 @@ node_fill_one(const struct addr_row *ar, void *arg)
 	if (ar->has_peer && (p = peer_find(ar->peer)) != NULL &&
 	    (p->session != NULL || p->trust == TRUST_BLOCKED))
 		return;
-	if (node_dial_book(ar) == 1)
-		(*need)--;
+	nr->r[nr->n] = *ar;
+	nr->r[nr->n].host = xstrdup(ar->host);
+	nr->n++;
 }
 
-/* Dial from the address book until there are peers_target sessions. */
+/*
+ * Dial from the address book until there are peers_target sessions, a few
+ * at a time: addresses where a session opened first, most recent first;
+ * then the others in a random order, so that nodes told the same addresses
+ * do not all dial the same few.
+ */
 void
 node_fill(void)
 {
-	u_int	 open, handshaking, need, target, max;
-	char	*cause;
+	struct node_rows	 nr;
+	struct addr_row		 tmp;
+	int64_t			 now = mono_us() / 1000;
+	u_int			 need, i, j, first;
+	char			*cause;
 
-	if (node_is_quitting())
+	if (node_is_quitting() || (need = node_short()) == 0)
 		return;
-	session_counts(&open, &handshaking);
-	target = (u_int)cfg_num(CFG_PEERS_TARGET);
-	max = (u_int)cfg_num(CFG_MAX_PEERS);
-	if (target > max)
-		target = max;
-	if (open + handshaking >= target)
+	if (now < node_fill_next) {
+		if (!evtimer_pending(node_fill_ev, NULL))
+			timer_add_ms(node_fill_ev, node_fill_next - now);
 		return;
-	need = target - open - handshaking;
-	if (store_addr_load(node_fill_one, &need, &cause) != 0) {
+	}
+	if (need > NODE_FILL_BURST)
+		need = NODE_FILL_BURST;
+	nr.n = 0;
+	nr.r = xcalloc(NODE_FILL_ROWS, sizeof *nr.r);
+	if (store_addr_load(node_fill_one, &nr, &cause) != 0) {
 		log_warnx("%s: %s", __func__, cause);
 		free(cause);
 	}
+	for (first = 0; first < nr.n && nr.r[first].last_ok > 0; first++)
+		;
+	for (i = first; i + 1 < nr.n; i++) {
+		j = i + randombytes_uniform(nr.n - i);
+		tmp = nr.r[i];
+		nr.r[i] = nr.r[j];
+		nr.r[j] = tmp;
+	}
+	for (i = 0; i < nr.n && need > 0; i++) {
+		if (node_dial_book(&nr.r[i]) == 1) {
+			node_counts.book_dials++;
+			need--;
+			node_fill_next = now + NODE_FILL_PACE_MS * 3 / 4 +
+			    randombytes_uniform(NODE_FILL_PACE_MS / 2 + 1);
+		}
+	}
+	for (i = 0; i < nr.n; i++)
+		free((char *)nr.r[i].host);
+	free(nr.r);
+	/* Still short with addresses left: another round when it is due. */
+	if (node_fill_next > now && node_short() != 0 &&
+	    !evtimer_pending(node_fill_ev, NULL))
+		timer_add_ms(node_fill_ev, node_fill_next - now);
+}
+
+/* Our dials, the most in flight at once, and refusals, for /stats. */
+void
+node_stats(struct stats *st)
+{
+	stats_add(st, "dials_in_flight", node_in_flight());
+	stats_add(st, "dials_in_flight_max", node_counts.in_flight_max);
+	stats_add(st, "book_dials", (long long)node_counts.book_dials);
+	stats_add(st, "refused_sent", (long long)node_counts.refused_sent);
+	stats_add(st, "refused_received",
+	    (long long)node_counts.refused_received);
 }
 
 /* Fill soon (after this loop turn, once the book is committed). */
@@ -916,6 +1039,7 @@ node_target_dial(struct target *t, char **cause)
 	struct addrinfo		 hints, *ai;
 	char			 portstr[8], *dial;
 	int			 error;
+	u_int			 n;
 
 	if (t->session != NULL)
 		return (0);
@@ -936,7 +1060,11 @@ node_target_dial(struct target *t, char **cause)
 	    dial, cause);
 	freeaddrinfo(ai);
 	free(dial);
-	return (t->session == NULL ? -1 : 0);
+	if (t->session == NULL)
+		return (-1);
+	if ((n = node_in_flight()) > node_counts.in_flight_max)
+		node_counts.in_flight_max = n;
+	return (0);
 }
 
 /* Dial a target; on failure, count it (which may free the target). */
@@ -953,11 +1081,22 @@ node_target_try(struct target *t)
 	return (-1);
 }
 
-/* A target's backoff expired: dial again. */
+/*
+ * A target's backoff expired: dial again. One whose peer was full rests
+ * (its backoff growing) while the node has the sessions it wants, unless
+ * the peer is a contact.
+ */
 static void
 node_target_cb(evutil_socket_t fd, short what, void *arg)
 {
-	node_target_try(arg);
+	struct target	*t = arg;
+
+	if (t->refused && (t->peer == NULL || !peer_contact(t->peer)) &&
+	    node_short() == 0) {
+		node_target_retry(t);
+		return;
+	}
+	node_target_try(t);
 }
 
 /* Find the target whose dial made this session. */
@@ -1184,7 +1323,7 @@ void
 node_session_gone(struct session *s)
 {
 	struct target	*t;
-	int		 stable;
+	int		 stable, refused;
 
 	if (RB_FIND(node_auth_tree, &node_auth, s) == s) {
 		RB_REMOVE(node_auth_tree, &node_auth, s);
@@ -1195,9 +1334,17 @@ node_session_gone(struct session *s)
 	if (s->bye_reason == BYE_DUPLICATE || s->bye_reason == BYE_BLOCKED)
 		return;
 	stable = now_ms() - s->peer->up_since >= TARGET_STABLE_MS;
+	/* Refused by a full peer: dial the addresses it gave instead. */
+	refused = s->bye_received && s->bye_reason == BYE_OVERLOADED &&
+	    !stable;
+	if (refused) {
+		node_counts.refused_received++;
+		node_fill_soon();
+	}
 	TAILQ_FOREACH(t, &node_targets, entry) {
 		if (t->peer != s->peer)
 			continue;
+		t->refused = refused;
 		if (stable)
 			t->backoff = 0;
 		if (!evtimer_pending(t->ev, NULL))

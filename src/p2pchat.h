@@ -230,10 +230,13 @@ enum cfg_key {
 	CFG_MAX_PEERS_PER_ADDRESS,
 	CFG_MAX_PEERS_PER_NETWORK,
 	CFG_PEERS_TARGET,
+	CFG_PEERS_FULL,
 	CFG_LAN_DISCOVERY,
 	CFG_LAN_PORT,
 	CFG_LAN_INTERVAL,
 	CFG_PEX_INTERVAL,
+	CFG_PEX_ANSWER,
+	CFG_PEX_REFUSALS,
 	CFG_MESSAGES_PER_HOUR,
 	CFG_BYTES_PER_HOUR,
 	CFG_STRANGER_MESSAGES_PER_HOUR,
@@ -682,6 +685,7 @@ struct session {
 	int64_t			 outbox_sent;	/* messages.id sent so far */
 	int			 outbox_drained; /* all of the outbox sent */
 	int			 bye_reason;	/* reason we closed, or -1 */
+	int			 bye_received;	/* bye_reason is the peer's */
 	u_int			 pex_asked;
 	u_int			 dialbacks;	/* DIALBACKs asked (reach.c) */
 	int			 aside;		/* a dial-back probe: 1, 2 after
@@ -745,7 +749,7 @@ void		 txn_begun(void);
 void		 txn_after(int, txn_cb *, void *);
 
 /* module.c */
-#define STATS_MAX	48
+#define STATS_MAX	96
 struct stats {
 	struct fe_kv	 v[STATS_MAX];
 	u_int		 n;
@@ -761,6 +765,7 @@ struct module {
 	void		(*stats)(struct stats *);
 	int		(*session_aside)(struct session *, int);
 	int		(*accept_initiator)(const char *);
+	void		(*session_refused)(struct session *);
 };
 #define MODULE_ASIDE_CLAIM	0	/* authenticated: take it aside? */
 #define MODULE_ASIDE_CLOSED	1	/* an aside session is closing */
@@ -772,6 +777,7 @@ void		 module_shutdown(void);
 void		 module_stats(struct stats *);
 int		 module_session_aside(struct session *, int);
 int		 module_accept_initiator(const char *);
+void		 module_session_refused(struct session *);
 
 /* index.c */
 extern const struct module index_module;
@@ -801,6 +807,7 @@ void		 node_fill_soon(void);
 void		 node_redial(struct peer *);
 int		 node_dial_candidate(const char *, u_short);
 int		 node_dial_book(const struct addr_row *);
+void		 node_stats(struct stats *);
 
 /* peer.c */
 #define PEER_NICK_CHANGES	4	/* nick changes a peer may make */

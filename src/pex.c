@@ -1,7 +1,8 @@
 /*
  * pex.c: peer exchange and the address book. A node asks every new session
  * for its peers (PEX_REQUEST) and asks one session again every pex_interval
- * seconds; it answers with up to 64 peers it has a session with. Learned
+ * seconds; it answers with a random sample of peers reached recently, and
+ * a full node sends one to a stranger it refuses, before BYE 3. Learned
  * addresses go into the book in SQLite, and the node dials from the book
  * until it has peers_target sessions, never more than max_peers.
  */
@@ -13,8 +14,26 @@
 #define PEX_BOOK_MAX		1000
 #define PEX_FAILURES_MAX	5
 
+#define PEX_POOL_MAX		512	/* candidates an answer picks from */
+#define PEX_RECENT_MS		(6 * 3600 * 1000LL)
+#define PEX_REFUSAL_QUEUED	4096	/* output bytes past which none is sent */
+
 static struct event	*pex_timer;
 static u_int		 pex_turn;
+
+/* PEX records sent before BYE 3, counted per address for one minute. */
+struct pex_refusal {
+	uint8_t		 addr[17];	/* session.c's src_addr */
+	int64_t		 start;		/* mono ms the minute began */
+	u_int		 n;
+};
+static struct pex_refusal pex_refusals[256];
+
+static struct {
+	u_long		 answers;
+	u_long		 refusal_sent;
+	u_long		 refusal_skipped;
+} pex_stats;
 
 /* Ask a session for its peers. */
 static void
@@ -25,52 +44,184 @@ pex_ask(struct session *s)
 	session_send(s, &rec, 1);
 }
 
-/* Answer a PEX_REQUEST with the peers we have sessions with. */
+/*
+ * A candidate for an answer: a peer reached recently, at an address we
+ * would dial ourselves.
+ */
+struct pex_cand {
+	uint8_t		 id[PEER_ID_LEN];
+	uint8_t		 family;
+	uint8_t		 addr[16];
+	u_short		 port;
+};
+
+/* The candidates of one answer, gathered from sessions and the book. */
+struct pex_pool {
+	struct session	*to;
+	struct pex_cand	*c;
+	u_int		 n;
+	int64_t		 since;		/* reached after this (Unix ms) */
+};
+
+/* Add a candidate unless it is the asker, us, a double, or the pool is full. */
+static void
+pex_pool_add(struct pex_pool *pp, const uint8_t *id, const char *host,
+    u_short port)
+{
+	struct pex_cand	*c;
+	struct peer	*p;
+	u_int		 i;
+
+	if (pp->n == PEX_POOL_MAX || port == 0)
+		return;
+	if (memcmp(id, pp->to->remote_id, PEER_ID_LEN) == 0 ||
+	    memcmp(id, identity->ed_pk, PEER_ID_LEN) == 0)
+		return;
+	if (port == pp->to->listen_port && strcmp(host, pp->to->host) == 0)
+		return;
+	/* Not a peer whose contact request waits, nor one blocked. */
+	if ((p = peer_find(id)) != NULL && !peer_shareable(p))
+		return;
+	for (i = 0; i < pp->n; i++) {
+		if (memcmp(pp->c[i].id, id, PEER_ID_LEN) == 0)
+			return;
+	}
+	c = &pp->c[pp->n];
+	memset(c, 0, sizeof *c);
+	if (inet_pton(AF_INET, host, c->addr) == 1)
+		c->family = 4;
+	else if (inet_pton(AF_INET6, host, c->addr) == 1)
+		c->family = 6;
+	else
+		return;
+	memcpy(c->id, id, PEER_ID_LEN);
+	c->port = port;
+	pp->n++;
+}
+
+/* Loader callback: a book address where a known peer answered recently. */
+static void
+pex_pool_book(const struct addr_row *ar, void *arg)
+{
+	struct pex_pool	*pp = arg;
+
+	if (!ar->has_peer || ar->failures != 0 || ar->last_ok < pp->since)
+		return;
+	pex_pool_add(pp, ar->peer, ar->host, ar->port);
+}
+
+/*
+ * Answer with a random sample of at most pex_answer peers reached
+ * recently: those we have a session with at an address that was reached
+ * (one we dialled, or a listen port our dial-back reached, reach.c), then
+ * book addresses where a session opened in the last PEX_RECENT_MS. Each
+ * asker gets its own sample, never itself.
+ */
 static void
 pex_answer(struct session *to)
 {
+	struct pex_pool	 pp;
+	struct pex_cand	 tmp;
 	struct session	*s;
 	struct buf	 b;
-	uint8_t		 a[16];
+	char		*cause;
+	u_int		 i, j, k;
 	u_short		 port;
-	int		 n = 0, fam;
 
-	buf_init(&b);
-	buf_put_u8(&b, REC_PEX);
-	buf_put_u8(&b, 0);
+	memset(&pp, 0, sizeof pp);
+	pp.to = to;
+	pp.c = xcalloc(PEX_POOL_MAX, sizeof *pp.c);
+	pp.since = now_ms() - PEX_RECENT_MS;
 	TAILQ_FOREACH(s, &sessions, entry) {
-		if (n == PEX_MAX)
-			break;
 		if (s == to || s->state != SESSION_OPEN)
 			continue;
-		/* Not a peer whose contact request waits, nor one blocked. */
-		if (s->peer != NULL && !peer_shareable(s->peer))
-			continue;
-		/*
-		 * Only an address that was reached: a session we dialled,
-		 * or a listen port that our dial-back reached (reach.c).
-		 */
 		if (s->initiator)
 			port = s->port;
 		else
 			port = reach_reached(s) ? s->listen_port : 0;
-		if (port == 0)
-			continue;
-		if (inet_pton(AF_INET, s->host, a) == 1)
-			fam = 4;
-		else if (inet_pton(AF_INET6, s->host, a) == 1)
-			fam = 6;
-		else
-			continue;
-		buf_put(&b, s->remote_id, PEER_ID_LEN);
-		buf_put_u8(&b, (uint8_t)fam);
-		buf_put(&b, a, fam == 4 ? 4 : 16);
-		buf_put_u16(&b, port);
-		n++;
+		pex_pool_add(&pp, s->remote_id, s->host, port);
 	}
-	b.d[1] = (uint8_t)n;
+	if (store_addr_load(pex_pool_book, &pp, &cause) != 0) {
+		log_warnx("%s: %s", __func__, cause);
+		free(cause);
+	}
+	k = (u_int)cfg_num(CFG_PEX_ANSWER);
+	if (k > PEX_MAX)
+		k = PEX_MAX;
+	if (k > pp.n)
+		k = pp.n;
+	/* The first k of a random permutation (Fisher-Yates, cut short). */
+	for (i = 0; i < k; i++) {
+		j = i + randombytes_uniform(pp.n - i);
+		tmp = pp.c[i];
+		pp.c[i] = pp.c[j];
+		pp.c[j] = tmp;
+	}
+	buf_init(&b);
+	buf_put_u8(&b, REC_PEX);
+	buf_put_u8(&b, (uint8_t)k);
+	for (i = 0; i < k; i++) {
+		buf_put(&b, pp.c[i].id, PEER_ID_LEN);
+		buf_put_u8(&b, pp.c[i].family);
+		buf_put(&b, pp.c[i].addr, pp.c[i].family == 4 ? 4 : 16);
+		buf_put_u16(&b, pp.c[i].port);
+	}
 	session_send_buf(to, &b);
 	buf_free(&b);
+	free(pp.c);
+}
+
+/*
+ * May a full node send a PEX before BYE 3 to this session's address? At
+ * most pex_refusals a minute to one address, counted in a small table
+ * whose oldest row gives way to a new address.
+ */
+static int
+pex_refusal_allowed(struct session *s)
+{
+	struct pex_refusal	*r, *old = NULL;
+	int64_t			 now = mono_us() / 1000;
+	u_int			 i;
+
+	for (i = 0; i < nitems(pex_refusals); i++) {
+		r = &pex_refusals[i];
+		if (r->start != 0 && memcmp(r->addr, s->src_addr,
+		    sizeof r->addr) == 0)
+			break;
+		if (old == NULL || r->start < old->start)
+			old = r;
+	}
+	if (i == nitems(pex_refusals)) {
+		r = old;
+		memcpy(r->addr, s->src_addr, sizeof r->addr);
+		r->start = now;
+		r->n = 0;
+	}
+	if (now - r->start >= 60000) {
+		r->start = now;
+		r->n = 0;
+	}
+	if (r->n >= (u_int)cfg_num(CFG_PEX_REFUSALS))
+		return (0);
+	r->n++;
+	return (1);
+}
+
+/*
+ * A session is refused for want of room: send it a sample of peers first,
+ * so it has somewhere else to go; BYE 3 follows. Bounded per address, and
+ * not onto an output that has not drained.
+ */
+static void
+pex_session_refused(struct session *s)
+{
+	if (session_queued(s) > PEX_REFUSAL_QUEUED ||
+	    !pex_refusal_allowed(s)) {
+		pex_stats.refusal_skipped++;
+		return;
+	}
+	pex_answer(s);
+	pex_stats.refusal_sent++;
 }
 
 /* One PEX entry: check it against the rules and add it to the book. */
@@ -112,6 +263,7 @@ pex_request_record(struct session *s, struct record *r)
 	if (++s->pex_asked > 64)
 		return (0);	/* ignore a peer that keeps asking */
 	pex_answer(s);
+	pex_stats.answers++;
 	return (0);
 }
 
@@ -199,10 +351,22 @@ pex_shutdown(void)
 	pex_timer = NULL;
 }
 
+/* The exchange's counters, for /stats. */
+static void
+pex_stats_put(struct stats *st)
+{
+	stats_add(st, "pex_answers", (long long)pex_stats.answers);
+	stats_add(st, "pex_refusals_sent", (long long)pex_stats.refusal_sent);
+	stats_add(st, "pex_refusals_skipped",
+	    (long long)pex_stats.refusal_skipped);
+}
+
 const struct module pex_module = {
 	.name = "pex",
 	.init = pex_init,
 	.session_open = pex_session_open,
 	.session_closed = pex_session_closed,
 	.shutdown = pex_shutdown,
+	.stats = pex_stats_put,
+	.session_refused = pex_session_refused,
 };

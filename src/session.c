@@ -409,8 +409,12 @@ session_handshake_done(struct session *s)
 		s->aside = 1;	/* a probe: never the peer's session */
 		return;
 	}
-	if ((reason = node_admit(s, &why)) != -1)
+	if ((reason = node_admit(s, &why)) != -1) {
+		/* Full: somewhere else to go, then BYE 3. */
+		if (reason == BYE_OVERLOADED)
+			module_session_refused(s);
 		session_close(s, reason, why);
+	}
 }
 
 /* The first HELLO arrived: the session is open. */
@@ -515,6 +519,7 @@ session_bye_record(struct session *s, struct record *r)
 		log_info("%s: %s said bye, unknown (%u): %s", __func__,
 		    peer_name(s->peer), n, r->u.bye.text);
 	s->bye_reason = r->u.bye.reason;
+	s->bye_received = 1;
 	session_close(s, -1, NULL);
 	return (0);
 }

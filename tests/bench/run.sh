@@ -9,6 +9,7 @@
 #   BENCH_CONNECTIONS, BENCH_IDLE_WINDOW  idle connections
 #   BENCH_MESSAGES, BENCH_TX              history size, per transaction
 #   BENCH_E2E_MESSAGES, BENCH_E2E_IDLE, BENCH_E2E_SECONDS  end to end
+# BENCH_FORMATION_SIZES mesh sizes ("50 150 300"); BENCH_FORMATION=no skips.
 # BENCH_SHM=no skips the end-to-end run on /dev/shm (no fsync cost).
 
 : "${P2PCHAT:=./p2pchat}"
@@ -40,5 +41,9 @@ if [ "$(id -u)" -eq 0 ]; then
 	sh "$here/bench-nat.sh"
 else
 	echo "bench-nat: skipped (needs root for the NAT lab)"
+fi
+# Mesh formation from one bootstrap address (BENCH_FORMATION=no skips it).
+if [ "${BENCH_FORMATION:-yes}" != no ]; then
+	sh "$here/bench-formation.sh"
 fi
 echo "finished: $(date -u '+%Y-%m-%d %H:%M:%S UTC')"
