@@ -12,7 +12,9 @@
  * while that session's output is short (it goes on from the drained hook).
  * A node with a reservation tells its peers (CIRCUIT_VIA); a peer that
  * has no session with it and a direct one with its relay opens a circuit
- * by itself, with backoff. See p2pchat-protocol(7), Relayed circuits.
+ * by itself, with backoff, and at once when a direct dial of it failed;
+ * when no relay can carry one, reach.c says the peer cannot be reached.
+ * See p2pchat-protocol(7), Relayed circuits.
  */
 
 #include "p2pchat.h"
@@ -30,6 +32,11 @@
 #define CIRCUIT_ANSWER_MS	10000	/* for OPENED or RESERVED */
 #define CIRCUIT_VIAS		256	/* peers whose relays we know */
 #define CIRCUIT_RETRY_MAX_MS	60000	/* between automatic circuits */
+
+/* Who asked for a circuit at an end. */
+#define CIRCUIT_BY_RETRY	0	/* the retries of CIRCUIT_VIA */
+#define CIRCUIT_BY_USER		1	/* /connect-via: errors shown */
+#define CIRCUIT_BY_DIAL		2	/* a direct dial failed: said if not */
 
 /* Status of RESERVED and OPENED, reason of CLOSE. */
 #define CIRC_OK			0
@@ -76,7 +83,7 @@ struct circ_end {
 	uint32_t		 id;
 	uint8_t			 peer[PEER_ID_LEN];	/* the far end */
 	int			 initiator;
-	int			 user;		/* asked by the user */
+	int			 user;		/* CIRCUIT_BY_* */
 	int			 open;
 	int64_t			 deadline;	/* for OPENED, Unix ms */
 	struct bufferevent	*pump;
@@ -120,6 +127,8 @@ static u_long			 circuit_spliced;
 static uint64_t			 circuit_bytes;
 
 static void	circuit_end_free(struct circ_end *, int);
+static void	circuit_unreachable(struct circ_end *, const char *,
+		    const char *);
 static int	circuit_start(struct peer *, const uint8_t *, int, char **);
 static void	circuit_send_via(struct session *);
 static void	circuit_wake(void);
@@ -552,6 +561,21 @@ circuit_end_free(struct circ_end *e, int reason)
 	free(e);
 }
 
+/* A circuit opened for a failed dial failed too: say so, once. */
+static void
+circuit_unreachable(struct circ_end *e, const char *reason,
+    const char *detail)
+{
+	struct peer	*p;
+	char		*where;
+
+	if ((p = peer_find(e->peer)) == NULL)
+		return;
+	xasprintf(&where, "via %s", e->via);
+	reach_unreachable(p, reason, detail, where);
+	free(where);
+}
+
 /* Do we hold a reservation on the relay of this session? */
 static int
 circuit_reserved_on(struct session *s)
@@ -632,8 +656,11 @@ circuit_opened_record(struct session *s, struct record *r)
 	    !e->initiator)
 		return (0);
 	if (rc->code != CIRC_OK) {
-		if (e->user)
+		if (e->user == CIRCUIT_BY_USER)
 			fe_errorf("%s refused a circuit: %s", e->via,
+			    circuit_reason(rc->code));
+		else if (e->user == CIRCUIT_BY_DIAL)
+			circuit_unreachable(e, "refused",
 			    circuit_reason(rc->code));
 		else
 			log_info("%s: %s refused a circuit: %s", __func__,
@@ -752,6 +779,7 @@ circuit_reserved_record(struct session *s, struct record *r)
 		    circuit_reason(rc->code));
 		TAILQ_REMOVE(&circuit_mine, m, entry);
 		free(m);
+		reach_update();
 		return (0);
 	}
 	m->renew = now_ms() + (int64_t)rc->seconds * 500;
@@ -759,6 +787,7 @@ circuit_reserved_record(struct session *s, struct record *r)
 		return (0);
 	log_info("%s: reachable via %s", __func__, peer_name(s->peer));
 	m->granted = 1;
+	reach_update();
 	TAILQ_FOREACH(t, &sessions, entry) {
 		if (t->state == SESSION_OPEN && t != s)
 			circuit_send_via(t);
@@ -882,7 +911,8 @@ circuit_retry(struct circ_via *v, int64_t now)
 		v->next_try = now + (ms < CIRCUIT_RETRY_MAX_MS ? ms :
 		    CIRCUIT_RETRY_MAX_MS);
 		v->tries++;
-		if (circuit_start(rp, v->peer, 0, &cause) != 0) {
+		if (circuit_start(rp, v->peer, CIRCUIT_BY_RETRY,
+		    &cause) != 0) {
 			log_debug("%s: %s", __func__, cause);
 			free(cause);
 		}
@@ -892,7 +922,7 @@ circuit_retry(struct circ_via *v, int64_t now)
 
 /* ---- Hooks and commands. ---- */
 
-/* Open a circuit through a relay to a peer id (user: errors shown). */
+/* Open a circuit through a relay to a peer id, for one of CIRCUIT_BY_*. */
 static int
 circuit_start(struct peer *relay, const uint8_t *target, int user,
     char **cause)
@@ -935,7 +965,67 @@ circuit_start(struct peer *relay, const uint8_t *target, int user,
 int
 circuit_open(struct peer *relay, const uint8_t *target, char **cause)
 {
-	return (circuit_start(relay, target, 1, cause));
+	return (circuit_start(relay, target, CIRCUIT_BY_USER, cause));
+}
+
+/* Is a relay's peer connected directly, so that it can carry a circuit? */
+static int
+circuit_relay_up(struct peer *rp)
+{
+	return (rp != NULL && rp->session != NULL &&
+	    rp->session->state == SESSION_OPEN &&
+	    !circuit_relayed(rp->session));
+}
+
+/*
+ * A direct dial of a peer at addr failed: open a circuit through one of
+ * its relays at once, or say that none can carry one.
+ */
+static void
+circuit_dial_failed(struct peer *p, const char *addr, const char *why)
+{
+	struct circ_via	*v;
+	struct circ_end	*e;
+	struct peer	*rp;
+	char		*cause;
+	u_int		 i;
+
+	if (p->session != NULL || p->trust == TRUST_BLOCKED)
+		return;
+	TAILQ_FOREACH(e, &circuit_ends, entry) {
+		if (memcmp(e->peer, p->id, PEER_ID_LEN) == 0)
+			return;		/* one is on its way */
+	}
+	if ((v = circuit_via_find(p->id)) != NULL) {
+		for (i = 0; i < v->n; i++) {
+			rp = peer_find(v->relay[i]);
+			if (!circuit_relay_up(rp))
+				continue;
+			if (circuit_start(rp, p->id, CIRCUIT_BY_DIAL,
+			    &cause) != 0) {
+				log_debug("%s: %s", __func__, cause);
+				free(cause);
+				continue;
+			}
+			log_info("%s: %s: %s; a circuit via %s", __func__,
+			    addr, why, peer_name(rp));
+			return;
+		}
+	}
+	reach_unreachable(p, "no relay", reach_dial_word(why), addr);
+}
+
+/* The name of the first relay that holds a reservation for us, or NULL. */
+const char *
+circuit_relay_name(void)
+{
+	struct circ_mine	*m;
+
+	TAILQ_FOREACH(m, &circuit_mine, entry) {
+		if (m->granted)
+			return (peer_name(m->s->peer));
+	}
+	return (NULL);
 }
 
 /* The relay a peer's session runs through, or NULL. */
@@ -1024,6 +1114,7 @@ circuit_session_closed(struct session *s)
 		if (m->s == s) {
 			TAILQ_REMOVE(&circuit_mine, m, entry);
 			free(m);
+			reach_update();
 		}
 	}
 	TAILQ_FOREACH_SAFE(v, &circuit_resvs, entry, v1) {
@@ -1099,9 +1190,12 @@ circuit_tick(evutil_socket_t fd, short what, void *arg)
 	}
 	TAILQ_FOREACH_SAFE(e, &circuit_ends, entry, e1) {
 		if (!e->open && now >= e->deadline) {
-			if (e->user)
+			if (e->user == CIRCUIT_BY_USER)
 				fe_errorf("%s did not answer a circuit",
 				    e->via);
+			else if (e->user == CIRCUIT_BY_DIAL)
+				circuit_unreachable(e, "timed out",
+				    "the relay did not answer");
 			circuit_end_free(e, CIRC_CLOSED);
 		}
 	}
@@ -1192,4 +1286,5 @@ const struct module circuit_module = {
 	.session_drained = circuit_session_drained,
 	.shutdown = circuit_shutdown,
 	.stats = circuit_stats,
+	.dial_failed = circuit_dial_failed,
 };

@@ -72,6 +72,22 @@ module_session_drained(struct session *s)
 	}
 }
 
+/*
+ * A direct dial of a known peer at addr ("HOST:PORT") failed (why: the
+ * socket's error, or the handshake's): a module may try another way, or
+ * say that there is none.
+ */
+void
+module_dial_failed(struct peer *p, const char *addr, const char *why)
+{
+	u_int	i;
+
+	for (i = 0; i < nitems(module_table); i++) {
+		if (module_table[i]->dial_failed != NULL)
+			module_table[i]->dial_failed(p, addr, why);
+	}
+}
+
 /* Stop every module, the last started first. */
 void
 module_shutdown(void)

@@ -1185,6 +1185,8 @@ node_dial_failed(struct session *s, const char *why)
 		fe_errorf("cannot connect to %s:%u: %s (retrying)", t->host,
 		    t->port, why);
 	log_info("%s: %s:%u: %s", __func__, t->host, t->port, why);
+	if (t->peer != NULL && t->peer->session == NULL)
+		module_dial_failed(t->peer, s->dial, why);
 }
 
 /*
@@ -1406,7 +1408,8 @@ node_dial_candidate(const char *host, u_short port)
 int
 node_dial_book(const struct addr_row *ar)
 {
-	int64_t	wait;
+	struct target	*t;
+	int64_t		 wait;
 
 	if (mono_us() / 1000 < node_book_until)
 		return (0);
@@ -1421,7 +1424,11 @@ node_dial_book(const struct addr_row *ar)
 		if (now_ms() < ar->last_try + wait)
 			return (0);
 	}
-	return (node_dial_candidate(ar->host, ar->port));
+	if (node_dial_candidate(ar->host, ar->port) != 1)
+		return (0);
+	if (ar->has_peer && (t = node_target_find(ar->host, ar->port)) != NULL)
+		t->peer = peer_find(ar->peer);	/* who answered there */
+	return (1);
 }
 
 /* Dial a peer's known addresses again now (after /trust unblocks it). */

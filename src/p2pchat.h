@@ -766,6 +766,8 @@ struct module {
 	int		(*session_aside)(struct session *, int);
 	int		(*accept_initiator)(const char *);
 	void		(*session_refused)(struct session *);
+	void		(*dial_failed)(struct peer *, const char *,
+			    const char *);
 };
 #define MODULE_ASIDE_CLAIM	0	/* authenticated: take it aside? */
 #define MODULE_ASIDE_CLOSED	1	/* an aside session is closing */
@@ -773,6 +775,7 @@ void		 module_init(void);
 void		 module_session_open(struct session *);
 void		 module_session_closed(struct session *);
 void		 module_session_drained(struct session *);
+void		 module_dial_failed(struct peer *, const char *, const char *);
 void		 module_shutdown(void);
 void		 module_stats(struct stats *);
 int		 module_session_aside(struct session *, int);
@@ -1000,6 +1003,10 @@ int		 reach_result_record(struct session *, struct record *);
 int		 reach_reached(struct session *);
 const char	*reach_word(void);
 int		 reach_observed(uint8_t *, uint8_t *);
+void		 reach_update(void);
+const char	*reach_dial_word(const char *);
+void		 reach_unreachable(struct peer *, const char *, const char *,
+		     const char *);
 
 /* circuit.c */
 #define CIRCUIT_HOST		"relay"	/* the host of a relayed session */
@@ -1013,6 +1020,7 @@ int		 circuit_close_record(struct session *, struct record *);
 int		 circuit_via_record(struct session *, struct record *);
 int		 circuit_open(struct peer *, const uint8_t *, char **);
 const char	*circuit_via(struct peer *);
+const char	*circuit_relay_name(void);
 int		 cmd_connect_via(struct cmd_ctx *, int, char **, char **);
 
 /* punch.c */

@@ -14,6 +14,11 @@
  * proof that arrives makes the address this node's public one; a peer
  * that found nothing there makes it "behind NAT". A peer whose listen port
  * a probe of ours reached may be handed out by peer exchange (pex.c).
+ *
+ * A peer that cannot be reached by any means (its direct dial failed and
+ * no relay could carry a circuit to it) is said once on the screen and as
+ * an `unreachable` event, with the reason; again only for an address or a
+ * relay not told yet, or after the peer was seen again.
  * See p2pchat-protocol(7).
  */
 
@@ -31,6 +36,9 @@
 #define REACH_PROBES		8	/* probes at once */
 #define REACH_RECENT		32	/* dial-backs remembered for the pace */
 #define REACH_REACHED		64	/* listen ports reached, remembered */
+#define REACH_TOLD		256	/* peers told unreachable, remembered */
+#define REACH_TOLD_KEYS		4	/* addresses or relays told, a peer */
+#define REACH_RELAY_COLS	16	/* of a relay's name, in the words */
 
 enum reach_state {
 	REACH_UNKNOWN,
@@ -39,7 +47,18 @@ enum reach_state {
 };
 static enum reach_state		reach_state;
 static char			reach_public[INET6_ADDRSTRLEN + 8];
-static char			reach_text[INET6_ADDRSTRLEN + 16];
+static char			reach_text[INET6_ADDRSTRLEN + 96];
+static char			reach_shown[sizeof reach_text]; /* last told */
+
+/* Peers said to be unreachable, and where (an address, or "via R"). */
+static struct reach_told {
+	uint8_t		 peer[PEER_ID_LEN];
+	int		 used;
+	char		 key[REACH_TOLD_KEYS][INET6_ADDRSTRLEN + 72];
+	u_int		 nkeys;
+} reach_told[REACH_TOLD];
+static u_int			reach_ntold;
+static u_long			reach_stat_unreachable;
 
 /* The dial-backs we asked for, one a peer. */
 static struct reach_ask {
@@ -63,7 +82,8 @@ struct reach_probe {
 	int		 done;
 	LIST_ENTRY(reach_probe) entry;
 };
-static LIST_HEAD(, reach_probe)	reach_probes = LIST_HEAD_INITIALIZER(reach_probes);
+static LIST_HEAD(, reach_probe)	reach_probes =
+    LIST_HEAD_INITIALIZER(reach_probes);
 static u_int			reach_nprobes;
 
 /* Dial-backs made lately, for the pace. */
@@ -86,6 +106,7 @@ static u_long	reach_stat_asked, reach_stat_proved, reach_stat_failed;
 static u_long	reach_stat_dialled, reach_stat_refused, reach_stat_busy;
 
 static void	reach_ask_for(struct session *, const char *);
+static struct reach_told *reach_told_find(const uint8_t *, int);
 
 struct reach_report {
 	struct rec_observed	 seen;		/* what the peer saw */
@@ -112,10 +133,13 @@ reach_net(const struct session *s, uint8_t *net)
 static void
 reach_session_open(struct session *s)
 {
-	struct in_addr	 a4;
-	struct in6_addr	 a6;
-	struct buf	 b;
+	struct in_addr		 a4;
+	struct in6_addr		 a6;
+	struct buf		 b;
+	struct reach_told	*rt;
 
+	if ((rt = reach_told_find(s->remote_id, 0)) != NULL)
+		rt->used = 0;	/* seen again: tell again */
 	buf_init(&b);
 	buf_put_u8(&b, REC_OBSERVED);
 	if (inet_pton(AF_INET, s->host, &a4) == 1) {
@@ -194,30 +218,51 @@ reach_observed(uint8_t *family, uint8_t *addr)
 	return (0);
 }
 
-/* The reach state in words: "public ADDR:PORT", "behind NAT", "unknown". */
+/*
+ * The reach state in words: "public ADDR:PORT", "behind NAT", "behind NAT
+ * (via relay R)" while a relay holds a reservation for us, or "unknown".
+ */
 const char *
 reach_word(void)
 {
+	const char	*relay;
+
 	switch (reach_state) {
 	case REACH_PUBLIC:
 		xsnprintf(reach_text, sizeof reach_text, "public %s",
 		    reach_public);
 		return (reach_text);
 	case REACH_NAT:
-		return ("behind NAT");
+		if ((relay = circuit_relay_name()) == NULL)
+			return ("behind NAT");
+		xsnprintf(reach_text, sizeof reach_text,
+		    "behind NAT (via relay %.*s)",
+		    (int)utf8_cut(relay, strlen(relay), REACH_RELAY_COLS),
+		    relay);
+		return (reach_text);
 	default:
 		return ("unknown");
 	}
+}
+
+/* Tell the frontend the reach words if they changed since last told. */
+void
+reach_update(void)
+{
+	struct fe_kv	 kv[1];
+
+	if (strcmp(reach_shown, reach_word()) == 0)
+		return;
+	xsnprintf(reach_shown, sizeof reach_shown, "%s", reach_word());
+	log_info("%s: reach is %s", __func__, reach_shown);
+	kv[0] = (struct fe_kv){ "reach", reach_shown, 0 };
+	fe->item("reach", kv, 1);
 }
 
 /* Change the reach state; tell the frontend when it changed. */
 static void
 reach_set(enum reach_state state, const char *host, u_short port)
 {
-	char		 was[sizeof reach_text];
-	struct fe_kv	 kv[1];
-
-	xsnprintf(was, sizeof was, "%s", reach_word());
 	reach_state = state;
 	if (state == REACH_PUBLIC) {
 		if (strchr(host, ':') != NULL)
@@ -227,11 +272,7 @@ reach_set(enum reach_state state, const char *host, u_short port)
 			xsnprintf(reach_public, sizeof reach_public, "%s:%u",
 			    host, port);
 	}
-	if (strcmp(was, reach_word()) == 0)
-		return;
-	log_info("%s: reach is %s", __func__, reach_word());
-	kv[0] = (struct fe_kv){ "reach", reach_word(), 0 };
-	fe->item("reach", kv, 1);
+	reach_update();
 }
 
 /* Put an address as family, bytes; 0, or -1 if host is not numeric. */
@@ -612,12 +653,80 @@ reach_session_aside(struct session *s, int event)
 	return (!s->initiator && reach_ask_find(s->remote_id) != NULL);
 }
 
+/* A dial's error in a word: "refused", "timed out", or as it was. */
+const char *
+reach_dial_word(const char *why)
+{
+	if (strstr(why, "refused") != NULL)
+		return ("refused");
+	if (strstr(why, "timed out") != NULL)
+		return ("timed out");
+	return (why);
+}
+
+/* The told entry of a peer, made (the oldest dropped) if asked. */
+static struct reach_told *
+reach_told_find(const uint8_t *id, int make)
+{
+	struct reach_told	*rt;
+	u_int			 i;
+
+	for (i = 0; i < REACH_TOLD; i++) {
+		rt = &reach_told[i];
+		if (rt->used && memcmp(rt->peer, id, PEER_ID_LEN) == 0)
+			return (rt);
+	}
+	if (!make)
+		return (NULL);
+	rt = &reach_told[reach_ntold++ % REACH_TOLD];
+	memset(rt, 0, sizeof *rt);
+	rt->used = 1;
+	memcpy(rt->peer, id, PEER_ID_LEN);
+	return (rt);
+}
+
+/*
+ * Say that a peer cannot be reached, for a reason ("no relay", "refused",
+ * "timed out", "symmetric NAT"), with the detail of what failed where
+ * (key: "HOST:PORT" dialled, or "via R"). Once for each key until the
+ * peer is seen again.
+ */
+void
+reach_unreachable(struct peer *p, const char *reason, const char *detail,
+    const char *key)
+{
+	struct reach_told	*rt;
+	struct fe_kv		 kv[6];
+	u_int			 i;
+
+	if (p->session != NULL || node_is_quitting())
+		return;
+	rt = reach_told_find(p->id, 1);
+	for (i = 0; i < rt->nkeys && i < REACH_TOLD_KEYS; i++) {
+		if (strcmp(rt->key[i], key) == 0)
+			return;		/* told already */
+	}
+	xsnprintf(rt->key[rt->nkeys++ % REACH_TOLD_KEYS], sizeof rt->key[0],
+	    "%s", key);
+	reach_stat_unreachable++;
+	log_info("%s: %s (%.16s) cannot be reached: %s (%s: %s)", __func__,
+	    peer_name(p), p->hex, reason, key, detail);
+	kv[0] = (struct fe_kv){ "peer", p->hex, 0 };
+	kv[1] = (struct fe_kv){ "nick", peer_name(p), 0 };
+	kv[2] = (struct fe_kv){ "reason", reason, 0 };
+	kv[3] = (struct fe_kv){ "where", key, 0 };
+	kv[4] = (struct fe_kv){ "detail", detail, 0 };
+	kv[5] = (struct fe_kv){ "reach", reach_word(), 0 };
+	fe->item("unreachable", kv, nitems(kv));
+}
+
 /* Start: the timer of our dial-back request. */
 static void
 reach_init(void)
 {
 	u_int	i;
 
+	xsnprintf(reach_shown, sizeof reach_shown, "%s", reach_word());
 	for (i = 0; i < REACH_ASKS; i++) {
 		reach_asks[i].timer = evtimer_new(node_base,
 		    reach_ask_timeout_cb, &reach_asks[i]);
@@ -650,6 +759,7 @@ reach_stats(struct stats *st)
 	stats_add(st, "dialback_dialled", reach_stat_dialled);
 	stats_add(st, "dialback_refused", reach_stat_refused);
 	stats_add(st, "dialback_busy", reach_stat_busy);
+	stats_add(st, "unreachable", reach_stat_unreachable);
 }
 
 const struct module reach_module = {

@@ -286,8 +286,9 @@ ui_screen_status_activity(struct buf *b)
 
 /*
  * Draw the status bar: who we are, peers online of those known, the
- * listen address, activity, or a notice. When it is narrow the address
- * goes first: the activity is what the user needs to see.
+ * reach words (the listen address when it is not known), activity, or a
+ * notice. When it is narrow the address goes first: the activity is what
+ * the user needs to see.
  */
 static void
 ui_screen_draw_status(void)
@@ -295,6 +296,7 @@ ui_screen_draw_status(void)
 	WINDOW		*w = ui.w_status;
 	struct buf	 act;
 	char		*s, *addr;
+	const char	*reach;
 	attr_t		 a, ua;
 	short		 pair, upair;
 	u_int		 left = ui.sx, need;
@@ -325,7 +327,12 @@ ui_screen_draw_status(void)
 	ui_screen_status_activity(&act);
 	xasprintf(&s, " %s %.8s | %u/%u online |", node_nick(), identity->hex,
 	    peer_count_online(), ui_screen_peers_known());
-	xasprintf(&addr, " %s |", node_listen_address());
+	reach = reach_word();
+	if (strncmp(reach, "public ", 7) == 0 ||
+	    strncmp(reach, "behind ", 7) == 0)
+		xasprintf(&addr, " %s |", reach);	/* has the address */
+	else
+		xasprintf(&addr, " %s | %s |", node_listen_address(), reach);
 	need = ui_text_width(s, strlen(s)) + ui_text_width(addr, strlen(addr)) +
 	    ui_text_width((char *)act.d, act.size);
 	left -= ui_screen_status_add(w, s, left, a, pair);

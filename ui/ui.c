@@ -610,7 +610,12 @@ ui_fe_item(const char *event, const struct fe_kv *kv, u_int n)
 		    "%s", ui_fe_kv(kv, n, "nick"), ui_fe_kv(kv, n, "id"),
 		    ui_fe_kv(kv, n, "listen"), ui_fe_kv(kv, n, "reach"));
 	} else if (strcmp(event, "reach") == 0) {
-		/* Shown by /id; nothing to print. */
+		ui_dirty(UI_D_STATUS);	/* the status bar shows it */
+	} else if (strcmp(event, "unreachable") == 0) {
+		ui_console(UI_LINE_WARN, "%s (%.8s) cannot be reached: %s "
+		    "(%s: %s)", ui_fe_kv(kv, n, "nick"), ui_fe_kv(kv, n,
+		    "peer"), ui_fe_kv(kv, n, "reason"), ui_fe_kv(kv, n,
+		    "where"), ui_fe_kv(kv, n, "detail"));
 	} else {
 		buf_init(&b);
 		buf_put(&b, event, strlen(event));

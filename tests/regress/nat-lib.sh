@@ -15,6 +15,10 @@
 #   lab_stealth ROUTER            ROUTER drops, rather than refuses with a
 #                                 reset, what comes to it unasked (as most
 #                                 home routers do)
+#   lab_router_behind NAME UP LAST N [random]
+#                                 router NAME at 10.M.0.LAST on the LAN
+#                                 of router UP (10.M.0.0/24, M as UP was
+#                                 made with), LAN 10.N.0.1/24: double NAT
 #   lab_host NAME ROUTER N LAST   host NAME at 10.N.0.LAST behind ROUTER
 #   lab_node NS NAME ARGS...      a headless p2pchat NAME in namespace NS
 #                                 (as start_node; profile $T/NAME)
@@ -72,13 +76,12 @@ lab_public() {
 	ip -n "$lab$1" addr add "198.51.100.$2/24" dev eth0
 }
 
-lab_router() {
-	lab_netns "$1"
-	lab_attach "$1" wan
-	ip -n "$lab$1" addr add "198.51.100.$2/24" dev wan
+# lab_nat NAME [random]: forwarding, masquerade out of wan, and a forward
+# policy of drop except established and related.
+lab_nat() {
 	ip netns exec "$lab$1" sysctl -qw net.ipv4.ip_forward=1
 	_how=masquerade
-	[ "${4:-}" = random ] && _how="masquerade random"
+	[ "${2:-}" = random ] && _how="masquerade random"
 	printf '%s\n' 'table ip nat {' 'chain post {' \
 	    'type nat hook postrouting priority 100;' \
 	    "oifname \"wan\" $_how" '}' '}' \
@@ -87,6 +90,13 @@ lab_router() {
 	    'ct state established,related accept' \
 	    'iifname "lan" accept' '}' '}' |
 	    ip netns exec "$lab$1" nft -f - || fail "nft on $1"
+}
+
+lab_router() {
+	lab_netns "$1"
+	lab_attach "$1" wan
+	ip -n "$lab$1" addr add "198.51.100.$2/24" dev wan
+	lab_nat "$1" "${4:-}"
 	setvar "lab_lan_$1" "$3"
 }
 
@@ -100,6 +110,20 @@ lab_stealth() {
 	    'iifname "wan" ct state established,related accept' \
 	    'iifname "wan" drop' '}' '}' |
 	    ip netns exec "$lab$1" nft -f - || fail "nft on $1"
+}
+
+lab_router_behind() {
+	_up=$(getvar "lab_lan_$2")
+	[ -n "$_up" ] || fail "lab_router_behind: $2 is not a router"
+	ip -n "$lab$2" link show lan > /dev/null 2>&1 && \
+	    fail "lab_router_behind: one host per router"
+	lab_netns "$1"
+	lab_veth "$2" lan "$1" wan
+	ip -n "$lab$2" addr add "10.$_up.0.1/24" dev lan
+	ip -n "$lab$1" addr add "10.$_up.0.$3/24" dev wan
+	ip -n "$lab$1" route add default via "10.$_up.0.1"
+	lab_nat "$1" "${5:-}"
+	setvar "lab_lan_$1" "$4"
 }
 
 lab_host() {

@@ -13,6 +13,8 @@ send bob "/msg alice this message is long enough to wrap at eighty columns but f
 wait_screen alice 'of two hundred$'
 type_line alice "short reply"
 wait_screen alice 'alice short reply +ok$'
+# The status bar shows the reach words once bob's dial-back reached alice.
+wait_screen alice '^ alice [0-9a-f]{8} \| 1/1 online \| public 127\.0\.0\.1:[0-9]+ \|'
 
 capture alice | mask > "$T/before"
 diff -u "$srcdir/tests/regress/ui-expected/resize-80x24.txt" "$T/before" \
@@ -22,7 +24,7 @@ $TM resize-window -t alice -x 200 -y 50
 wait_screen alice 'bob this message is long enough to wrap at eighty columns but fits on one row of two hundred$'
 capture alice > "$T/big"
 [ "$(wc -l < "$T/big")" -eq 50 ] || fail "not 50 rows"
-sed -n 49p "$T/big" | grep -q '^ alice [0-9a-f]\{8\} | 1/1 online | 127' || \
+sed -n 49p "$T/big" | grep -q '^ alice [0-9a-f]\{8\} | 1/1 online | public 127' || \
     fail "the status bar is not on row 49"
 sed -n 50p "$T/big" | grep -q '^> *$' || fail "the input line is not row 50"
 # Rows 2-48: the list, its border, the conversation; nothing else.

@@ -1,7 +1,9 @@
 #!/bin/sh
 # ui-status: the status bar. "N/M online" counts peers (online of known),
 # not windows: a room adds a window and no peer. When the bar is narrow
-# the listen address goes before the list of windows with unread lines.
+# the address goes before the list of windows with unread lines. The
+# address is the reach words: "public ADDR:PORT" once a dial-back reached
+# the node, the listen address and "unknown" before.
 
 . "$TESTS_DIR/lib.sh"
 . "$TESTS_DIR/regress/ui-lib.sh"
@@ -16,7 +18,7 @@ wait_screen alice '^ +4 # #side'
 keys alice M-1
 wait_screen alice 'console -- /help'
 # Two peers, both online; three windows besides the console.
-wait_screen alice '^ alice [0-9a-f]{8} \| 2/2 online \| 127\.0\.0\.1:[0-9]+ \|'
+wait_screen alice '^ alice [0-9a-f]{8} \| 2/2 online \| (public )?127\.0\.0\.1:[0-9]+ \|'
 
 send bob "/msg alice one from bob"
 send carol "/msg alice one from carol"
@@ -36,7 +38,7 @@ capture alice | tail -n 2 | head -n 1 | grep -q '127\.0\.0\.1' && \
 
 # Wide again: the address comes back.
 $TM resize-window -t alice -x 80 -y 24
-wait_screen alice '^ alice [0-9a-f]{8} \| 2/2 online \| 127\.0\.0\.1:[0-9]+ \| \['
+wait_screen alice '^ alice [0-9a-f]{8} \| 2/2 online \| (public )?127\.0\.0\.1:[0-9]+ (\| unknown )?\| \['
 
 stop_screen alice
 pass
