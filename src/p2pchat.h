@@ -206,6 +206,22 @@ void		 json_bool(struct json *, const char *, int);
 void		 json_hex(struct json *, const char *, const uint8_t *, size_t);
 const char	*json_end(struct json *, size_t *);
 void		 json_escape(struct buf *, const char *, size_t);
+#define JSON_FIELDS	16	/* members of an object read, at most */
+#define JSON_STRING	1
+#define JSON_NUMBER	2
+#define JSON_BOOL	3
+#define JSON_NULL	4
+/* A member of an object read by json_parse. */
+struct json_field {
+	char		*key;
+	int		 type;
+	char		*str;		/* JSON_STRING */
+	long long	 num;		/* JSON_NUMBER, JSON_BOOL */
+};
+int		 json_parse(const char *, size_t, struct json_field *, char **);
+void		 json_fields_free(struct json_field *, u_int);
+const struct json_field *json_field_get(const struct json_field *, u_int,
+		     const char *);
 
 /* config.c */
 enum cfg_type {
@@ -1111,10 +1127,29 @@ int		 cmd_part(struct cmd_ctx *, int, char **, char **);
 int		 cmd_rooms(struct cmd_ctx *, int, char **, char **);
 
 /* headless.c */
+#define HEADLESS_STDIO		0	/* commands on stdin, events on stdout */
+#define HEADLESS_NO_STDIO	1	/* the daemon: attached clients only */
 extern const struct frontend headless_frontend;
+extern int	(*headless_tap)(const char *, size_t, int);
 const char	*headless_state_name(int);
-void		 headless_start(void);
+void		 headless_start(int);
+void		 headless_attached(void);
+void		 headless_unread(struct conv *);
 void		 headless_stop(void);
+
+/* server.c */
+#define SERVER_VERSION		1	/* of the attach protocol */
+#define SERVER_SOCKET		"p2pchat.sock"
+int		 server_start(const char *, char **);
+void		 server_stop(void);
+u_int		 server_clients(void);
+int		 server_line(const char *, size_t, struct json_field *, int *,
+		     char **);
+
+/* client.c */
+int		 client_connect(const char *, int *, char **);
+int		 client_stdio(int);
+int		 client_kill(const char *, char **);
 
 /* ui.c (the screen; in the program, not the core library) */
 extern const struct frontend ui_frontend;
