@@ -77,7 +77,7 @@ client_write_all(int fd, const char *p, size_t len)
  * Relay standard input to the node and its events to standard output,
  * until the node closes the connection: at end of input the node writes
  * its replies and closes, so a script's commands all get their answers.
- * Returns the exit status.
+ * Returns the exit status: 0, or 1 if the node stopped taking input.
  */
 int
 client_stdio(int fd)
@@ -85,7 +85,7 @@ client_stdio(int fd)
 	struct pollfd	 pfd[2];
 	char		 buf[65536];
 	ssize_t		 n;
-	int		 in_open = 1;
+	int		 in_open = 1, status = 0;
 
 	signal(SIGPIPE, SIG_IGN);
 	for (;;) {
@@ -103,7 +103,7 @@ client_stdio(int fd)
 			if (n == -1 && errno == EINTR)
 				continue;
 			if (n <= 0)
-				return (n == 0 ? 0 : 1);
+				return (n == 0 ? status : 1);
 			if (client_write_all(STDOUT_FILENO, buf, n) != 0)
 				return (1);
 		}
@@ -116,8 +116,11 @@ client_stdio(int fd)
 				shutdown(fd, SHUT_WR);
 				continue;
 			}
-			if (client_write_all(fd, buf, n) != 0)
-				return (1);
+			/* The node closed on us: read what it said first. */
+			if (client_write_all(fd, buf, n) != 0) {
+				in_open = 0;
+				status = 1;
+			}
 		}
 	}
 }
