@@ -575,8 +575,16 @@ main(int argc, char **argv)
 	was = main_private(home);
 	if (daemon == 1)
 		ready_fd = main_daemonize();
-	if (main_lock(home, &cause) != 0)
+	if (main_lock(home, &cause) != 0) {
+		if (client_connect(home, &fd, &path) == 0) {
+			close(fd);
+			fprintf(stderr, "p2pchat: %s; attach with p2pchat "
+			    "--headless --attach, or stop it with p2pchat "
+			    "--kill\n", cause);
+			exit(1);
+		}
 		main_fail(cause);
+	}
 	for (level = 0; level < 3; level++) {
 		if (strcmp(cfg_str(CFG_LOG_LEVEL), levels[level]) == 0)
 			break;

@@ -187,5 +187,21 @@ grep -q 'main: stopped' "$T/alice/p2pchat.log" || fail "no clean stop"
 "$P2PCHAT" --kill -d "$T/alice" 2> "$T/kill2.err" && \
     fail "--kill with no node succeeded"
 grep -q 'no node is running' "$T/kill2.err" || fail "$(cat "$T/kill2.err")"
+# --foreground: the same node, not forked; SIGTERM stops it cleanly.
+"$P2PCHAT" --foreground -d "$T/alice" -l 127.0.0.1:0 \
+    > "$T/fg.out" 2> "$T/fg.err" &
+fg=$!
+_pids="$_pids $fg"
+_i=0
+until run_attached alice /id 2>/dev/null | grep -q '"event":"id"'; do
+	_i=$((_i + 1))
+	[ $_i -gt 200 ] && fail "--foreground: no node to attach to"
+	kill -0 $fg 2>/dev/null || fail "--foreground exited: $(cat "$T/fg.err")"
+	sleep 0.05
+done
+kill -TERM $fg
+wait $fg || fail "--foreground exited $? on SIGTERM"
+[ -s "$T/fg.out" ] && fail "--foreground wrote on standard output"
+[ -e "$T/alice/p2pchat.sock" ] && fail "the socket is left after SIGTERM"
 stop_node bob
 pass
