@@ -36,5 +36,4 @@ if [ "${BENCH_SHM:-yes}" != no ] && [ -d /dev/shm ]; then
 	"$BENCH_DIR/bench-e2e" "$P2PCHAT" "$d"
 	rm -rf "$d"
 fi
-sh "$here/bench-attach.sh"
 echo "finished: $(date -u '+%Y-%m-%d %H:%M:%S UTC')"
