@@ -151,7 +151,6 @@ client_kill(const char *home, char **cause)
 {
 	char	 buf[4096];
 	int	 fd, r;
-	int64_t	 deadline;
 
 	if ((r = client_connect(home, &fd, cause)) != 0)
 		return (-1);
@@ -166,6 +165,15 @@ client_kill(const char *home, char **cause)
 			break;
 	}
 	close(fd);
+	return (client_wait_stopped(home, cause));
+}
+
+/* Wait until the node of home has closed its database and its lock. */
+int
+client_wait_stopped(const char *home, char **cause)
+{
+	int64_t	 deadline;
+
 	deadline = mono_us() + CLIENT_KILL_MS * 1000LL;
 	while (!client_unlocked(home)) {
 		if (mono_us() > deadline) {

@@ -168,6 +168,19 @@ headless_send(struct json *j, int reply)
 		timer_add_ms(headless_flush_ev, 0);
 }
 
+/* An event for the attached clients alone (screens need more than scripts). */
+static void
+headless_clients(struct json *j)
+{
+	const char	*line;
+	size_t		 len;
+
+	line = json_end(j, &len);
+	if (headless_tap != NULL)
+		headless_tap(line, len, 0);
+	buf_free(&j->b);
+}
+
 /* An event for everyone: standard output and every attached client. */
 static void
 headless_emit(struct json *j)
@@ -285,6 +298,8 @@ headless_peer_fields(struct json *j, struct peer *p)
 	json_str(j, "contact", peer_contact_name(p));
 	if (*p->name != '\0')
 		json_str(j, "name", p->name);
+	if (p->conv != NULL)
+		json_int(j, "conv", p->conv->id);
 }
 
 static void
@@ -309,6 +324,8 @@ headless_msg_fields(struct json *j, struct conv *c, const struct msg *m)
 	}
 	json_hex(j, "id", m->id, MSGID_LEN);
 	json_int(j, "ts", m->ts);
+	json_int(j, "conv", c->id);
+	json_int(j, "rowid", m->rowid);
 }
 
 static void
@@ -321,8 +338,13 @@ headless_message(struct conv *c, const struct msg *m)
 	json_strn(&j, "text", m->text, m->len);
 	if (m->outgoing)
 		json_str(&j, "state", headless_state_name(m->state));
-	else
+	else {
 		json_int(&j, "stored", m->stored);
+		json_hex(&j, "from", m->author, PEER_ID_LEN);
+		if (*m->nick != '\0')
+			json_str(&j, "nick", m->nick);
+	}
+	json_int(&j, "unread", c->unread);
 	headless_emit(&j);
 }
 
@@ -338,6 +360,8 @@ headless_request(struct conv *c, const struct msg *m, int first)
 	json_hex(&j, "id", m->id, MSGID_LEN);
 	json_int(&j, "ts", m->ts);
 	json_strn(&j, "text", m->text, m->len);
+	json_int(&j, "conv", c->id);
+	json_bool(&j, "first", first);
 	headless_emit(&j);
 }
 
@@ -346,15 +370,19 @@ headless_state(struct conv *c, const struct msg *m)
 {
 	struct json	j;
 
-	if (m->state != MSG_DELIVERED)
-		return;
-	json_begin(&j, "delivered");
+	json_begin(&j, m->state == MSG_DELIVERED ? "delivered" : "sent");
 	if (c->peer != NULL)
 		json_str(&j, "peer", c->peer->hex);
 	else
 		json_str(&j, "room", room_name(c->room));
 	json_hex(&j, "id", m->id, MSGID_LEN);
-	headless_emit(&j);
+	json_int(&j, "conv", c->id);
+	json_int(&j, "rowid", m->rowid);
+	json_str(&j, "state", headless_state_name(m->state));
+	if (m->state == MSG_DELIVERED)
+		headless_emit(&j);
+	else
+		headless_clients(&j);
 }
 
 static void
@@ -366,6 +394,49 @@ headless_typing(struct peer *p)
 	json_str(&j, "peer", p->hex);
 	json_str(&j, "state", p->typing ? "typing" : "stopped");
 	headless_emit(&j);
+}
+
+/* A peer changed its nick (for screens: their lines keep the old one). */
+static void
+headless_renamed(struct peer *p, const char *old)
+{
+	struct json	j;
+
+	json_begin(&j, "renamed");
+	json_str(&j, "peer", p->hex);
+	json_str(&j, "old", old);
+	json_str(&j, "nick", p->nick);
+	headless_clients(&j);
+}
+
+/* /query: the asking screen opens the window. */
+static void
+headless_open_conv(struct conv *c)
+{
+	struct json	 j;
+	const char	*line;
+	size_t		 len;
+
+	json_begin(&j, "open");
+	json_int(&j, "conv", c->id);
+	line = json_end(&j, &len);
+	if (headless_tap != NULL)
+		headless_tap(line, len, 1);
+	buf_free(&j.b);
+}
+
+/* /close: every screen closes the window (conv with shown false). */
+static void
+headless_close_conv(struct conv *c)
+{
+	struct json	j;
+
+	json_begin(&j, "conv");
+	json_int(&j, "conv", c->id);
+	json_int(&j, "unread", c->unread);
+	json_int(&j, "last_read", c->last_read);
+	json_bool(&j, "shown", 0);
+	headless_clients(&j);
 }
 
 static void
@@ -437,8 +508,16 @@ headless_done(const char *command)
 {
 	struct json	j;
 
+	u_int		first, shown, total;
+
 	json_begin(&j, "done");
 	json_str(&j, "command", command);
+	if (strcmp(command, "search") == 0) {
+		cmd_search_page(&first, &shown, &total);
+		json_int(&j, "first", first);
+		json_int(&j, "shown", shown);
+		json_int(&j, "total", total);
+	}
 	headless_reply(&j);
 }
 
@@ -456,6 +535,9 @@ const struct frontend headless_frontend = {
 	.list_peer = headless_list_peer,
 	.list_msg = headless_list_msg,
 	.done = headless_done,
+	.renamed = headless_renamed,
+	.open_conv = headless_open_conv,
+	.close_conv = headless_close_conv,
 	.flush = headless_flush,
 };
 

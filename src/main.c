@@ -44,7 +44,8 @@ main_usage(FILE *f)
 	u_int	i;
 
 	fprintf(f,
-"usage: p2pchat [-DhV] [--headless] [--new-identity] [-d DIR] [-f FILE]\n"
+"usage: p2pchat [-DhV] [--headless | --no-daemon] [--new-identity]\n"
+"               [-d DIR] [-f FILE]\n"
 "               [-l ADDR:PORT] [-c ADDR:PORT]... [-n NAME]\n"
 "       p2pchat [-d DIR] --foreground | --kill | --headless --attach\n");
 	for (i = 0; i < nitems(main_lists); i++) {
@@ -62,6 +63,7 @@ main_usage(FILE *f)
 "      --foreground        run the node without a screen (systemd)\n"
 "      --attach            with --headless: attach to the running node\n"
 "      --kill              stop the node running on the profile\n"
+"      --no-daemon         the screen runs the node itself (no attaching)\n"
 "      --new-identity      make a new identity if the database has none\n");
 	for (i = 0; i < nitems(main_lists); i++)
 		fprintf(f, "      --%-18s%s\n", main_lists[i].option,
@@ -383,12 +385,73 @@ main_daemon_ready(int fd)
 	close(fd);
 }
 
+/*
+ * Start the node of the profile in the background, as p2pchat -D would
+ * with the same options: the child's errors go to the terminal and its
+ * exit status becomes ours.
+ */
+static void
+main_spawn(char **argv)
+{
+	char	**nargv;
+	u_int	  n, i;
+	int	  status;
+	pid_t	  pid;
+
+	for (n = 0; argv[n] != NULL; n++)
+		;
+	nargv = xcalloc(n + 2, sizeof *nargv);
+	nargv[0] = argv[0];
+	nargv[1] = (char *)"-D";
+	for (i = 1; i < n; i++)
+		nargv[i + 1] = argv[i];
+	fflush(stdout);
+	fflush(stderr);
+	switch ((pid = fork())) {
+	case -1:
+		main_fail(strerror(errno));
+	case 0:
+		execv(strchr(argv[0], '/') != NULL ? argv[0] : "/proc/self/exe",
+		    nargv);
+		fprintf(stderr, "p2pchat: %s: %s\n", argv[0], strerror(errno));
+		_exit(1);
+	}
+	free(nargv);
+	while (waitpid(pid, &status, 0) == -1) {
+		if (errno != EINTR)
+			main_fail(strerror(errno));
+	}
+	if (!WIFEXITED(status) || WEXITSTATUS(status) != 0)
+		exit(WIFEXITED(status) ? WEXITSTATUS(status) : 1);
+}
+
+/*
+ * p2pchat with no options: attach a screen to the node of home, starting
+ * one in the background first if none runs there.
+ */
+static int
+main_screen(const char *home, char **argv)
+{
+	char	*cause;
+	int	 fd, r;
+
+	if ((r = client_connect(home, &fd, &cause)) == 1) {
+		free(cause);
+		main_spawn(argv);
+		r = client_connect(home, &fd, &cause);
+	}
+	if (r != 0)
+		main_fail(cause);
+	return (ui_attach_run(home, fd));
+}
+
 enum {
 	OPT_HEADLESS = 256,
 	OPT_NEW_IDENTITY,
 	OPT_FOREGROUND,
 	OPT_ATTACH,
 	OPT_KILL,
+	OPT_NO_DAEMON,
 	OPT_LIST,		/* OPT_LIST + i is main_lists[i] */
 };
 
@@ -404,6 +467,7 @@ static const struct option main_options[] = {
 	{ "foreground", no_argument, NULL, OPT_FOREGROUND },
 	{ "attach", no_argument, NULL, OPT_ATTACH },
 	{ "kill", no_argument, NULL, OPT_KILL },
+	{ "no-daemon", no_argument, NULL, OPT_NO_DAEMON },
 	{ "version", no_argument, NULL, 'V' },
 	{ "help", no_argument, NULL, 'h' },
 	{ NULL, 0, NULL, 0 }
@@ -439,7 +503,7 @@ main(int argc, char **argv)
 	u_int		 nconnects = 0, i;
 	int		 ch, headless = 0, must_exist = 0, new_identity = 0;
 	int		 create, found, daemon = 0, attach = 0, kill_node = 0;
-	int		 ready_fd = -1, fd;
+	int		 ready_fd = -1, fd, no_daemon = 0;
 	mode_t		 was;
 	static const char *levels[] = { "warn", "info", "debug" };
 	int		 level;
@@ -485,6 +549,9 @@ main(int argc, char **argv)
 			break;
 		case OPT_KILL:
 			kill_node = 1;
+			break;
+		case OPT_NO_DAEMON:
+			no_daemon = 1;
 			break;
 		case 'V':
 			printf("p2pchat %s\n", PACKAGE_VERSION);
@@ -570,6 +637,8 @@ main(int argc, char **argv)
 		free(home_alloc);
 		return (attach ? client_stdio(fd) : 0);
 	}
+	if (!headless && daemon == 0 && !no_daemon && cfg_num(CFG_UI_DAEMON))
+		return (main_screen(home, argv));
 	if (main_mkdirs(home, 0700, &cause) != 0)
 		main_fail(cause);
 	was = main_private(home);

@@ -281,6 +281,8 @@ enum cfg_key {
 	CFG_NOTIFY,
 	CFG_PASTE_LINES,
 	CFG_ESCAPE_DELAY,
+	CFG_UI_DAEMON,
+	CFG_UI_QUIT,
 	CFG_DHT_ENABLE,
 	CFG_DHT_PORT,
 	CFG_DHT_BOOTSTRAP,
@@ -431,6 +433,7 @@ struct addr_row {
 	int64_t		 last_try;
 };
 int		 store_open(const char *, char **);
+int		 store_open_reader(const char *, char **);
 void		 store_close(void);
 int		 store_begin(char **);
 int		 store_commit(char **);
@@ -785,6 +788,7 @@ const char	*node_nick(void);
 void		 node_set_nick(const char *);
 u_short		 node_listen_port(void);
 const char	*node_listen_address(void);
+void		 node_mirror(const char *, const char *);
 int		 node_init(char **);
 void		 node_quit(void);
 int		 node_is_quitting(void);
@@ -828,6 +832,7 @@ struct peer {
 	struct session	*session;	/* established session or NULL */
 	char		*addr;		/* remote address of the last session */
 	int		 typing;
+	int		 mirror_online;	/* an attached screen: the node says so */
 	int		 flush_queued;	/* a POST_FLUSH waits in chat.c */
 	int64_t		 relayed;	/* messages.id handed to relays */
 	int64_t		 sent_after;	/* messages.id (after, upto] sent, */
@@ -862,6 +867,7 @@ extern struct peer_tree peer_tree;
 extern struct peer_list peer_list;
 struct peer	*peer_find(const uint8_t *);
 int		 peer_load(char **);
+struct peer	*peer_mirror(const uint8_t *, const char *);
 int		 peer_contact(struct peer *);
 const char	*peer_contact_name(struct peer *);
 void		 peer_make_contact(struct peer *);
@@ -1150,11 +1156,13 @@ int		 server_line(const char *, size_t, struct json_field *, int *,
 int		 client_connect(const char *, int *, char **);
 int		 client_stdio(int);
 int		 client_kill(const char *, char **);
+int		 client_wait_stopped(const char *, char **);
 
 /* ui.c (the screen; in the program, not the core library) */
 extern const struct frontend ui_frontend;
 int		 ui_start(char **);
 void		 ui_stop(void);
+int		 ui_attach_run(const char *, int);
 
 /* ui-keys.c */
 void		 ui_list_keys(FILE *);

@@ -307,6 +307,26 @@ peer_load(char **cause)
 	return (store_conv_load(peer_load_conv, NULL, cause));
 }
 
+/*
+ * An attached screen's copy of a peer its node told it of: found or made,
+ * with the nick the node knows it by.
+ */
+struct peer *
+peer_mirror(const uint8_t *id, const char *nick)
+{
+	struct peer	*p;
+
+	if ((p = peer_find(id)) == NULL)
+		p = peer_create(id, 0, nick);
+	else if (strcmp(p->nick, nick) != 0) {
+		free(p->nick);
+		p->nick = xstrdup(nick);
+	} else
+		return (p);
+	peer_dup_all();
+	return (p);
+}
+
 /* Free every peer. */
 void
 peer_free_all(void)
@@ -588,7 +608,9 @@ peer_resolve(const char *name, char **cause)
 int
 peer_online(struct peer *p)
 {
-	return (p->session != NULL && p->session->state == SESSION_OPEN);
+	if (p->session == NULL)
+		return (p->mirror_online);
+	return (p->session->state == SESSION_OPEN);
 }
 
 /* Count peers online. */

@@ -182,6 +182,7 @@ server_client_error(struct server_client *c, const char *msg)
  *	{"hello":"p2pchat","version":1}
  *	{"command":"LINE","conv":ID}	a command, with its open conversation
  *	{"read":ID,"upto":ROWID}	the user read a conversation
+ *	{"send":"TEXT","conv":ID}	a message typed in a conversation
  * Returns 0 and the kind (SERVER_LINE_*) with f filled in (free it with
  * json_fields_free, *n members), or -1 with cause set.
  */
@@ -232,7 +233,17 @@ server_line(const char *line, size_t len, struct json_field *f, int *n,
 		}
 		return (3);
 	}
-	xasprintf(cause, "no hello, command or read member");
+	if ((v = json_field_get(f, *n, "send")) != NULL) {
+		if (v->type != JSON_STRING ||
+		    (v = json_field_get(f, *n, "conv")) == NULL ||
+		    v->type != JSON_NUMBER) {
+			xasprintf(cause, "send: needs a string send and a "
+			    "number conv");
+			goto fail;
+		}
+		return (4);
+	}
+	xasprintf(cause, "no hello, command, read or send member");
 fail:
 	json_fields_free(f, *n);
 	*n = 0;
@@ -249,6 +260,27 @@ server_client_run(struct server_client *c, const char *line, int64_t conv)
 	if (server_current == c)
 		server_current = NULL;
 	c->ctx.conv = NULL;
+}
+
+/* Send a message a client's user typed in conversation id. */
+static void
+server_client_send(struct server_client *c, int64_t id, const char *text)
+{
+	struct conv	*cv;
+	char		*cause = NULL;
+
+	if ((cv = conv_find(id)) == NULL ||
+	    (cv->peer == NULL && cv->room == NULL)) {
+		server_client_error(c, "send: no such conversation");
+		return;
+	}
+	server_current = c;
+	if (cmd_send(cv, text, &cause) != 0) {
+		server_client_error(c, cause != NULL ? cause : "not sent");
+		free(cause);
+	}
+	if (server_current == c)
+		server_current = NULL;
 }
 
 /* One line from a client. */
@@ -292,6 +324,10 @@ server_client_line(struct server_client *c, char *line, size_t len)
 		}
 		conv_mark_read(cv, json_field_get(f, n, "upto")->num);
 		headless_unread(cv);
+		break;
+	case 4:
+		server_client_send(c, json_field_get(f, n, "conv")->num,
+		    json_field_get(f, n, "send")->str);
 		break;
 	}
 	json_fields_free(f, n);
