@@ -435,6 +435,9 @@ main_screen(const char *home, char **argv)
 	char	*cause;
 	int	 fd, r;
 
+	/* Before a node is started for it. */
+	if (!isatty(STDIN_FILENO) || !isatty(STDOUT_FILENO))
+		main_fail("the screen needs a terminal (or use --headless)");
 	if ((r = client_connect(home, &fd, &cause)) == 1) {
 		free(cause);
 		main_spawn(argv);

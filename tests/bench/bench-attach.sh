@@ -7,13 +7,18 @@
 #   attach   a node (-D) holding ATTACH_MESSAGES (1,000,000) messages:
 #            time from connect to the node's whole state (hello, ready,
 #            peers, conversations with their unread counts) and the reply
-#            to a first command; five runs
+#            to a first command; five runs; then a screen (p2pchat with
+#            no options, on a pseudo-terminal: bench-ui-pty.c) attaching
+#            to it: fork to its first full screen, and M-2 to the last
+#            page of the million-message conversation; three runs
+#            (target: first screen under 100 ms)
 #   latency  bob sends FLOOD (10,000) messages; the node's stored time to
 #            the client's read time of each message event (ms), p50/p99:
 #            headless in one process (its standard output), then a -D
 #            node with three clients attached
 #
-# The screen does not attach yet: these are the node side's figures.
+# The latency clients are raw socket clients (a screen gets the same
+# events on the same socket, then draws them once a turn).
 
 : "${P2PCHAT:=$(pwd)/p2pchat}"
 export P2PCHAT
@@ -24,6 +29,10 @@ ATTACH_MESSAGES=${ATTACH_MESSAGES:-1000000}
 FLOOD=${FLOOD:-10000}
 command -v python3 > /dev/null || skip "no python3"
 command -v sqlite3 > /dev/null || skip "no sqlite3"
+LANG=C.UTF-8
+export LANG
+${CC:-cc} -O2 -o "$T/pty" "$here/bench-ui-pty.c" -lutil || \
+    fail "cannot build bench-ui-pty"
 
 profile() {
 	mkdir -p -m 700 "$T/$1"
@@ -31,8 +40,9 @@ profile() {
 	    > "$T/$1/p2pchat.ini"
 }
 
-# The client: "state SOCKET" times the attach; "read SOCKET N OUT" reads
-# until N message events and writes each one's latency (ms) to OUT.
+# The client: "state SOCKET" times the attach; "read SOCKET N OUT [COPY]"
+# reads until N message events and writes each one's latency (ms) to OUT
+# (SOCKET - is standard input; COPY gets every line read, as it comes).
 cat > "$T/client.py" <<'EOF'
 import json, socket, sys, time
 def lines(s):
@@ -56,14 +66,22 @@ if sys.argv[1] == "state":
     print("%.2f" % ((time.monotonic() - t0) * 1000))
 else:
     n, out = int(sys.argv[3]), open(sys.argv[4], "w")
+    copy = open(sys.argv[5], "wb") if len(sys.argv) > 5 else None
     if sys.argv[2] == "-":
         src = (l.rstrip(b"\n") for l in sys.stdin.buffer)
     else:
         s = socket.socket(socket.AF_UNIX, socket.SOCK_STREAM)
         s.connect(sys.argv[2])
         src = lines(s)
+        for l in src:
+            if b'"event":"hello"' in l:
+                break
+        open(sys.argv[4] + ".ready", "w").close()
     got = 0
     for l in src:
+        if copy is not None:
+            copy.write(l + b"\n")
+            copy.flush()
         if b'"event":"message"' not in l:
             continue
         now = time.time() * 1000
@@ -103,6 +121,16 @@ for run in 1 2 3 4 5; do
 	echo "attach_to_state_ms run $run: $(python3 "$T/client.py" state \
 	    "$T/big/p2pchat.sock") ($ATTACH_MESSAGES messages)"
 done
+# A screen attaches to the node holding them; /quit only detaches.
+printf '[ui]\nquit = detach\n' >> "$T/big/p2pchat.ini"
+for run in 1 2 3; do
+	P2PCHAT_UI_STATS=$T/stats "$T/pty" -n 1 -- "$P2PCHAT" -d "$T/big" \
+	    > "$T/screen.out" || fail "screen run"
+	echo "attached_screen run $run: $(grep -E \
+	    '^(start_to_screen|open_conversation)_ms' "$T/screen.out" | \
+	    tr '\n' ' ')($ATTACH_MESSAGES messages; target: first screen \
+under 100 ms)"
+done
 "$P2PCHAT" --kill -d "$T/big"
 
 # --- latency under a flood, one process and then three clients.
@@ -114,21 +142,28 @@ flood() {
 	sed "s/^\/msg alice/\/msg $2/" "$T/flood.tmp" > "$T/bob.in"
 }
 
+# The reader is a process of its own, not the end of a pipeline: the
+# shell's wait would wait for the whole pipeline, node included (this
+# is what hung).
 profile one
-mkfifo "$T/one.fifo"
+mkfifo "$T/one.fifo" "$T/one.events"
 sleep 100000 > "$T/one.fifo" &
 _pids="$_pids $!"
-"$P2PCHAT" --headless -d "$T/one" -n alice -l 127.0.0.1:0 \
-    < "$T/one.fifo" | tee "$T/one.out" | \
-    python3 "$T/client.py" read - "$FLOOD" "$T/lat-one" &
-_pids="$_pids $!"
+python3 "$T/client.py" read - "$FLOOD" "$T/lat-one" "$T/one.out" \
+    < "$T/one.events" &
 reader=$!
+_pids="$_pids $reader"
+"$P2PCHAT" --headless -d "$T/one" -n alice -l 127.0.0.1:0 \
+    < "$T/one.fifo" > "$T/one.events" &
+one=$!
+_pids="$_pids $one"
 wait_for one '"event":"ready"'
 flood "$(json_get listen < "$T/one.out" | sed 's/.*://')" \
     "$(json_get id < "$T/one.out")"
 wait $reader
 echo "latency_one_process_ms p50 $(pct "$T/lat-one" 50) p99 \
 $(pct "$T/lat-one" 99) ($FLOOD messages)"
+kill "$one"
 stop_node bob
 rm -rf "$T/bob" "$T/bob.out"
 
@@ -140,6 +175,14 @@ for c in 1 2 3; do
 	python3 "$T/client.py" read "$T/three/p2pchat.sock" "$FLOOD" \
 	    "$T/lat-three-$c" &
 	readers="$readers $!"
+done
+# The flood starts once the three are attached (python starts slowly).
+i=0
+while [ ! -e "$T/lat-three-1.ready" ] || [ ! -e "$T/lat-three-2.ready" ] ||
+    [ ! -e "$T/lat-three-3.ready" ]; do
+	i=$((i + 1))
+	[ $i -gt 600 ] && fail "the three clients did not attach"
+	sleep 0.05
 done
 c=$(echo /id | "$P2PCHAT" --headless --attach -d "$T/three")
 flood "$(echo "$c" | grep '"event":"id"' | json_get listen | sed 's/.*://')" \

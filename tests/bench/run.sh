@@ -9,6 +9,7 @@
 #   BENCH_CONNECTIONS, BENCH_IDLE_WINDOW  idle connections
 #   BENCH_MESSAGES, BENCH_TX              history size, per transaction
 #   BENCH_E2E_MESSAGES, BENCH_E2E_IDLE, BENCH_E2E_SECONDS  end to end
+#   ATTACH_MESSAGES, FLOOD                attached screens (bench-attach)
 # BENCH_SHM=no skips the end-to-end run on /dev/shm (no fsync cost).
 
 : "${P2PCHAT:=./p2pchat}"
@@ -36,4 +37,7 @@ if [ "${BENCH_SHM:-yes}" != no ] && [ -d /dev/shm ]; then
 	"$BENCH_DIR/bench-e2e" "$P2PCHAT" "$d"
 	rm -rf "$d"
 fi
+# Bounded: a hang there must not hold up the others' figures.
+timeout 900 sh "$here/bench-attach.sh" || \
+    echo "bench-attach: failed or timed out"
 echo "finished: $(date -u '+%Y-%m-%d %H:%M:%S UTC')"

@@ -23,6 +23,12 @@ screen_pid() {
 	    pgrep -P "$($TM display -p -t "$1" '#{pane_pid}')"
 }
 
+# Without a terminal there is no screen, and no node is left behind.
+"$P2PCHAT" -d "$T/noterm" < /dev/null > "$T/noterm.out" 2>&1 && \
+    fail "a screen started without a terminal"
+grep -q 'needs a terminal' "$T/noterm.out" || fail "$(cat "$T/noterm.out")"
+[ -e "$T/noterm/p2pchat.sock" ] && fail "a node was started for no screen"
+
 start_peer bob
 start_screen alice -c "127.0.0.1:$bob_port"
 wait_screen alice '^ +2 \* bob '
