@@ -124,9 +124,10 @@ headless_flush_cb(evutil_socket_t fd, short what, void *arg)
 
 /*
  * Attached clients (server.c): each line goes to the tap too, with 1 for a
- * reply to a command (an error, a listed item, done). The tap returns 1
- * when it took a reply for the client whose command runs: standard output
- * does not get it then.
+ * reply to a command (an error, a listed item, done), 2 for what only the
+ * client whose command runs gets (no one when none's does). The tap
+ * returns 1 when it took a reply for the client whose command runs:
+ * standard output does not get it then.
  */
 int	(*headless_tap)(const char *, size_t, int);
 static int	 headless_no_stdio;
@@ -421,7 +422,7 @@ headless_open_conv(struct conv *c)
 	json_int(&j, "conv", c->id);
 	line = json_end(&j, &len);
 	if (headless_tap != NULL)
-		headless_tap(line, len, 1);
+		headless_tap(line, len, 2);	/* the asker, or no one */
 	buf_free(&j.b);
 }
 

@@ -868,6 +868,7 @@ extern struct peer_list peer_list;
 struct peer	*peer_find(const uint8_t *);
 int		 peer_load(char **);
 struct peer	*peer_mirror(const uint8_t *, const char *);
+int		 peer_mirror_convs(char **);
 int		 peer_contact(struct peer *);
 const char	*peer_contact_name(struct peer *);
 void		 peer_make_contact(struct peer *);

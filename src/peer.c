@@ -282,6 +282,8 @@ peer_load_conv(const struct conv_row *cr, void *arg)
 	struct conv	*c;
 	struct peer	*p;
 
+	if (arg != NULL && conv_find(cr->id) != NULL)
+		return;		/* peer_mirror_convs: known already */
 	c = conv_add(cr->id, cr->last_read, cr->unread);
 	c->shown = cr->shown;
 	if (cr->room != NULL) {
@@ -295,6 +297,18 @@ peer_load_conv(const struct conv_row *cr, void *arg)
 			break;
 		}
 	}
+}
+
+/*
+ * An attached screen met a conversation it does not know (a room joined
+ * since it attached): add the ones the store has now.
+ */
+int
+peer_mirror_convs(char **cause)
+{
+	static int	 only_new;
+
+	return (store_conv_load(peer_load_conv, &only_new, cause));
 }
 
 /* Load peers and conversations from the store. */

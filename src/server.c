@@ -122,6 +122,11 @@ server_tap(const char *line, size_t len, int reply)
 {
 	struct server_client	*c, *c1;
 
+	if (reply == 2) {
+		if (server_current != NULL)
+			server_client_write(server_current, line, len);
+		return (1);
+	}
 	if (reply && server_current != NULL) {
 		server_client_write(server_current, line, len);
 		return (1);

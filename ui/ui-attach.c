@@ -124,14 +124,24 @@ ui_attach_conv_of(const struct json_field *f, u_int n)
 {
 	struct conv	*c;
 	struct peer	*p;
+	char		*cause;
 	int64_t		 id = ui_attach_num(f, n, "conv", 0);
 
 	if (id <= 0)
 		return (NULL);
 	if ((c = conv_find(id)) != NULL)
 		return (c);
-	if (*ui_attach_str(f, n, "room") != '\0')
-		return (NULL);	/* a room joined since: known at next attach */
+	if (*ui_attach_str(f, n, "room") != '\0' ||
+	    strcmp(ui_attach_str(f, n, "event"), "open") == 0) {
+		/* A room joined since we attached: the store has it. */
+		if (peer_mirror_convs(&cause) != 0) {
+			log_debug("%s: %s", __func__, cause);
+			free(cause);
+		}
+		if ((c = conv_find(id)) != NULL)
+			ui_view_sync();
+		return (c);
+	}
 	if ((p = ui_attach_peer_of(f, n, "peer")) == NULL)
 		return (NULL);
 	c = conv_add(id, 0, 0);
@@ -173,7 +183,8 @@ ui_attach_msg(const struct json_field *f, u_int n, struct conv *c,
 	if (hex_decode(ui_attach_str(f, n, "id"), m->id, MSGID_LEN) != 0)
 		return (-1);
 	if (hex_decode(ui_attach_str(f, n, "from"), m->author,
-	    PEER_ID_LEN) != 0)
+	    PEER_ID_LEN) != 0 && hex_decode(ui_attach_str(f, n, "peer"),
+	    m->author, PEER_ID_LEN) != 0)
 		memcpy(m->author, identity->ed_pk, PEER_ID_LEN);
 	m->outgoing = memcmp(m->author, identity->ed_pk, PEER_ID_LEN) == 0;
 	if (strcmp(state, "pending") == 0)
@@ -324,8 +335,11 @@ ui_attach_event(const struct json_field *f, u_int n)
 		ui_attach_search[1] = ui_attach_num(f, n, "shown", 0);
 		ui_attach_search[2] = ui_attach_num(f, n, "total", 0);
 		ui_frontend.done(ui_attach_str(f, n, "command"));
-	} else if (*ev != '\0')
+	} else if (*ev != '\0') {
+		if (strcmp(ev, "nick") == 0)	/* /nick: ours changed */
+			node_mirror(ui_attach_str(f, n, "nick"), NULL);
 		ui_attach_item(ev, f, n);
+	}
 }
 
 /* One line from the node. */
