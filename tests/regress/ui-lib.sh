@@ -57,8 +57,12 @@ ui_cleanup() {
 		ui_node_add "$(basename "$_d")"
 		timeout 15 $P2PCHAT -d "$_d" --kill > /dev/null 2>&1
 	done
+	# Not our children: once gone, their pids may already be another
+	# program's. Only a process whose command line names this test's
+	# profiles is killed.
 	for _p in $UI_NODES; do
-		kill -9 "$_p" 2> /dev/null
+		tr '\0' ' ' < "/proc/$_p/cmdline" 2> /dev/null | \
+		    grep -qF -- "$T/" && kill -9 "$_p" 2> /dev/null
 	done
 	cleanup
 }
