@@ -515,6 +515,25 @@ const struct cfg_entry cfg_table[] = {
 	  .help = "Milliseconds to wait after Esc for the key it is the Meta "
 		  "prefix of; an Esc alone for longer is Esc."
 	},
+	{ .key = CFG_UI_DAEMON,
+	  .section = "ui",
+	  .name = "daemon",
+	  .type = CFG_FLAG,
+	  .dflt = "yes",
+	  .min = 0,
+	  .max = 1,
+	  .help = "Run the node in the background and attach the screen to "
+		  "it (no: the screen runs the node itself, as --no-daemon)."
+	},
+	{ .key = CFG_UI_QUIT,
+	  .section = "ui",
+	  .name = "quit",
+	  .type = CFG_CHOICE,
+	  .dflt = "ask",
+	  .choices = "ask|detach|stop",
+	  .help = "What /quit in an attached screen does: ask, detach (the "
+		  "node runs on) or stop the node."
+	},
 	{ .key = CFG_DHT_ENABLE,
 	  .section = "dht",
 	  .name = "enable",

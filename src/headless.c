@@ -123,16 +123,35 @@ headless_flush_cb(evutil_socket_t fd, short what, void *arg)
 }
 
 /*
+ * Attached clients (server.c): each line goes to the tap too, with 1 for a
+ * reply to a command (an error, a listed item, done), 2 for what only the
+ * client whose command runs gets (no one when none's does). The tap
+ * returns 1 when it took a reply for the client whose command runs:
+ * standard output does not get it then.
+ */
+int	(*headless_tap)(const char *, size_t, int);
+static int	 headless_no_stdio;
+
+/*
  * Queue a finished JSON object as one line (written at the turn's end).
  * Over the bound, or while dropping, the event is counted and dropped.
  */
 static void
-headless_emit(struct json *j)
+headless_send(struct json *j, int reply)
 {
 	const char	*line;
 	size_t		 len;
 
 	line = json_end(j, &len);
+	if (headless_tap != NULL && headless_tap(line, len, reply) &&
+	    reply) {
+		buf_free(&j->b);
+		return;
+	}
+	if (headless_no_stdio) {
+		buf_free(&j->b);
+		return;
+	}
 	if (headless_out != NULL && (headless_dropped != 0 ||
 	    evbuffer_get_length(headless_out) + len > HEADLESS_OUT_MAX)) {
 		if (headless_dropped++ == 0)
@@ -148,6 +167,33 @@ headless_emit(struct json *j)
 		headless_flush();
 	else if (!evtimer_pending(headless_flush_ev, NULL))
 		timer_add_ms(headless_flush_ev, 0);
+}
+
+/* An event for the attached clients alone (screens need more than scripts). */
+static void
+headless_clients(struct json *j)
+{
+	const char	*line;
+	size_t		 len;
+
+	line = json_end(j, &len);
+	if (headless_tap != NULL)
+		headless_tap(line, len, 0);
+	buf_free(&j->b);
+}
+
+/* An event for everyone: standard output and every attached client. */
+static void
+headless_emit(struct json *j)
+{
+	headless_send(j, 0);
+}
+
+/* A reply to a command: to whoever sent it. */
+static void
+headless_reply(struct json *j)
+{
+	headless_send(j, 1);
 }
 
 /*
@@ -253,6 +299,8 @@ headless_peer_fields(struct json *j, struct peer *p)
 	json_str(j, "contact", peer_contact_name(p));
 	if (*p->name != '\0')
 		json_str(j, "name", p->name);
+	if (p->conv != NULL)
+		json_int(j, "conv", p->conv->id);
 }
 
 static void
@@ -277,6 +325,8 @@ headless_msg_fields(struct json *j, struct conv *c, const struct msg *m)
 	}
 	json_hex(j, "id", m->id, MSGID_LEN);
 	json_int(j, "ts", m->ts);
+	json_int(j, "conv", c->id);
+	json_int(j, "rowid", m->rowid);
 }
 
 static void
@@ -289,8 +339,13 @@ headless_message(struct conv *c, const struct msg *m)
 	json_strn(&j, "text", m->text, m->len);
 	if (m->outgoing)
 		json_str(&j, "state", headless_state_name(m->state));
-	else
+	else {
 		json_int(&j, "stored", m->stored);
+		json_hex(&j, "from", m->author, PEER_ID_LEN);
+		if (*m->nick != '\0')
+			json_str(&j, "nick", m->nick);
+	}
+	json_int(&j, "unread", c->unread);
 	headless_emit(&j);
 }
 
@@ -306,6 +361,8 @@ headless_request(struct conv *c, const struct msg *m, int first)
 	json_hex(&j, "id", m->id, MSGID_LEN);
 	json_int(&j, "ts", m->ts);
 	json_strn(&j, "text", m->text, m->len);
+	json_int(&j, "conv", c->id);
+	json_bool(&j, "first", first);
 	headless_emit(&j);
 }
 
@@ -314,15 +371,19 @@ headless_state(struct conv *c, const struct msg *m)
 {
 	struct json	j;
 
-	if (m->state != MSG_DELIVERED)
-		return;
-	json_begin(&j, "delivered");
+	json_begin(&j, m->state == MSG_DELIVERED ? "delivered" : "sent");
 	if (c->peer != NULL)
 		json_str(&j, "peer", c->peer->hex);
 	else
 		json_str(&j, "room", room_name(c->room));
 	json_hex(&j, "id", m->id, MSGID_LEN);
-	headless_emit(&j);
+	json_int(&j, "conv", c->id);
+	json_int(&j, "rowid", m->rowid);
+	json_str(&j, "state", headless_state_name(m->state));
+	if (m->state == MSG_DELIVERED)
+		headless_emit(&j);
+	else
+		headless_clients(&j);
 }
 
 static void
@@ -336,6 +397,49 @@ headless_typing(struct peer *p)
 	headless_emit(&j);
 }
 
+/* A peer changed its nick (for screens: their lines keep the old one). */
+static void
+headless_renamed(struct peer *p, const char *old)
+{
+	struct json	j;
+
+	json_begin(&j, "renamed");
+	json_str(&j, "peer", p->hex);
+	json_str(&j, "old", old);
+	json_str(&j, "nick", p->nick);
+	headless_clients(&j);
+}
+
+/* /query: the asking screen opens the window. */
+static void
+headless_open_conv(struct conv *c)
+{
+	struct json	 j;
+	const char	*line;
+	size_t		 len;
+
+	json_begin(&j, "open");
+	json_int(&j, "conv", c->id);
+	line = json_end(&j, &len);
+	if (headless_tap != NULL)
+		headless_tap(line, len, 2);	/* the asker, or no one */
+	buf_free(&j.b);
+}
+
+/* /close: every screen closes the window (conv with shown false). */
+static void
+headless_close_conv(struct conv *c)
+{
+	struct json	j;
+
+	json_begin(&j, "conv");
+	json_int(&j, "conv", c->id);
+	json_int(&j, "unread", c->unread);
+	json_int(&j, "last_read", c->last_read);
+	json_bool(&j, "shown", 0);
+	headless_clients(&j);
+}
+
 static void
 headless_error(const char *msg)
 {
@@ -343,7 +447,7 @@ headless_error(const char *msg)
 
 	json_begin(&j, "error");
 	json_str(&j, "message", msg);
-	headless_emit(&j);
+	headless_reply(&j);
 }
 
 static void
@@ -373,7 +477,7 @@ headless_item(const char *event, const struct fe_kv *kv, u_int n)
 		else
 			json_int(&j, kv[i].key, kv[i].num);
 	}
-	headless_emit(&j);
+	headless_reply(&j);
 }
 
 static void
@@ -384,7 +488,7 @@ headless_list_peer(struct peer *p, u_int n)
 	json_begin(&j, "peer");
 	json_int(&j, "n", n);
 	headless_peer_fields(&j, p);
-	headless_emit(&j);
+	headless_reply(&j);
 }
 
 static void
@@ -397,7 +501,7 @@ headless_list_msg(const char *event, struct conv *c, const struct msg *m)
 	json_hex(&j, "from", m->author, PEER_ID_LEN);
 	json_strn(&j, "text", m->text, m->len);
 	json_str(&j, "state", headless_state_name(m->state));
-	headless_emit(&j);
+	headless_reply(&j);
 }
 
 static void
@@ -405,9 +509,17 @@ headless_done(const char *command)
 {
 	struct json	j;
 
+	u_int		first, shown, total;
+
 	json_begin(&j, "done");
 	json_str(&j, "command", command);
-	headless_emit(&j);
+	if (strcmp(command, "search") == 0) {
+		cmd_search_page(&first, &shown, &total);
+		json_int(&j, "first", first);
+		json_int(&j, "shown", shown);
+		json_int(&j, "total", total);
+	}
+	headless_reply(&j);
 }
 
 const struct frontend headless_frontend = {
@@ -424,6 +536,9 @@ const struct frontend headless_frontend = {
 	.list_peer = headless_list_peer,
 	.list_msg = headless_list_msg,
 	.done = headless_done,
+	.renamed = headless_renamed,
+	.open_conv = headless_open_conv,
+	.close_conv = headless_close_conv,
 	.flush = headless_flush,
 };
 
@@ -489,10 +604,72 @@ headless_read_file(void)
 	return (1);
 }
 
-/* Start reading commands. */
-void
-headless_start(void)
+/* A conversation's members: its id, whose it is, its unread count. */
+static void
+headless_conv(struct conv *c, int reply)
 {
+	struct json	j;
+
+	json_begin(&j, "conv");
+	json_int(&j, "conv", c->id);
+	if (c->peer != NULL)
+		json_str(&j, "peer", c->peer->hex);
+	else if (c->room != NULL)
+		json_str(&j, "room", room_name(c->room));
+	json_int(&j, "unread", c->unread);
+	json_int(&j, "last_read", c->last_read);
+	json_bool(&j, "shown", conv_visible(c));
+	headless_send(&j, reply);
+}
+
+/* A conversation was read: every client is told its count (now 0). */
+void
+headless_unread(struct conv *c)
+{
+	headless_conv(c, 0);
+}
+
+/*
+ * A client attached (server.c runs this as its command): the ready event,
+ * then each known peer and each conversation with its unread count, the
+ * counts that waited while no one was attached.
+ */
+void
+headless_attached(void)
+{
+	struct peer	*p;
+	struct conv	*c;
+	struct json	 j;
+
+	json_begin(&j, "ready");
+	json_str(&j, "id", identity->hex);
+	json_str(&j, "nick", node_nick());
+	json_str(&j, "listen", node_listen_address());
+	json_str(&j, "reach", reach_word());
+	headless_reply(&j);
+	TAILQ_FOREACH(p, &peer_list, list) {
+		json_begin(&j, "peer");
+		headless_peer_fields(&j, p);
+		headless_reply(&j);
+	}
+	TAILQ_FOREACH(c, &convs, entry) {
+		if (c->peer != NULL || c->room != NULL)
+			headless_conv(c, 1);
+	}
+}
+
+/*
+ * Start: with HEADLESS_STDIO read commands on standard input and write
+ * events to standard output; with HEADLESS_NO_STDIO (the daemon) neither,
+ * the events go to attached clients only.
+ */
+void
+headless_start(int mode)
+{
+	if (mode == HEADLESS_NO_STDIO) {
+		headless_no_stdio = 1;
+		return;
+	}
 	headless_out_start();
 	/*
 	 * A zero timer runs after the loop's next poll, with the turn's

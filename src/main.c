@@ -10,6 +10,7 @@
 #include <malloc.h>
 #endif
 #include <sys/file.h>
+#include <sys/wait.h>
 
 
 static int		 main_lock_fd = -1;
@@ -43,8 +44,10 @@ main_usage(FILE *f)
 	u_int	i;
 
 	fprintf(f,
-"usage: p2pchat [-hV] [--headless] [--new-identity] [-d DIR] [-f FILE]\n"
-"               [-l ADDR:PORT] [-c ADDR:PORT]... [-n NAME]\n");
+"usage: p2pchat [-DhV] [--headless | --no-daemon] [--new-identity]\n"
+"               [-d DIR] [-f FILE]\n"
+"               [-l ADDR:PORT] [-c ADDR:PORT]... [-n NAME]\n"
+"       p2pchat [-d DIR] --foreground | --kill | --headless --attach\n");
 	for (i = 0; i < nitems(main_lists); i++) {
 		fprintf(f, "%s--%s", i == 0 ? "       p2pchat " : " | ",
 		    main_lists[i].option);
@@ -56,6 +59,11 @@ main_usage(FILE *f)
 "  -c, --connect ADDR:PORT dial a peer at start (repeatable)\n"
 "  -n, --nick NAME         nick shown to peers\n"
 "      --headless          commands on stdin, JSON Lines events on stdout\n"
+"  -D, --daemon            start the node in the background, no screen\n"
+"      --foreground        run the node without a screen (systemd)\n"
+"      --attach            with --headless: attach to the running node\n"
+"      --kill              stop the node running on the profile\n"
+"      --no-daemon         the screen runs the node itself (no attaching)\n"
 "      --new-identity      make a new identity if the database has none\n");
 	for (i = 0; i < nitems(main_lists); i++)
 		fprintf(f, "      --%-18s%s\n", main_lists[i].option,
@@ -317,9 +325,136 @@ main_lock(const char *home, char **cause)
 	return (0);
 }
 
+/*
+ * -D: fork; the child goes on as the node, in its own session, and the
+ * parent waits on a pipe until the child says it is listening (one byte)
+ * or exits, so that an error (the profile in use, a port taken) is still
+ * seen on the terminal and in the exit status. Returns in the child only.
+ */
+static int
+main_daemonize(void)
+{
+	int	 fds[2], status;
+	pid_t	 pid;
+	char	 c;
+	ssize_t	 n;
+
+	if (pipe(fds) != 0)
+		main_fail(strerror(errno));
+	fflush(stdout);
+	fflush(stderr);
+	switch ((pid = fork())) {
+	case -1:
+		main_fail(strerror(errno));
+	case 0:
+		close(fds[0]);
+		if (setsid() == -1)
+			main_fail(strerror(errno));
+		return (fds[1]);
+	}
+	close(fds[1]);
+	while ((n = read(fds[0], &c, 1)) == -1 && errno == EINTR)
+		;
+	if (n == 1)
+		exit(0);
+	if (waitpid(pid, &status, 0) == pid && WIFEXITED(status) &&
+	    WEXITSTATUS(status) != 0)
+		exit(WEXITSTATUS(status));
+	exit(1);
+}
+
+/*
+ * The node of -D is listening: tell the parent, and leave the terminal
+ * (standard input, output and error become /dev/null; the log is the
+ * place for what happens from now on).
+ */
+static void
+main_daemon_ready(int fd)
+{
+	int	 null;
+
+	if ((null = open("/dev/null", O_RDWR)) != -1) {
+		dup2(null, STDIN_FILENO);
+		dup2(null, STDOUT_FILENO);
+		dup2(null, STDERR_FILENO);
+		if (null > STDERR_FILENO)
+			close(null);
+	}
+	if (write(fd, "R", 1) != 1)
+		log_warnx("%s: %s", __func__, strerror(errno));
+	close(fd);
+}
+
+/*
+ * Start the node of the profile in the background, as p2pchat -D would
+ * with the same options: the child's errors go to the terminal and its
+ * exit status becomes ours.
+ */
+static void
+main_spawn(char **argv)
+{
+	char	**nargv;
+	u_int	  n, i;
+	int	  status;
+	pid_t	  pid;
+
+	for (n = 0; argv[n] != NULL; n++)
+		;
+	nargv = xcalloc(n + 2, sizeof *nargv);
+	nargv[0] = argv[0];
+	nargv[1] = (char *)"-D";
+	for (i = 1; i < n; i++)
+		nargv[i + 1] = argv[i];
+	fflush(stdout);
+	fflush(stderr);
+	switch ((pid = fork())) {
+	case -1:
+		main_fail(strerror(errno));
+	case 0:
+		execv(strchr(argv[0], '/') != NULL ? argv[0] : "/proc/self/exe",
+		    nargv);
+		fprintf(stderr, "p2pchat: %s: %s\n", argv[0], strerror(errno));
+		_exit(1);
+	}
+	free(nargv);
+	while (waitpid(pid, &status, 0) == -1) {
+		if (errno != EINTR)
+			main_fail(strerror(errno));
+	}
+	if (!WIFEXITED(status) || WEXITSTATUS(status) != 0)
+		exit(WIFEXITED(status) ? WEXITSTATUS(status) : 1);
+}
+
+/*
+ * p2pchat with no options: attach a screen to the node of home, starting
+ * one in the background first if none runs there.
+ */
+static int
+main_screen(const char *home, char **argv)
+{
+	char	*cause;
+	int	 fd, r;
+
+	/* Before a node is started for it. */
+	if (!isatty(STDIN_FILENO) || !isatty(STDOUT_FILENO))
+		main_fail("the screen needs a terminal (or use --headless)");
+	if ((r = client_connect(home, &fd, &cause)) == 1) {
+		free(cause);
+		main_spawn(argv);
+		r = client_connect(home, &fd, &cause);
+	}
+	if (r != 0)
+		main_fail(cause);
+	return (ui_attach_run(home, fd));
+}
+
 enum {
 	OPT_HEADLESS = 256,
 	OPT_NEW_IDENTITY,
+	OPT_FOREGROUND,
+	OPT_ATTACH,
+	OPT_KILL,
+	OPT_NO_DAEMON,
 	OPT_LIST,		/* OPT_LIST + i is main_lists[i] */
 };
 
@@ -331,6 +466,11 @@ static const struct option main_options[] = {
 	{ "nick", required_argument, NULL, 'n' },
 	{ "headless", no_argument, NULL, OPT_HEADLESS },
 	{ "new-identity", no_argument, NULL, OPT_NEW_IDENTITY },
+	{ "daemon", no_argument, NULL, 'D' },
+	{ "foreground", no_argument, NULL, OPT_FOREGROUND },
+	{ "attach", no_argument, NULL, OPT_ATTACH },
+	{ "kill", no_argument, NULL, OPT_KILL },
+	{ "no-daemon", no_argument, NULL, OPT_NO_DAEMON },
 	{ "version", no_argument, NULL, 'V' },
 	{ "help", no_argument, NULL, 'h' },
 	{ NULL, 0, NULL, 0 }
@@ -365,7 +505,8 @@ main(int argc, char **argv)
 	const struct main_list *list = NULL;
 	u_int		 nconnects = 0, i;
 	int		 ch, headless = 0, must_exist = 0, new_identity = 0;
-	int		 create, found;
+	int		 create, found, daemon = 0, attach = 0, kill_node = 0;
+	int		 ready_fd = -1, fd, no_daemon = 0;
 	mode_t		 was;
 	static const char *levels[] = { "warn", "info", "debug" };
 	int		 level;
@@ -374,7 +515,7 @@ main(int argc, char **argv)
 	umask(077);
 	main_malloc_tune();
 	opterr = 0;
-	while ((ch = getopt_long(argc, argv, ":d:f:l:c:n:Vh",
+	while ((ch = getopt_long(argc, argv, ":d:f:l:c:n:DVh",
 	    main_long_options(), NULL)) != -1) {
 		switch (ch) {
 		case 'd':
@@ -399,6 +540,21 @@ main(int argc, char **argv)
 			break;
 		case OPT_NEW_IDENTITY:
 			new_identity = 1;
+			break;
+		case 'D':
+			daemon = 1;
+			break;
+		case OPT_FOREGROUND:
+			daemon = 2;
+			break;
+		case OPT_ATTACH:
+			attach = 1;
+			break;
+		case OPT_KILL:
+			kill_node = 1;
+			break;
+		case OPT_NO_DAEMON:
+			no_daemon = 1;
 			break;
 		case 'V':
 			printf("p2pchat %s\n", PACKAGE_VERSION);
@@ -426,6 +582,11 @@ main(int argc, char **argv)
 	}
 	if (optind != argc)
 		main_usage_error("unexpected argument ", argv[optind]);
+	if (attach && !headless)
+		main_usage_error("--attach needs ", "--headless");
+	if ((daemon != 0) + headless + kill_node > 1)
+		main_usage_error("choose one of ",
+		    "-D, --foreground, --headless and --kill");
 
 	if (sodium_init() < 0)
 		main_fail("libsodium failed to initialise");
@@ -469,11 +630,33 @@ main(int argc, char **argv)
 
 	if (home == NULL)
 		home = home_alloc = main_default_home();
+	if (attach || kill_node) {
+		if (attach && client_connect(home, &fd, &cause) != 0)
+			main_fail(cause);
+		if (kill_node && client_kill(home, &cause) != 0)
+			main_fail(cause);
+		free(connects);
+		free(config_alloc);
+		free(home_alloc);
+		return (attach ? client_stdio(fd) : 0);
+	}
+	if (!headless && daemon == 0 && !no_daemon && cfg_num(CFG_UI_DAEMON))
+		return (main_screen(home, argv));
 	if (main_mkdirs(home, 0700, &cause) != 0)
 		main_fail(cause);
 	was = main_private(home);
-	if (main_lock(home, &cause) != 0)
+	if (daemon == 1)
+		ready_fd = main_daemonize();
+	if (main_lock(home, &cause) != 0) {
+		if (client_connect(home, &fd, &path) == 0) {
+			close(fd);
+			fprintf(stderr, "p2pchat: %s; attach with p2pchat "
+			    "--headless --attach, or stop it with p2pchat "
+			    "--kill\n", cause);
+			exit(1);
+		}
 		main_fail(cause);
+	}
 	for (level = 0; level < 3; level++) {
 		if (strcmp(cfg_str(CFG_LOG_LEVEL), levels[level]) == 0)
 			break;
@@ -504,19 +687,30 @@ main(int argc, char **argv)
 	if (peer_load(&cause) != 0)
 		main_fail(cause);
 
+	if (daemon)
+		headless = 1;
 	fe = headless ? &headless_frontend : &ui_frontend;
 	if (node_init(&cause) != 0)
 		main_fail(cause);
+	if (headless && server_start(home, &cause) != 0) {
+		if (daemon)
+			main_fail(cause);
+		log_warnx("%s: no attach socket: %s", __func__, cause);
+		free(cause);
+	}
 	if (headless)
-		headless_start();
+		headless_start(daemon ? HEADLESS_NO_STDIO : HEADLESS_STDIO);
 	else if (ui_start(&cause) != 0)
 		main_fail(cause);
+	if (ready_fd != -1)
+		main_daemon_ready(ready_fd);
 	node_start_dialling();
 	node_loop();
 
-	if (headless)
+	if (headless) {
 		headless_stop();
-	else
+		server_stop();
+	} else
 		ui_stop();
 	node_shutdown();
 	identity_free();

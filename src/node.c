@@ -156,6 +156,20 @@ node_listen_address(void)
 	return (node_listen_text ? node_listen_text : "");
 }
 
+/* An attached screen takes the nick and address its node said. */
+void
+node_mirror(const char *nick, const char *listen)
+{
+	if (nick != NULL) {
+		free(node_nickname);
+		node_nickname = xstrdup(nick);
+	}
+	if (listen != NULL) {
+		free(node_listen_text);
+		node_listen_text = xstrdup(listen);
+	}
+}
+
 /* New connection on a listening socket. */
 static void
 node_accept_cb(struct evconnlistener *l, evutil_socket_t fd,

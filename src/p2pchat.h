@@ -210,6 +210,22 @@ void		 json_bool(struct json *, const char *, int);
 void		 json_hex(struct json *, const char *, const uint8_t *, size_t);
 const char	*json_end(struct json *, size_t *);
 void		 json_escape(struct buf *, const char *, size_t);
+#define JSON_FIELDS	16	/* members of an object read, at most */
+#define JSON_STRING	1
+#define JSON_NUMBER	2
+#define JSON_BOOL	3
+#define JSON_NULL	4
+/* A member of an object read by json_parse. */
+struct json_field {
+	char		*key;
+	int		 type;
+	char		*str;		/* JSON_STRING */
+	long long	 num;		/* JSON_NUMBER, JSON_BOOL */
+};
+int		 json_parse(const char *, size_t, struct json_field *, char **);
+void		 json_fields_free(struct json_field *, u_int);
+const struct json_field *json_field_get(const struct json_field *, u_int,
+		     const char *);
 
 /* config.c */
 enum cfg_type {
@@ -273,6 +289,8 @@ enum cfg_key {
 	CFG_NOTIFY,
 	CFG_PASTE_LINES,
 	CFG_ESCAPE_DELAY,
+	CFG_UI_DAEMON,
+	CFG_UI_QUIT,
 	CFG_DHT_ENABLE,
 	CFG_DHT_PORT,
 	CFG_DHT_BOOTSTRAP,
@@ -423,6 +441,7 @@ struct addr_row {
 	int64_t		 last_try;
 };
 int		 store_open(const char *, char **);
+int		 store_open_reader(const char *, char **);
 void		 store_close(void);
 int		 store_begin(char **);
 int		 store_commit(char **);
@@ -793,6 +812,7 @@ const char	*node_nick(void);
 void		 node_set_nick(const char *);
 u_short		 node_listen_port(void);
 const char	*node_listen_address(void);
+void		 node_mirror(const char *, const char *);
 int		 node_init(char **);
 void		 node_quit(void);
 int		 node_is_quitting(void);
@@ -837,6 +857,7 @@ struct peer {
 	struct session	*session;	/* established session or NULL */
 	char		*addr;		/* remote address of the last session */
 	int		 typing;
+	int		 mirror_online;	/* an attached screen: the node says so */
 	int		 flush_queued;	/* a POST_FLUSH waits in chat.c */
 	int64_t		 relayed;	/* messages.id handed to relays */
 	int64_t		 sent_after;	/* messages.id (after, upto] sent, */
@@ -871,6 +892,8 @@ extern struct peer_tree peer_tree;
 extern struct peer_list peer_list;
 struct peer	*peer_find(const uint8_t *);
 int		 peer_load(char **);
+struct peer	*peer_mirror(const uint8_t *, const char *);
+int		 peer_mirror_convs(char **);
 int		 peer_contact(struct peer *);
 const char	*peer_contact_name(struct peer *);
 void		 peer_make_contact(struct peer *);
@@ -1147,15 +1170,36 @@ int		 cmd_part(struct cmd_ctx *, int, char **, char **);
 int		 cmd_rooms(struct cmd_ctx *, int, char **, char **);
 
 /* headless.c */
+#define HEADLESS_STDIO		0	/* commands on stdin, events on stdout */
+#define HEADLESS_NO_STDIO	1	/* the daemon: attached clients only */
 extern const struct frontend headless_frontend;
+extern int	(*headless_tap)(const char *, size_t, int);
 const char	*headless_state_name(int);
-void		 headless_start(void);
+void		 headless_start(int);
+void		 headless_attached(void);
+void		 headless_unread(struct conv *);
 void		 headless_stop(void);
+
+/* server.c */
+#define SERVER_VERSION		1	/* of the attach protocol */
+#define SERVER_SOCKET		"p2pchat.sock"
+int		 server_start(const char *, char **);
+void		 server_stop(void);
+u_int		 server_clients(void);
+int		 server_line(const char *, size_t, struct json_field *, int *,
+		     char **);
+
+/* client.c */
+int		 client_connect(const char *, int *, char **);
+int		 client_stdio(int);
+int		 client_kill(const char *, char **);
+int		 client_wait_stopped(const char *, char **);
 
 /* ui.c (the screen; in the program, not the core library) */
 extern const struct frontend ui_frontend;
 int		 ui_start(char **);
 void		 ui_stop(void);
+int		 ui_attach_run(const char *, int);
 
 /* ui-keys.c */
 void		 ui_list_keys(FILE *);

@@ -282,6 +282,8 @@ peer_load_conv(const struct conv_row *cr, void *arg)
 	struct conv	*c;
 	struct peer	*p;
 
+	if (arg != NULL && conv_find(cr->id) != NULL)
+		return;		/* peer_mirror_convs: known already */
 	c = conv_add(cr->id, cr->last_read, cr->unread);
 	c->shown = cr->shown;
 	if (cr->room != NULL) {
@@ -297,6 +299,18 @@ peer_load_conv(const struct conv_row *cr, void *arg)
 	}
 }
 
+/*
+ * An attached screen met a conversation it does not know (a room joined
+ * since it attached): add the ones the store has now.
+ */
+int
+peer_mirror_convs(char **cause)
+{
+	static int	 only_new;
+
+	return (store_conv_load(peer_load_conv, &only_new, cause));
+}
+
 /* Load peers and conversations from the store. */
 int
 peer_load(char **cause)
@@ -305,6 +319,26 @@ peer_load(char **cause)
 		return (-1);
 	peer_dup_all();
 	return (store_conv_load(peer_load_conv, NULL, cause));
+}
+
+/*
+ * An attached screen's copy of a peer its node told it of: found or made,
+ * with the nick the node knows it by.
+ */
+struct peer *
+peer_mirror(const uint8_t *id, const char *nick)
+{
+	struct peer	*p;
+
+	if ((p = peer_find(id)) == NULL)
+		p = peer_create(id, 0, nick);
+	else if (strcmp(p->nick, nick) != 0) {
+		free(p->nick);
+		p->nick = xstrdup(nick);
+	} else
+		return (p);
+	peer_dup_all();
+	return (p);
 }
 
 /* Free every peer. */
@@ -588,7 +622,9 @@ peer_resolve(const char *name, char **cause)
 int
 peer_online(struct peer *p)
 {
-	return (p->session != NULL && p->session->state == SESSION_OPEN);
+	if (p->session == NULL)
+		return (p->mirror_online);
+	return (p->session->state == SESSION_OPEN);
 }
 
 /* Count peers online. */

@@ -393,6 +393,7 @@ static sqlite3_stmt	*store_stmts[S__COUNT];
 static int		 store_in_tx;
 static int		 store_tx_lazy;	/* only writes that may wait */
 static int		 store_added;	/* messages added since asked */
+static int		 store_reader;	/* opened read-only (a screen) */
 static char		*store_path;
 
 /*
@@ -1100,6 +1101,52 @@ fail:
 	return (-1);
 }
 
+/*
+ * Open the database of a running node read-only, as an attached screen
+ * does to read history pages: WAL lets this reader and the node's writer
+ * go on without blocking each other. Nothing is created or migrated.
+ */
+int
+store_open_reader(const char *path, char **cause)
+{
+	int	 i, version;
+
+	sqlite3_config(SQLITE_CONFIG_MEMSTATUS, 0);
+	store_path = xstrdup(path);
+	store_reader = 1;
+	if (sqlite3_open_v2(path, &store_db, SQLITE_OPEN_READONLY|
+	    SQLITE_OPEN_NOMUTEX, NULL) != SQLITE_OK) {
+		*cause = store_error("opening");
+		goto fail;
+	}
+	sqlite3_extended_result_codes(store_db, 1);
+	sqlite3_busy_timeout(store_db, 2000);
+	if ((version = store_user_version(cause)) < 0)
+		goto fail;
+	if (version != STORE_VERSION) {
+		xasprintf(cause, "%s: schema %d, this p2pchat knows %d", path,
+		    version, STORE_VERSION);
+		goto fail;
+	}
+	if (sqlite3_exec(store_db, "PRAGMA mmap_size = 268435456; "
+	    "PRAGMA query_only = ON", NULL, NULL, NULL) != SQLITE_OK) {
+		*cause = store_error("PRAGMA");
+		goto fail;
+	}
+	for (i = 0; i < S__COUNT; i++) {
+		if (sqlite3_prepare_v3(store_db, store_sql[i], -1,
+		    SQLITE_PREPARE_PERSISTENT, &store_stmts[i], NULL) !=
+		    SQLITE_OK) {
+			*cause = store_error(store_sql[i]);
+			goto fail;
+		}
+	}
+	return (0);
+fail:
+	store_close();
+	return (-1);
+}
+
 /* Close the database, committing an open transaction. */
 void
 store_close(void)
@@ -1107,6 +1154,20 @@ store_close(void)
 	char	*cause;
 	int	 i, opened = store_stmts[S__COUNT - 1] != NULL;
 
+	if (store_reader) {
+		for (i = 0; i < S__COUNT; i++) {
+			if (store_stmts[i] != NULL)
+				sqlite3_finalize(store_stmts[i]);
+			store_stmts[i] = NULL;
+		}
+		if (store_db != NULL)
+			sqlite3_close(store_db);
+		store_db = NULL;
+		free(store_path);
+		store_path = NULL;
+		store_reader = 0;
+		return;
+	}
 	if (store_db != NULL && store_in_tx)
 		store_commit(NULL);
 	store_flight_clear();

@@ -12,6 +12,7 @@
 : "${1:?usage: keys-man.sh P2PCHAT [actions]}"
 if [ "$2" = actions ]; then
 	"$1" -f /dev/null --list-keys | awk -F '\t' '
+	{ gsub(/\\/, "\\e", $1) }
 	!($2 in help) { order[++n] = $2; help[$2] = $3; keys[$2] = $1; next }
 	{ keys[$2] = keys[$2] " , " $1 }
 	END {
@@ -24,6 +25,7 @@ if [ "$2" = actions ]; then
 fi
 echo '.Bl -tag -width "M-Backspace"'
 "$1" -f /dev/null --list-keys | awk -F '\t' '{
+	gsub(/\\/, "\\e", $1)	# a backslash is \e in roff
 	printf ".It Ic %s\n", $1
 	help = $3
 	if (help !~ /[.]$/)

@@ -67,11 +67,11 @@ ui_input_typing(void)
 	if (p == ui_input_typing_peer)
 		return;
 	if (ui_input_typing_peer != NULL && peer_online(ui_input_typing_peer))
-		chat_typing(ui_input_typing_peer, 0, &cause);
+		ui_core_typing(ui_input_typing_peer, 0, &cause);
 	free(cause);
 	cause = NULL;
 	ui_input_typing_peer = NULL;
-	if (p != NULL && peer_online(p) && chat_typing(p, 1, &cause) == 0)
+	if (p != NULL && peer_online(p) && ui_core_typing(p, 1, &cause) == 0)
 		ui_input_typing_peer = p;
 	free(cause);
 }
@@ -441,7 +441,6 @@ ui_input_goto_accept(void)
 static void
 ui_input_run(char *s)
 {
-	struct cmd_ctx	 ctx;
 	struct conv	*c = ui.cur->conv;
 	char		*cause = NULL, *p;
 
@@ -452,10 +451,8 @@ ui_input_run(char *s)
 		}
 		if (ui_local_command(s))
 			return;
-		memset(&ctx, 0, sizeof ctx);
-		ctx.conv = c;
 		ui_search_reset();
-		cmd_run(&ctx, s);
+		ui_core_run(c, s);
 		return;
 	}
 	if (*s == '/')
@@ -465,7 +462,7 @@ ui_input_run(char *s)
 		    "(M-2, C-g) or use /msg");
 		return;
 	}
-	if (cmd_send(c, s, &cause) != 0) {
+	if (ui_core_send(c, s, &cause) != 0) {
 		ui_notice(1, "%s", cause != NULL ? cause : "not sent");
 		free(cause);
 		return;
@@ -761,6 +758,13 @@ ui_input_draw(WINDOW *w)
 	case UI_MODE_PASTE:
 		xasprintf(&s, "Paste of %u lines: y sends it, e edits it, "
 		    "n drops it? ", ui_input_paste_lines);
+		ui_text_put(w, s, strlen(s), getmaxx(w) - 1, A_BOLD, 0);
+		free(s);
+		curs_set(1);
+		return;
+	case UI_MODE_QUIT:
+		s = xstrdup("Quit: s stops the node, d detaches and leaves it "
+		    "running, n goes back? ");
 		ui_text_put(w, s, strlen(s), getmaxx(w) - 1, A_BOLD, 0);
 		free(s);
 		curs_set(1);

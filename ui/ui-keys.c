@@ -398,6 +398,13 @@ const struct ui_key ui_keys_table[] = {
 	  .arg = UI_EDIT_COMPLETE_BACK,
 	  .help = "Go back to the previous completion"
 	},
+	{ .name = "C-\\",
+	  .key = UK_C('\\'),
+	  .action = "detach",
+	  .fn = ui_attach_detach_key,
+	  .help = "Detach the screen; the node runs on in the background "
+		  "(see DETACHING in p2pchat(1))"
+	},
 	{ .name = "C-c",
 	  .key = UK_C('c'),
 	  .action = "cancel",
@@ -830,6 +837,10 @@ ui_keys_dispatch(int key)
 	}
 	if (ui.mode == UI_MODE_PASTE) {
 		ui_input_paste_key(key);
+		return (1);
+	}
+	if (ui.mode == UI_MODE_QUIT) {
+		ui_attach_quit_key(key);
 		return (1);
 	}
 	ui_input_key(key);

@@ -984,7 +984,7 @@ ui_view_read(struct ui_view *v)
 	v->unseen = 0;
 	if (c->unread == 0 && v->max_rowid <= c->last_read)
 		return (0);
-	conv_mark_read(c, v->max_rowid);
+	ui_core_read(c, v->max_rowid);
 	return (1);
 }
 

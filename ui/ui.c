@@ -690,7 +690,7 @@ ui_fe_search_done(void)
 {
 	u_int	first, shown, total, left;
 
-	cmd_search_page(&first, &shown, &total);
+	ui_core_search_page(&first, &shown, &total);
 	if (first == 0)
 		ui_console(UI_LINE_INFO, "%u of %u matches", shown, total);
 	else
@@ -801,6 +801,20 @@ ui_local_command(const char *line)
 	}
 	if (n == 5 && strncmp(line + 1, "clear", 5) == 0) {
 		ui_view_clear(ui.views[0]);
+		return (1);
+	}
+	if (n == 6 && strncmp(line + 1, "detach", 6) == 0) {
+		ui_attach_detach_key(0);
+		return (1);
+	}
+	if (n == 4 && strncmp(line + 1, "quit", 4) == 0 && ui_attached) {
+		ui_attach_quit();
+		return (1);
+	}
+	if (ui_attached && strncmp(line, "/help keys", 10) == 0 &&
+	    (line[10] == '\0' || line[10] == ' ')) {
+		ui_fe_help_keys();
+		ui_fe_done("help");
 		return (1);
 	}
 	return (0);

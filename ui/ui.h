@@ -135,6 +135,7 @@ enum ui_mode {
 	UI_MODE_EDIT,
 	UI_MODE_GOTO,			/* the go-to prompt */
 	UI_MODE_PASTE,			/* asking about a long paste */
+	UI_MODE_QUIT,			/* /quit asks: stop or detach */
 };
 
 /* The state of the screen. */
@@ -273,6 +274,23 @@ void		 ui_keys_feed(const u_char *, size_t);
 int		 ui_keys_dispatch(int);
 void		 ui_keys_help(void);
 void		 ui_keys_reset(void);
+
+/* ui-attach.c */
+extern int	 ui_attached;
+int		 ui_attach_start(int, char **);
+void		 ui_attach_flush(void);
+int		 ui_attach_stop(void);
+int		 ui_attach_lost(void);
+void		 ui_attach_detach(void);
+void		 ui_attach_stop_node(void);
+void		 ui_attach_quit(void);
+void		 ui_attach_quit_key(int);
+void		 ui_attach_detach_key(int);
+void		 ui_core_run(struct conv *, const char *);
+int		 ui_core_send(struct conv *, const char *, char **);
+void		 ui_core_read(struct conv *, int64_t);
+int		 ui_core_typing(struct peer *, int, char **);
+void		 ui_core_search_page(u_int *, u_int *, u_int *);
 
 /* ui-search.c */
 void		 ui_search_reset(void);

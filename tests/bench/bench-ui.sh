@@ -66,7 +66,7 @@ bench_flood() {
 	  echo \$(( (\$(date +%s%N) - s) / 1000000 )) > "$T/flood1.ms" ) &
 	EOF
 	P2PCHAT_UI_STATS=$T/stats1 "$T/pty" -n 200 -i 3 -s "sh $T/go1" -- \
-	    "$P2PCHAT" -d "$T/alice1" -n alice -l 127.0.0.1:0 \
+	    "$P2PCHAT" --no-daemon -d "$T/alice1" -n alice -l 127.0.0.1:0 \
 	    -c "127.0.0.1:$bob1_port" > "$T/flood1.out" || fail "flood run"
 	wait_for bob1 '"event":"delivered"' 120 "$FLOOD"
 	while [ ! -s "$T/flood1.ms" ]; do sleep 0.1; done
@@ -96,8 +96,8 @@ bench_turns() {
 	[ -f "$T/flood" ] || make_flood
 	P2PCHAT_UI_STATS=$T/stats2 "$T/pty" -n 50 -i 50 \
 	    -s "cat $T/flood > $T/bob2.in &" -- strace -f -c -o "$T/strace2" \
-	    -e trace=epoll_wait,read,write,writev "$P2PCHAT" -d "$T/alice2" \
-	    -n alice -l 127.0.0.1:0 -c "127.0.0.1:$bob2_port" \
+	    -e trace=epoll_wait,read,write,writev "$P2PCHAT" --no-daemon \
+	    -d "$T/alice2" -n alice -l 127.0.0.1:0 -c "127.0.0.1:$bob2_port" \
 	    > "$T/turns.out" || fail "turns run"
 	wait_for bob2 '"event":"delivered"' 300 "$FLOOD"
 	turns=$(awk '$NF == "epoll_wait" { print $4 }' "$T/strace2")
@@ -146,7 +146,7 @@ make_big() {
 cold_runs() {
 	for run in 1 2 3; do
 		P2PCHAT_UI_STATS=$T/stats3 "$T/pty" -n 1 -- \
-		    "$P2PCHAT" -d "$T/big" -n alice -l 127.0.0.1:0 \
+		    "$P2PCHAT" --no-daemon -d "$T/big" -n alice -l 127.0.0.1:0 \
 		    > "$T/cold.out" || fail "cold run"
 		echo "$1 run $run: $(grep -E \
 		    '^(start_to_screen|open_conversation)_ms' "$T/cold.out" | \
@@ -175,7 +175,7 @@ bench_idle() {
 	profile alice4
 	start_node bob4 -l 127.0.0.1:0
 	P2PCHAT_UI_STATS=$T/stats4 "$T/pty" -h $((IDLE_SECS + 8)) -- \
-	    "$P2PCHAT" -d "$T/alice4" -n alice -l 127.0.0.1:0 \
+	    "$P2PCHAT" --no-daemon -d "$T/alice4" -n alice -l 127.0.0.1:0 \
 	    -c "127.0.0.1:$bob4_port" > "$T/idle.out" &
 	pty=$!
 	sleep 3

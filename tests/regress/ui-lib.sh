@@ -3,7 +3,8 @@
 #
 #   start_peer NAME [ARGS...]   start_node on 127.0.0.1, no LAN discovery
 #   start_screen NAME [ARGS...]  start p2pchat's screen in tmux session
-#                                NAME (80x24) with profile $T/NAME; wait
+#                                NAME (80x24) with profile $T/NAME (or
+#                                $T/$UI_HOME); wait
 #                                for the first screen; sets NAME_port
 #   screen_with_bob              headless bob, alice's screen dialling him,
 #                                bob's window open once he is online
@@ -17,6 +18,12 @@
 #   type_line NAME TEXT          type text literally, then Enter
 #   stop_screen NAME             /quit, and wait for the program to exit
 #   mask                         filter: hide ids, ports, times, dates
+#   node_pid NAME                the pid of the background node of NAME
+#
+# Screens run their node in-process (--no-daemon) unless UI_ATTACH=yes:
+# then p2pchat starts the node in the background and attaches the screen
+# to it, as it does by default. ui_cleanup stops every background node a
+# test started (--kill, then SIGKILL), so that none outlives the test.
 
 command -v tmux > /dev/null 2>&1 || skip "tmux is not installed"
 UI_LANG=
@@ -29,8 +36,34 @@ done
 [ -n "$UI_LANG" ] || skip "no UTF-8 locale"
 TM="tmux -L p2pchat-test-$$ -f /dev/null"
 
+UI_NODES=
+
+# The pid of the node running on profile $1, from its hello.
+node_pid() {
+	$P2PCHAT -d "$T/$1" --headless --attach < /dev/null 2> /dev/null | \
+	    sed -n 's/.*"event":"hello".*"pid":\([0-9]*\).*/\1/p' | head -n 1
+}
+
+# Remember the background node of profile $1 (ui_cleanup stops it).
+ui_node_add() {
+	_p=$(node_pid "$1")
+	[ -n "$_p" ] && UI_NODES="$UI_NODES $_p"
+}
+
 ui_cleanup() {
 	$TM kill-server > /dev/null 2>&1
+	for _d in "$T"/*/; do
+		[ -S "$_d/p2pchat.sock" ] || continue
+		ui_node_add "$(basename "$_d")"
+		timeout 15 $P2PCHAT -d "$_d" --kill > /dev/null 2>&1
+	done
+	# Not our children: once gone, their pids may already be another
+	# program's. Only a process whose command line names this test's
+	# profiles is killed.
+	for _p in $UI_NODES; do
+		tr '\0' ' ' < "/proc/$_p/cmdline" 2> /dev/null | \
+		    grep -qF -- "$T/" && kill -9 "$_p" 2> /dev/null
+	done
 	cleanup
 }
 trap ui_cleanup EXIT
@@ -55,15 +88,20 @@ start_peer() {
 start_screen() {
 	_n=$1
 	shift
-	profile "$_n"
+	_home=${UI_HOME:-$_n}
+	profile "$_home"
+	_mode=--no-daemon
+	[ "${UI_ATTACH:-no}" = yes ] && _mode=
 	$TM new-session -d -s "$_n" -x 80 -y 24 \
 	    "env LANG=$UI_LANG LC_ALL=$UI_LANG TERM=screen $UI_ENV \
-	    $P2PCHAT_WRAPPER $P2PCHAT -d $T/$_n -n $_n -l 127.0.0.1:0 $* \
+	    $P2PCHAT_WRAPPER $P2PCHAT $_mode -d $T/$_home -n $_n -l 127.0.0.1:0 \
+	    $* \
 	    2> $T/$_n.err; echo \"[exited \$?]\"; ${UI_AFTER:-sleep 600}" \
 	    || \
 	    fail "tmux new-session failed"
 	$TM set-option -t "$_n" -g remain-on-exit on > /dev/null 2>&1
 	wait_screen "$_n" '127\.0\.0\.1:[0-9]+ \|' 10
+	[ -z "$_mode" ] && ui_node_add "$_home"
 	setvar "${_n}_port" "$(capture "$_n" | tail -n 2 | head -n 1 | \
 	    sed -n 's/.*127\.0\.0\.1:\([0-9][0-9]*\) |.*/\1/p')"
 }
@@ -149,6 +187,11 @@ type_line() {
 stop_screen() {
 	keys "$1" C-e C-u
 	type_line "$1" /quit
+	if [ "${UI_ATTACH:-no}" = yes ]; then
+		# [ui] quit = ask: s stops the node too.
+		wait_screen "$1" 'Quit: s stops the node'
+		keys "$1" s
+	fi
 	wait_screen "$1" '^\[exited [0-9]+\]' 15
 	if grep -Eq 'Sanitizer|runtime error' "$T/$1.err" 2>/dev/null; then
 		fail "$1: sanitizer report: $(head -n 30 "$T/$1.err")"
