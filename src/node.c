@@ -705,12 +705,12 @@ node_bounded(struct session *s)
  * Make room for a new authenticated session s, if a limit is reached: the
  * sessions from its address (max_peers_per_address), then from its network
  * (max_peers_per_network), then all of them (max_peers, or node_full for a
- * session node_bounded says it bounds). The least worth of those sessions is closed
- * if it is worth less than s would be: waiting for HELLO, of a lower
- * class, or of the same class from a network (or address) with more
- * sessions than s would make its own. Equals never
- * push each other out, and peers from one place do not push out those
- * from elsewhere. Returns 0 when there is room.
+ * session node_bounded bounds). The least worth of those sessions is
+ * closed if it is worth less than s would be: waiting for HELLO, of a
+ * lower class, or of the same class from a network (or address) with more
+ * sessions than s would make its own. Equals never push each other out,
+ * and peers from one place do not push out those from elsewhere. Returns
+ * 0 when there is room.
  */
 static int
 node_make_room(struct session *s, const char **why)
@@ -748,7 +748,8 @@ node_make_room(struct session *s, const char **why)
 			*why = "too many peers from one network";
 		} else if (node_nauth >= max) {
 			scope = 0;
-			*why = s->initiator ? "too many peers, closing our dial" :
+			*why = s->initiator ?
+			    "too many peers, closing our dial" :
 			    "too many peers";
 		} else
 			return (0);
