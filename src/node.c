@@ -1027,7 +1027,10 @@ struct node_rows {
 	u_int		 n;
 };
 
-/* Loader callback: keep a row whose peer is not connected (nor blocked). */
+/*
+ * Loader callback: keep a row whose peer is not connected (nor blocked),
+ * nor believed full (the one that answered there, or the one named).
+ */
 static void
 node_fill_one(const struct addr_row *ar, void *arg)
 {
@@ -1035,6 +1038,9 @@ node_fill_one(const struct addr_row *ar, void *arg)
 	struct peer		*p;
 
 	if (nr->n == NODE_FILL_ROWS || ar->port == 0)
+		return;
+	if ((ar->has_peer && node_peer_full(ar->peer)) ||
+	    (ar->has_claim && node_peer_full(ar->claim)))
 		return;
 	if (ar->has_claim &&
 	    memcmp(ar->claim, identity->ed_pk, PEER_ID_LEN) == 0)
@@ -1050,44 +1056,11 @@ node_fill_one(const struct addr_row *ar, void *arg)
 	nr->n++;
 }
 
-/* Is a book row's peer (the one that answered, or the one named) full? */
-static int
-node_row_full(const struct addr_row *ar)
-{
-	return ((ar->has_peer && node_peer_full(ar->peer)) ||
-	    (ar->has_claim && node_peer_full(ar->claim)));
-}
-
-/* Move the rows whose peer is believed full to the end, in order. */
-static void
-node_fill_full_last(struct node_rows *nr)
-{
-	struct addr_row	*r;
-	u_char		*full;
-	u_int		 i, n = 0;
-
-	if (nr->n == 0)
-		return;
-	r = xcalloc(nr->n, sizeof *r);
-	full = xcalloc(nr->n, 1);
-	for (i = 0; i < nr->n; i++) {
-		if (!(full[i] = node_row_full(&nr->r[i])))
-			r[n++] = nr->r[i];
-	}
-	for (i = 0; i < nr->n; i++) {
-		if (full[i])
-			r[n++] = nr->r[i];
-	}
-	memcpy(nr->r, r, nr->n * sizeof *r);
-	free(full);
-	free(r);
-}
-
 /*
  * Dial from the address book until there are peers_target sessions, a few
  * at a time: addresses where a session opened first, most recent first;
  * then the others in a random order, so that nodes told the same addresses
- * do not all dial the same few; those of peers believed full last.
+ * do not all dial the same few. Peers believed full are left alone.
  */
 void
 node_fill(void)
@@ -1121,7 +1094,6 @@ node_fill(void)
 		nr.r[i] = nr.r[j];
 		nr.r[j] = tmp;
 	}
-	node_fill_full_last(&nr);
 	for (i = 0; i < nr.n && need > 0; i++) {
 		if (node_dial_book(&nr.r[i]) == 1) {
 			node_counts.book_dials++;
@@ -1271,18 +1243,37 @@ node_target_try(struct target *t)
 }
 
 /*
+ * Does a target whose peer was full (BYE 3) rest? A stranger's, while the
+ * node has the sessions it wants; and while the peer is still believed
+ * full, a stranger's that nobody asked for, or one the config gave (whose
+ * peer is pinned as a contact) while the node has a session or a dial in
+ * flight to learn other addresses from. An address the user typed, and a
+ * contact's that nobody gave, are dialled again while the node is short.
+ */
+static int
+node_target_rests(struct target *t, int stranger)
+{
+	u_int	open, handshaking;
+
+	if (stranger && node_short() == 0)
+		return (1);
+	if (t->user || t->peer == NULL || !node_peer_full(t->peer->id))
+		return (0);
+	if (!t->keep)
+		return (stranger);
+	session_counts(&open, &handshaking);
+	return (open > 0 || node_in_flight() > 0);
+}
+
+/*
  * A target's backoff expired: dial again, unless its peer is a stranger
  * and the target rests (its backoff growing): while the node is full, if
- * nobody asked for the target; or if its peer was full (BYE 3) and the
- * node has the sessions it wants, or (unless the user typed the address)
- * the peer is still believed full while the node has a session to learn
- * other addresses from.
+ * nobody asked for the target; or if its peer was full (node_target_rests).
  */
 static void
 node_target_cb(evutil_socket_t fd, short what, void *arg)
 {
 	struct target	*t = arg;
-	u_int		 open, handshaking;
 	int		 stranger;
 
 	stranger = t->peer == NULL || !peer_contact(t->peer);
@@ -1290,10 +1281,7 @@ node_target_cb(evutil_socket_t fd, short what, void *arg)
 		node_target_retry(t);
 		return;
 	}
-	session_counts(&open, &handshaking);
-	if (t->refused && stranger && (node_short() == 0 ||
-	    (!t->user && open > 0 && t->peer != NULL &&
-	    node_peer_full(t->peer->id)))) {
+	if (t->refused && node_target_rests(t, stranger)) {
 		node_target_retry(t);
 		return;
 	}

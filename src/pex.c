@@ -17,7 +17,7 @@
 #define PEX_POOL_MAX		512	/* candidates an answer picks from */
 #define PEX_RECENT_MS		(6 * 3600 * 1000LL)
 #define PEX_REFUSAL_QUEUED	4096	/* output bytes past which none is sent */
-#define PEX_FULL_MIN		4	/* answers topped up with full peers */
+#define PEX_FULL_MIN		2	/* answers topped up with full peers */
 
 static struct event	*pex_timer;
 static u_int		 pex_turn;
