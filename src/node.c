@@ -144,7 +144,10 @@ node_nick(void)
 	return (node_nickname);
 }
 
-/* Change our nick (sent in HELLO to every open session). */
+/*
+ * Change our nick (sent in HELLO to every open session, with our features:
+ * a later HELLO replaces them, the full bit too).
+ */
 void
 node_set_nick(const char *nick)
 {
@@ -157,7 +160,7 @@ node_set_nick(const char *nick)
 		if (s->state != SESSION_OPEN)
 			continue;
 		buf_init(&b);
-		wire_build_hello(&b, nick, node_port, 0,
+		wire_build_hello(&b, nick, node_port, session_features,
 		    PACKAGE_NAME " " PACKAGE_VERSION);
 		session_send_buf(s, &b);
 		buf_free(&b);

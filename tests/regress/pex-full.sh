@@ -1,7 +1,8 @@
 #!/bin/sh
 # pex-full.sh: a node leaves peers it believes full out of its PEX answers.
 # F is full at one session (peers_full = 1). X dials F and four others, so
-# F's HELLO tells X it is full: Y, asking X, learns the four and not F.
+# F's HELLO tells X it is full: Y, asking X, learns the four and not F,
+# also after F changed its nick (a later HELLO carries the features too).
 # Z dials F too and is refused (BYE 3): Z, asked by W, names the four it
 # dialled and not F, whose address it reached moments ago.
 
@@ -72,6 +73,15 @@ start_node y -l 127.0.0.1:0 -c 127.0.0.1:$x_port
 learned y $G
 grep -q -x "$f_port" "$T/y.book" && \
     fail "x named f, which said it is full, to y"
+
+# A new nick goes out in a HELLO that keeps the full bit.
+send f "/nick f2"
+wait_for x "\"event\":\"peer\",\"id\":\"$f_id\",\"nick\":\"f2\""
+ini y2
+start_node y2 -l 127.0.0.1:0 -c 127.0.0.1:$x_port
+learned y2 $G
+grep -q -x "$f_port" "$T/y2.book" && \
+    fail "x named f to y2 once f changed its nick"
 
 # Z is refused by F, and leaves it out of its answers for a while.
 ini z
