@@ -50,6 +50,7 @@ struct target {
 	int		 keep;		/* given by the user or the config */
 	int		 book;		/* dialled from the address book */
 	int		 refused;	/* its peer was full (BYE 3) */
+	int		 lan;		/* announced on the LAN: up to max_peers */
 	struct session	*session;	/* ours there, dialling or up */
 	struct session	*pinned;	/* the session node_pin checked */
 	struct event	*ev;
@@ -687,10 +688,11 @@ node_full(void)
 
 /*
  * Does node_full bound s: a stranger that dialled us, or a stranger our
- * own dial reached that nobody asked for (from the book, PEX or LAN, or a
+ * own dial reached that nobody asked for (from the book or PEX, or a
  * redial of a stranger that dialled us)? Contacts, the addresses the user
- * or the config gave, and sessions other modules open (circuits, punched
- * sessions) go up to max_peers.
+ * or the config gave, peers announced on the LAN (a LAN's nodes all meet)
+ * and sessions other modules open (circuits, punched sessions) go up to
+ * max_peers.
  */
 static int
 node_bounded(struct session *s)
@@ -701,7 +703,7 @@ node_bounded(struct session *s)
 		return (0);
 	if (!s->initiator)
 		return (1);
-	return ((t = node_target_of(s)) != NULL && !t->keep);
+	return ((t = node_target_of(s)) != NULL && !t->keep && !t->lan);
 }
 
 /*
@@ -1280,7 +1282,7 @@ node_target_cb(evutil_socket_t fd, short what, void *arg)
 	int		 stranger;
 
 	stranger = t->peer == NULL || !peer_contact(t->peer);
-	if (stranger && !t->keep && node_nauth >= node_full()) {
+	if (stranger && !t->keep && !t->lan && node_nauth >= node_full()) {
 		node_target_retry(t);
 		return;
 	}
@@ -1416,7 +1418,7 @@ node_session_closed(struct session *s, int was)
 		return;
 	}
 	if (was == SESSION_HELLO && s->bye_reason == BYE_OVERLOADED &&
-	    !s->bye_received && !t->keep) {
+	    !s->bye_received && !t->keep && !t->lan) {
 		/*
 		 * We were full when our own dial opened (node_make_room): not
 		 * the address's fault, and no failure. A book dial is
@@ -1581,17 +1583,20 @@ node_start_dialling(void)
 }
 
 /*
- * Dial an address (learned from the book or a LAN announcement) unless it
- * is being dialled, waiting out a backoff, or its peer is connected.
- * Returns 1 when a dial started. Its target is forgotten if it fails.
+ * Dial an address (learned from the book, or lan: a LAN announcement)
+ * unless it is being dialled, waiting out a backoff, or its peer is
+ * connected; from the book not while the node is full. Returns 1 when a
+ * dial started. Its target is forgotten if it fails.
  */
 int
-node_dial_candidate(const char *host, u_short port)
+node_dial_candidate(const char *host, u_short port, int lan)
 {
 	struct target	*t;
 
-	if (node_own_address(host, port) ||
-	    node_nauth + node_in_flight() >= node_full())
+	if (node_own_address(host, port))
+		return (0);
+	/* Full: no stranger from the book (a LAN's peers all meet). */
+	if (!lan && node_nauth + node_in_flight() >= node_full())
 		return (0);
 	if ((t = node_target_find(host, port)) != NULL && (t->session != NULL ||
 	    evtimer_pending(t->ev, NULL) ||
@@ -1601,6 +1606,7 @@ node_dial_candidate(const char *host, u_short port)
 		t = node_target(host, port);
 		t->book = 1;
 	}
+	t->lan |= lan;
 	if (node_target_try(t) != 0)
 		return (0);
 	return (t->session != NULL);
@@ -1630,7 +1636,7 @@ node_dial_book(const struct addr_row *ar)
 		if (now_ms() < ar->last_try + wait)
 			return (0);
 	}
-	return (node_dial_candidate(ar->host, ar->port));
+	return (node_dial_candidate(ar->host, ar->port, 0));
 }
 
 /* Dial a peer's known addresses again now (after /trust unblocks it). */

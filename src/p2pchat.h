@@ -806,7 +806,7 @@ void		 node_start_dialling(void);
 void		 node_fill(void);
 void		 node_fill_soon(void);
 void		 node_redial(struct peer *);
-int		 node_dial_candidate(const char *, u_short);
+int		 node_dial_candidate(const char *, u_short, int);
 int		 node_dial_book(const struct addr_row *);
 void		 node_stats(struct stats *);
 int		 node_peer_full(const uint8_t *);
