@@ -171,6 +171,7 @@ for i in $restarted; do
 	ready m$i 2
 done
 converge "$R restarted"
+field refused_own | awk '{ s += $2 } END { print "own dials closed, the node full: " s + 0 }'
 worst=$(field dials_in_flight_max | sort -k2 -n | tail -n 1)
 echo "most dials in flight at once: $worst (limit $TARGET + $SLACK)"
 over=$(field dials_in_flight_max | \
