@@ -11,8 +11,9 @@
 # ini NAME [LINES]: a profile that dials nothing from its book.
 ini() {
 	mkdir -m 700 "$T/$1"
-	printf '[node]\nlan_discovery = no\naccept = anyone\npeers_target = 0\n%s\n[dht]\nenable = no\n' \
-	    "$2" > "$T/$1/p2pchat.ini"
+	printf '[node]\nlan_discovery = no\naccept = anyone\n%s\n%s\n' \
+	    'peers_target = 0' "$2" > "$T/$1/p2pchat.ini"
+	printf '[dht]\nenable = no\n' >> "$T/$1/p2pchat.ini"
 }
 
 # stat NODE NAME: a counter from a fresh /stats.
@@ -29,7 +30,9 @@ book() {
 	_b=$(count "$1" '"event":"done","command":"addresses"')
 	send "$1" /addresses
 	wait_for "$1" '"event":"done","command":"addresses"' 10 $((_b + 1))
-	awk '/"event":"done","command":"addresses"/ { last = cur; cur = ""; next }
+	awk '/"event":"done","command":"addresses"/ {
+		last = cur; cur = ""; next
+	    }
 	    /"event":"address"/ { cur = cur $0 "\n" }
 	    END { printf "%s", last }' "$T/$1.out" | \
 	    sed -n 's/.*"addr":"127\.0\.0\.1:\([0-9]*\)".*/\1/p' | sort -u
