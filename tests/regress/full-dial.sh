@@ -58,4 +58,9 @@ until_stat a refused_own 1 "a kept its own dial to b, full"
 [ "$(stat a sessions)" -eq 2 ] || fail "a has $(stat a sessions) sessions"
 grep -q '"event":"peer","id":"'"$b_id"'".*"state":"online"' "$T/a.out" && \
     fail "b was online at a"
+# Not the address's fault: no failure counted in the book.
+send a /addresses
+wait_for a '"event":"done","command":"addresses"'
+line=$(grep '"event":"address","addr":"127.0.0.1:'"$b_port"'"' "$T/a.out")
+echo "$line" | grep -q '"failures":0' || fail "b's address in a's book: $line"
 pass
