@@ -162,7 +162,7 @@ lan_read_cb(evutil_socket_t fd, short what, void *arg)
 	/* The id is unauthenticated bytes: hex, never as they came. */
 	hex_encode(id, 8, hex);
 	log_debug("%s: %s at %s:%u", __func__, hex, host, port);
-	node_dial_candidate(host, port);
+	node_dial_candidate(host, port, 1);
 }
 
 /*

@@ -50,6 +50,7 @@ struct target {
 	int		 keep;		/* given by the user or the config */
 	int		 book;		/* dialled from the address book */
 	int		 refused;	/* its peer was full (BYE 3) */
+	int		 lan;		/* announced on the LAN: up to max_peers */
 	struct session	*session;	/* ours there, dialling or up */
 	struct session	*pinned;	/* the session node_pin checked */
 	struct event	*ev;
@@ -88,7 +89,27 @@ static struct {
 	u_long		 book_dials;
 	u_long		 refused_sent;	/* BYE 3 at admission */
 	u_long		 refused_received;	/* BYE 3 soon after we dialled */
+	u_long		 refused_own;	/* our dials closed: we were full */
 } node_counts;
+
+/*
+ * Peers believed full: one that refused us with BYE 3 soon after a session
+ * opened is remembered NODE_FULL_MS, in a small table whose row closest to
+ * expiry gives way; one with an open session is full while its HELLO says
+ * so (FEATURE_FULL). PEX answers leave them out, book dials try them last.
+ */
+struct node_fullpeer {
+	uint8_t		 id[PEER_ID_LEN];
+	int64_t		 until;		/* mono ms */
+};
+static struct node_fullpeer node_fullpeers[256];
+static u_int		 node_nfullpeers;	/* rows ever used */
+#define NODE_FULL_MS		120000
+
+/* Our HELLO goes out again when its full bit changes, at most this often. */
+#define NODE_FULL_HELLO_MS	1000
+static struct event	*node_full_ev;
+static int64_t		 node_full_sent;	/* mono ms */
 
 /* Listeners are switched off this long when accept() fails. */
 #define NODE_ACCEPT_PAUSE_MS	1000
@@ -101,6 +122,8 @@ static void	node_pin(struct target *, struct session *, struct peer *);
 static struct target *node_target_of(struct session *);
 static void	node_target_free(struct target *);
 static void	node_fill_cb(evutil_socket_t, short, void *);
+static void	node_full_cb(evutil_socket_t, short, void *);
+static void	node_full_check(void);
 
 /* Our nick: the configured one, or the login name. */
 const char *
@@ -122,7 +145,10 @@ node_nick(void)
 	return (node_nickname);
 }
 
-/* Change our nick (sent in HELLO to every open session). */
+/*
+ * Change our nick (sent in HELLO to every open session, with our features:
+ * a later HELLO replaces them, the full bit too).
+ */
 void
 node_set_nick(const char *nick)
 {
@@ -135,7 +161,7 @@ node_set_nick(const char *nick)
 		if (s->state != SESSION_OPEN)
 			continue;
 		buf_init(&b);
-		wire_build_hello(&b, nick, node_port, 0,
+		wire_build_hello(&b, nick, node_port, session_features,
 		    PACKAGE_NAME " " PACKAGE_VERSION);
 		session_send_buf(s, &b);
 		buf_free(&b);
@@ -423,6 +449,7 @@ node_init(char **cause)
 	event_base_priority_init(node_base, 3);
 	txn_init();
 	node_fill_ev = evtimer_new(node_base, node_fill_cb, NULL);
+	node_full_ev = evtimer_new(node_base, node_full_cb, NULL);
 	for (i = 0; i < nitems(sigs); i++) {
 		node_signals[i] = evsignal_new(node_base, sigs[i],
 		    node_signal_cb, NULL);
@@ -490,6 +517,9 @@ node_shutdown(void)
 	if (node_fill_ev != NULL)
 		event_free(node_fill_ev);
 	node_fill_ev = NULL;
+	if (node_full_ev != NULL)
+		event_free(node_full_ev);
+	node_full_ev = NULL;
 	for (i = 0; i < nitems(node_listeners); i++) {
 		if (node_listeners[i] != NULL)
 			evconnlistener_free(node_listeners[i]);
@@ -671,15 +701,35 @@ node_full(void)
 }
 
 /*
+ * Does node_full bound s: a stranger that dialled us, or a stranger our
+ * own dial reached that nobody asked for (from the book or PEX, or a
+ * redial of a stranger that dialled us)? Contacts, the addresses the user
+ * or the config gave, peers announced on the LAN (a LAN's nodes all meet)
+ * and sessions other modules open (circuits, punched sessions) go up to
+ * max_peers.
+ */
+static int
+node_bounded(struct session *s)
+{
+	struct target	*t;
+
+	if (s->known)
+		return (0);
+	if (!s->initiator)
+		return (1);
+	return ((t = node_target_of(s)) != NULL && !t->keep && !t->lan);
+}
+
+/*
  * Make room for a new authenticated session s, if a limit is reached: the
  * sessions from its address (max_peers_per_address), then from its network
  * (max_peers_per_network), then all of them (max_peers, or node_full for a
- * stranger that dialled us). The least worth of those sessions is closed
- * if it is worth less than s would be: waiting for HELLO, of a lower
- * class, or of the same class from a network (or address) with more
- * sessions than s would make its own. Equals never
- * push each other out, and peers from one place do not push out those
- * from elsewhere. Returns 0 when there is room.
+ * session node_bounded bounds). The least worth of those sessions is
+ * closed if it is worth less than s would be: waiting for HELLO, of a
+ * lower class, or of the same class from a network (or address) with more
+ * sessions than s would make its own. Equals never push each other out,
+ * and peers from one place do not push out those from elsewhere. Returns
+ * 0 when there is room.
  */
 static int
 node_make_room(struct session *s, const char **why)
@@ -690,9 +740,9 @@ node_make_room(struct session *s, const char **why)
 	int			 scope;
 
 	max_net = (u_int)cfg_num(CFG_MAX_PEERS_PER_NETWORK);
-	/* A stranger that dials us finds the node full sooner. */
+	/* A stranger finds the node full sooner, whoever dialled. */
 	max = (u_int)cfg_num(CFG_MAX_PEERS);
-	if (!s->initiator && !s->known)
+	if (node_bounded(s))
 		max = node_full();
 	for (;;) {
 		memset(&me, 0, sizeof me);
@@ -717,7 +767,9 @@ node_make_room(struct session *s, const char **why)
 			*why = "too many peers from one network";
 		} else if (node_nauth >= max) {
 			scope = 0;
-			*why = "too many peers";
+			*why = s->initiator ?
+			    "too many peers, closing our dial" :
+			    "too many peers";
 		} else
 			return (0);
 		me.net++;
@@ -788,12 +840,119 @@ node_admit(struct session *s, const char **why)
 	node_source(s);
 	s->known = node_known(s);
 	if (node_make_room(s, why) != 0) {
-		node_counts.refused_sent++;
+		if (s->initiator)
+			node_counts.refused_own++;
+		else
+			node_counts.refused_sent++;
 		return (BYE_OVERLOADED);
 	}
 	RB_INSERT(node_auth_tree, &node_auth, s);
 	node_nauth++;
+	node_full_check();
 	return (-1);
+}
+
+/*
+ * Set our HELLO's full bit (FEATURE_FULL) from node_full and, if it
+ * changed, send our HELLO again on every open session. Returns 1 if sent.
+ */
+static int
+node_full_send(void)
+{
+	struct session	*s;
+	struct buf	 b;
+	uint32_t	 was = session_features;
+
+	if (node_nauth >= node_full())
+		session_features |= FEATURE_FULL;
+	else
+		session_features &= ~FEATURE_FULL;
+	if (session_features == was)
+		return (0);
+	TAILQ_FOREACH(s, &sessions, entry) {
+		if (s->state != SESSION_OPEN)
+			continue;
+		buf_init(&b);
+		wire_build_hello(&b, node_nick(), node_port, session_features,
+		    PACKAGE_NAME " " PACKAGE_VERSION);
+		session_send_buf(s, &b);
+		buf_free(&b);
+	}
+	node_full_sent = mono_us() / 1000;
+	return (1);
+}
+
+/* The full bit's timer: send the change, if any, and rest a while. */
+static void
+node_full_cb(evutil_socket_t fd, short what, void *arg)
+{
+	if (!node_quitting)
+		node_full_send();
+}
+
+/*
+ * The authenticated sessions changed: check the full bit after this turn
+ * (never from inside a session's own path), at most once in
+ * NODE_FULL_HELLO_MS, so that peers leave a full node out of their PEX.
+ */
+static void
+node_full_check(void)
+{
+	int64_t	now = mono_us() / 1000, at;
+
+	if (node_full_ev == NULL || node_quitting ||
+	    evtimer_pending(node_full_ev, NULL))
+		return;
+	at = node_full_sent + NODE_FULL_HELLO_MS;
+	timer_add_ms(node_full_ev, at > now ? at - now : 0);
+}
+
+/* Remember that a peer refused us for want of room. */
+static void
+node_full_remember(const uint8_t *id)
+{
+	struct node_fullpeer	*f, *old = NULL;
+	u_int			 i;
+
+	for (i = 0; i < node_nfullpeers; i++) {
+		f = &node_fullpeers[i];
+		if (memcmp(f->id, id, PEER_ID_LEN) == 0)
+			break;
+		if (old == NULL || f->until < old->until)
+			old = f;
+	}
+	if (i == node_nfullpeers) {
+		if (node_nfullpeers < nitems(node_fullpeers))
+			f = &node_fullpeers[node_nfullpeers++];
+		else
+			f = old;
+		memcpy(f->id, id, PEER_ID_LEN);
+	}
+	f->until = mono_us() / 1000 + NODE_FULL_MS;
+}
+
+/*
+ * Is a peer believed full: its open session's HELLO says so, or it
+ * refused us in the last NODE_FULL_MS?
+ */
+int
+node_peer_full(const uint8_t *id)
+{
+	struct peer	*p;
+	int64_t		 now;
+	u_int		 i;
+
+	if ((p = peer_find(id)) != NULL && p->session != NULL &&
+	    p->session->state == SESSION_OPEN)
+		return ((p->session->features & FEATURE_FULL) != 0);
+	if (node_nfullpeers == 0)
+		return (0);
+	now = mono_us() / 1000;
+	for (i = 0; i < node_nfullpeers; i++) {
+		if (memcmp(node_fullpeers[i].id, id, PEER_ID_LEN) == 0)
+			return (node_fullpeers[i].until > now);
+	}
+	return (0);
 }
 
 /* Find a target by address. */
@@ -887,7 +1046,10 @@ struct node_rows {
 	u_int		 n;
 };
 
-/* Loader callback: keep a row whose peer is not connected (nor blocked). */
+/*
+ * Loader callback: keep a row whose peer is not connected (nor blocked),
+ * nor believed full (the one that answered there, or the one named).
+ */
 static void
 node_fill_one(const struct addr_row *ar, void *arg)
 {
@@ -895,6 +1057,9 @@ node_fill_one(const struct addr_row *ar, void *arg)
 	struct peer		*p;
 
 	if (nr->n == NODE_FILL_ROWS || ar->port == 0)
+		return;
+	if ((ar->has_peer && node_peer_full(ar->peer)) ||
+	    (ar->has_claim && node_peer_full(ar->claim)))
 		return;
 	if (ar->has_claim &&
 	    memcmp(ar->claim, identity->ed_pk, PEER_ID_LEN) == 0)
@@ -914,7 +1079,7 @@ node_fill_one(const struct addr_row *ar, void *arg)
  * Dial from the address book until there are peers_target sessions, a few
  * at a time: addresses where a session opened first, most recent first;
  * then the others in a random order, so that nodes told the same addresses
- * do not all dial the same few.
+ * do not all dial the same few. Peers believed full are left alone.
  */
 void
 node_fill(void)
@@ -975,6 +1140,7 @@ node_stats(struct stats *st)
 	stats_add(st, "refused_sent", (long long)node_counts.refused_sent);
 	stats_add(st, "refused_received",
 	    (long long)node_counts.refused_received);
+	stats_add(st, "refused_own", (long long)node_counts.refused_own);
 }
 
 /* Fill soon (after this loop turn, once the book is committed). */
@@ -1096,17 +1262,45 @@ node_target_try(struct target *t)
 }
 
 /*
- * A target's backoff expired: dial again. One whose peer was full rests
- * (its backoff growing) while the node has the sessions it wants, unless
- * the peer is a contact.
+ * Does a target whose peer was full (BYE 3) rest? A stranger's, while the
+ * node has the sessions it wants; and while the peer is still believed
+ * full, a stranger's that nobody asked for, or one the config gave (whose
+ * peer is pinned as a contact) while the node has a session or a dial in
+ * flight to learn other addresses from. An address the user typed, and a
+ * contact's that nobody gave, are dialled again while the node is short.
+ */
+static int
+node_target_rests(struct target *t, int stranger)
+{
+	u_int	open, handshaking;
+
+	if (stranger && node_short() == 0)
+		return (1);
+	if (t->user || t->peer == NULL || !node_peer_full(t->peer->id))
+		return (0);
+	if (!t->keep)
+		return (stranger);
+	session_counts(&open, &handshaking);
+	return (open > 0 || node_in_flight() > 0);
+}
+
+/*
+ * A target's backoff expired: dial again, unless its peer is a stranger
+ * and the target rests (its backoff growing): while the node is full, if
+ * nobody asked for the target; or if its peer was full (node_target_rests).
  */
 static void
 node_target_cb(evutil_socket_t fd, short what, void *arg)
 {
 	struct target	*t = arg;
+	int		 stranger;
 
-	if (t->refused && (t->peer == NULL || !peer_contact(t->peer)) &&
-	    node_short() == 0) {
+	stranger = t->peer == NULL || !peer_contact(t->peer);
+	if (stranger && !t->keep && !t->lan && node_nauth >= node_full()) {
+		node_target_retry(t);
+		return;
+	}
+	if (t->refused && node_target_rests(t, stranger)) {
 		node_target_retry(t);
 		return;
 	}
@@ -1239,6 +1433,20 @@ node_session_closed(struct session *s, int was)
 		node_target_retry(t);
 		return;
 	}
+	if (was == SESSION_HELLO && s->bye_reason == BYE_OVERLOADED &&
+	    !s->bye_received && !t->keep && !t->lan) {
+		/*
+		 * We were full when our own dial opened (node_make_room): not
+		 * the address's fault, and no failure. A book dial is
+		 * forgotten; a redial rests while the node is full.
+		 */
+		if (t->book || t->peer == NULL) {
+			node_target_free(t);
+			return;
+		}
+		node_target_retry(t);
+		return;
+	}
 	node_target_failed(t);
 }
 
@@ -1344,6 +1552,7 @@ node_session_gone(struct session *s)
 	if (RB_FIND(node_auth_tree, &node_auth, s) == s) {
 		RB_REMOVE(node_auth_tree, &node_auth, s);
 		node_nauth--;
+		node_full_check();
 	}
 	if (s->peer == NULL || s->peer->session != s || node_quitting)
 		return;
@@ -1355,6 +1564,7 @@ node_session_gone(struct session *s)
 	    !stable;
 	if (refused) {
 		node_counts.refused_received++;
+		node_full_remember(s->remote_id);
 		node_fill_soon();
 	}
 	TAILQ_FOREACH(t, &node_targets, entry) {
@@ -1389,16 +1599,20 @@ node_start_dialling(void)
 }
 
 /*
- * Dial an address (learned from the book or a LAN announcement) unless it
- * is being dialled, waiting out a backoff, or its peer is connected.
- * Returns 1 when a dial started. Its target is forgotten if it fails.
+ * Dial an address (learned from the book, or lan: a LAN announcement)
+ * unless it is being dialled, waiting out a backoff, or its peer is
+ * connected; from the book not while the node is full. Returns 1 when a
+ * dial started. Its target is forgotten if it fails.
  */
 int
-node_dial_candidate(const char *host, u_short port)
+node_dial_candidate(const char *host, u_short port, int lan)
 {
 	struct target	*t;
 
 	if (node_own_address(host, port))
+		return (0);
+	/* Full: no stranger from the book (a LAN's peers all meet). */
+	if (!lan && node_nauth + node_in_flight() >= node_full())
 		return (0);
 	if ((t = node_target_find(host, port)) != NULL && (t->session != NULL ||
 	    evtimer_pending(t->ev, NULL) ||
@@ -1408,6 +1622,7 @@ node_dial_candidate(const char *host, u_short port)
 		t = node_target(host, port);
 		t->book = 1;
 	}
+	t->lan |= lan;
 	if (node_target_try(t) != 0)
 		return (0);
 	return (t->session != NULL);
@@ -1438,7 +1653,7 @@ node_dial_book(const struct addr_row *ar)
 		if (now_ms() < ar->last_try + wait)
 			return (0);
 	}
-	if (node_dial_candidate(ar->host, ar->port) != 1)
+	if (node_dial_candidate(ar->host, ar->port, 0) != 1)
 		return (0);
 	if (ar->has_peer && (t = node_target_find(ar->host, ar->port)) != NULL)
 		t->peer = peer_find(ar->peer);	/* who answered there */

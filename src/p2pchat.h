@@ -95,6 +95,7 @@
 /* HELLO features bits (p2pchat-protocol(7), HELLO FEATURES). */
 #define FEATURE_RELAY		0x00000001	/* relays circuits */
 #define FEATURE_PUNCH		0x00000002	/* punches holes (punch.c) */
+#define FEATURE_FULL		0x00000008	/* full for strangers (node.c) */
 
 /* BYE reasons. */
 #define BYE_NORMAL		0
@@ -828,9 +829,10 @@ void		 node_start_dialling(void);
 void		 node_fill(void);
 void		 node_fill_soon(void);
 void		 node_redial(struct peer *);
-int		 node_dial_candidate(const char *, u_short);
+int		 node_dial_candidate(const char *, u_short, int);
 int		 node_dial_book(const struct addr_row *);
 void		 node_stats(struct stats *);
+int		 node_peer_full(const uint8_t *);
 
 /* peer.c */
 #define PEER_NICK_CHANGES	4	/* nick changes a peer may make */

@@ -17,6 +17,7 @@
 #define PEX_POOL_MAX		512	/* candidates an answer picks from */
 #define PEX_RECENT_MS		(6 * 3600 * 1000LL)
 #define PEX_REFUSAL_QUEUED	4096	/* output bytes past which none is sent */
+#define PEX_FULL_MIN		2	/* answers topped up with full peers */
 
 static struct event	*pex_timer;
 static u_int		 pex_turn;
@@ -53,6 +54,7 @@ struct pex_cand {
 	uint8_t		 family;
 	uint8_t		 addr[16];
 	u_short		 port;
+	int		 full;		/* believed full (node_peer_full) */
 };
 
 /* The candidates of one answer, gathered from sessions and the book. */
@@ -82,6 +84,7 @@ pex_pool_add(struct pex_pool *pp, const uint8_t *id, const char *host,
 	/* Not a peer whose contact request waits, nor one blocked. */
 	if ((p = peer_find(id)) != NULL && !peer_shareable(p))
 		return;
+
 	for (i = 0; i < pp->n; i++) {
 		if (memcmp(pp->c[i].id, id, PEER_ID_LEN) == 0)
 			return;
@@ -96,6 +99,7 @@ pex_pool_add(struct pex_pool *pp, const uint8_t *id, const char *host,
 		return;
 	memcpy(c->id, id, PEER_ID_LEN);
 	c->port = port;
+	c->full = node_peer_full(id);
 	pp->n++;
 }
 
@@ -110,22 +114,57 @@ pex_pool_book(const struct addr_row *ar, void *arg)
 	pex_pool_add(pp, ar->peer, ar->host, ar->port);
 }
 
+/* Put the candidates not believed full first; returns how many. */
+static u_int
+pex_partition(struct pex_pool *pp)
+{
+	struct pex_cand	tmp;
+	u_int		i, nf = 0;
+
+	for (i = 0; i < pp->n; i++) {
+		if (pp->c[i].full)
+			continue;
+		tmp = pp->c[nf];
+		pp->c[nf] = pp->c[i];
+		pp->c[i] = tmp;
+		nf++;
+	}
+	return (nf);
+}
+
+/* Make the first k of c[0..n) a random sample (Fisher-Yates, cut short). */
+static void
+pex_sample(struct pex_cand *c, u_int n, u_int k)
+{
+	struct pex_cand	tmp;
+	u_int		i, j;
+
+	for (i = 0; i < k && i < n; i++) {
+		j = i + randombytes_uniform(n - i);
+		tmp = c[i];
+		c[i] = c[j];
+		c[j] = tmp;
+	}
+}
+
 /*
  * Answer with a random sample of at most pex_answer peers reached
  * recently: those we have a session with at an address that was reached
  * (one we dialled, or a listen port our dial-back reached, reach.c), then
  * book addresses where a session opened in the last PEX_RECENT_MS. Each
- * asker gets its own sample, never itself.
+ * asker gets its own sample, never itself. Peers believed full
+ * (node_peer_full) are left out, unless fewer than PEX_FULL_MIN others are
+ * left: then a few of them top the answer up to that, since their refusal
+ * PEX is still the way to their own peers.
  */
 static void
 pex_answer(struct session *to)
 {
 	struct pex_pool	 pp;
-	struct pex_cand	 tmp;
 	struct session	*s;
 	struct buf	 b;
 	char		*cause;
-	u_int		 i, j, k;
+	u_int		 i, k, nf, k1, k2;
 	u_short		 port;
 
 	memset(&pp, 0, sizeof pp);
@@ -148,15 +187,20 @@ pex_answer(struct session *to)
 	k = (u_int)cfg_num(CFG_PEX_ANSWER);
 	if (k > PEX_MAX)
 		k = PEX_MAX;
-	if (k > pp.n)
-		k = pp.n;
-	/* The first k of a random permutation (Fisher-Yates, cut short). */
-	for (i = 0; i < k; i++) {
-		j = i + randombytes_uniform(pp.n - i);
-		tmp = pp.c[i];
-		pp.c[i] = pp.c[j];
-		pp.c[j] = tmp;
+	/* Those not full first, then a sample of each part. */
+	nf = pex_partition(&pp);
+	k1 = k < nf ? k : nf;
+	pex_sample(pp.c, nf, k1);
+	k2 = 0;
+	if (k1 < PEX_FULL_MIN && k1 == nf) {
+		k2 = PEX_FULL_MIN - k1;
+		if (k2 > k - k1)
+			k2 = k - k1;
+		if (k2 > pp.n - nf)
+			k2 = pp.n - nf;
+		pex_sample(pp.c + nf, pp.n - nf, k2);
 	}
+	k = k1 + k2;
 	buf_init(&b);
 	buf_put_u8(&b, REC_PEX);
 	buf_put_u8(&b, (uint8_t)k);
@@ -210,11 +254,14 @@ pex_refusal_allowed(struct session *s)
 /*
  * A session is refused for want of room: send it a sample of peers first,
  * so it has somewhere else to go; BYE 3 follows. Bounded per address, and
- * not onto an output that has not drained.
+ * not onto an output that has not drained. Our own dial that we close
+ * (we were full) gets none: its far end was not looking for peers.
  */
 static void
 pex_session_refused(struct session *s)
 {
+	if (s->initiator)
+		return;
 	if (session_queued(s) > PEX_REFUSAL_QUEUED ||
 	    !pex_refusal_allowed(s)) {
 		pex_stats.refusal_skipped++;

@@ -3,7 +3,8 @@
 # (issue 17): for each size, N nodes each given only the first node's
 # address, [dht] off; the time until every node has peers_target sessions,
 # the degree distribution, the largest degree (target: at most 2 x
-# peers_target), the stranded nodes (target 0), the refusals.
+# peers_target), the stranded nodes (target 0), the refusals received
+# and the node's own dials it closed because it was full.
 #
 #   BENCH_FORMATION_SIZES ("50 150 300"), BENCH_FORMATION_TIMEOUT (180 s
 #   a size), P2PCHAT
@@ -114,6 +115,7 @@ run() {
 	    END { printf "degree mean: %.1f\nlargest degree: %d (target <= %d)\n",
 	    s / NR, m, 2 * t }'
 	field refused_received | awk '{ s += $2 } END { print "refusals received: " s + 0 }'
+	field refused_own | awk '{ s += $2 } END { print "own dials closed, the node full: " s + 0 }'
 	field dials_in_flight_max | awk '$2 > m { m = $2 } END { print "most dials in flight at once: " m + 0 }'
 	i=1
 	while [ $i -le $N ]; do

@@ -1,10 +1,12 @@
 #!/bin/sh
 # mesh-formation.sh: 150 nodes on loopback, each given only the first
 # node's address, form a mesh: every node reaches peers_target sessions, no
-# node is stranded, the largest degree stays under max_peers (a full node
-# sends a refused newcomer other addresses before BYE 3). Then 30 of them
-# restart: they dial a few at a time, and no node ever has more than
-# peers_target + a few dials in flight (the /stats high-water mark).
+# node is stranded, the largest degree stays at most peers_full (twice
+# peers_target: a full node sends a refused newcomer other addresses before
+# BYE 3). Then 30 of them restart: they dial a few at a time, no node ever
+# has more than peers_target + a few dials in flight (the /stats high-water
+# mark), and the largest degree is still at most peers_full (a node's own
+# dials that complete once it is full are closed with BYE 3).
 # P2PCHAT_SCALE=small: 40 nodes, 10 restarted.
 
 . "${TESTS_DIR:-$(dirname "$0")/..}/lib.sh"
@@ -18,6 +20,7 @@ if [ "$P2PCHAT_SCALE" = small ]; then
 fi
 TARGET=8
 MAX=64
+FULL=$((2 * TARGET))
 SLACK=4
 TIMEOUT=${MESH_TIMEOUT:-120}
 
@@ -128,6 +131,9 @@ converge() {
 	    awk '{ printf "%s:%s ", $2, $1 }')
 	_max=$(field sessions | awk '$2 > m { m = $2 } END { print m + 0 }')
 	[ "$_max" -lt $MAX ] || fail "$1: a node has $_max sessions, max_peers $MAX"
+	_over=$(field sessions | \
+	    awk -v f=$FULL '$2 > f { printf " %s(%d)", $1, $2 }')
+	[ -z "$_over" ] || fail "$1: over peers_full $FULL sessions:$_over"
 }
 
 t0=$(now_ms)
@@ -165,6 +171,7 @@ for i in $restarted; do
 	ready m$i 2
 done
 converge "$R restarted"
+field refused_own | awk '{ s += $2 } END { print "own dials closed, the node full: " s + 0 }'
 worst=$(field dials_in_flight_max | sort -k2 -n | tail -n 1)
 echo "most dials in flight at once: $worst (limit $TARGET + $SLACK)"
 over=$(field dials_in_flight_max | \
