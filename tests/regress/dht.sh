@@ -2,7 +2,8 @@
 # dht.sh: the Mainline DHT against an independent implementation. A swarm
 # of libtorrent sessions on 127.0.0.1 is the rest of the network. alice
 # puts her peer record; libtorrent reads it back with a good signature and
-# her address; bob, who knows only a libtorrent node, finds her by peer id
+# her address; libtorrent puts an item under a key of its own and bob
+# finds it; bob, who knows only a libtorrent node, finds alice by peer id
 # with /lookup and /connect and they chat. Nothing leaves 127.0.0.1.
 
 . "${TESTS_DIR:-$(dirname "$0")/..}/lib.sh"
@@ -68,6 +69,33 @@ echo "$line" | grep -q '"found":1' || fail "bob did not find alice: $line"
 echo "$line" | grep -q "\"addresses\":\"127.0.0.1:$alice_port\"" || \
     fail "bob found the wrong addresses: $line"
 echo "$line" | grep -Eq '"hops":[1-9]' || fail "no hops in $line"
+
+# An item libtorrent puts under a key of its own is found by bob: a peer
+# record of 127.0.0.1:4242 signed by libtorrent (its own Ed25519 code).
+keys=$("$py" -c '
+import os
+from cryptography.hazmat.primitives.asymmetric.ed25519 import \
+    Ed25519PrivateKey
+from cryptography.hazmat.primitives import serialization as s
+seed = os.urandom(32)
+pk = Ed25519PrivateKey.from_private_bytes(seed).public_key().public_bytes(
+    s.Encoding.Raw, s.PublicFormat.Raw)
+print(seed.hex(), pk.hex())
+' 2>/dev/null) || skip "python3 has no cryptography module"
+lt_pk=${keys#* }
+# d1:al6:<127.0.0.1:4242>e1:vi1ee
+rec=$(printf '64313a616c363a7f000001%04x65313a7669316565' 4242)
+printf 'put %s p2pchat/1 %s\n' "$keys" "$rec" > "$T/swarm.in"
+wait_for swarm '"event": "put"' 60
+grep '"event": "put"' "$T/swarm.out" | grep -q '"nodes": [1-9]' ||
+    fail "libtorrent stored its item nowhere: $(cat "$T/swarm.out")"
+send bob "/lookup $lt_pk"
+wait_for bob "\"event\":\"lookup\".*$lt_pk" 30
+line=$(grep "\"event\":\"lookup\".*$lt_pk" "$T/bob.out" | tail -n 1)
+echo "$line" | grep -q '"found":1' ||
+    fail "bob did not find libtorrent's item: $line"
+echo "$line" | grep -q '"addresses":"127.0.0.1:4242"' ||
+    fail "libtorrent's item has the wrong addresses: $line"
 
 # /connect PEERID dials what the lookup found; they chat.
 send bob "/connect $alice_id"
