@@ -189,6 +189,13 @@ static struct {
 	u_long	 bad_answers;
 	u_long	 puts_acked;
 	u_long	 published;
+	u_long	 malformed;	/* datagrams that are no KRPC message */
+	u_long	 unmatched;	/* answers to no query of ours */
+	u_long	 bad_tokens;
+	u_long	 bad_sigs;
+	u_long	 stale_seqs;
+	u_long	 too_big;
+	u_long	 refused_full;	/* puts and announces over a bound */
 } dht_stats;
 
 static void	dht_lookup_step(struct dht_lookup *);
@@ -571,6 +578,33 @@ dht_item_slot(uint32_t from)
 	return (free_slot);
 }
 
+/*
+ * Keep a checked item (a put we accept, or our own record): in its slot if
+ * held already, else in a free one within the bounds. 0 if kept.
+ */
+static int
+dht_item_keep(const uint8_t *target, const uint8_t *k, const u_char *salt,
+    size_t saltlen, int64_t seq, const uint8_t *sig, const u_char *v,
+    size_t vlen, uint32_t from)
+{
+	struct dht_item	*it;
+
+	if ((it = dht_item_find(target)) == NULL &&
+	    (it = dht_item_slot(from)) == NULL)
+		return (-1);
+	memcpy(it->target, target, DHT_ID_LEN);
+	memcpy(it->k, k, 32);
+	memcpy(it->salt, salt, saltlen);
+	it->saltlen = saltlen;
+	it->seq = seq;
+	memcpy(it->sig, sig, 64);
+	memcpy(it->v, v, vlen);
+	it->vlen = vlen;
+	it->from = from;
+	it->stored = now_ms();
+	return (0);
+}
+
 /* Answer get (BEP 44). */
 static void
 dht_on_get(const struct sockaddr_in *from, const struct benc *tid,
@@ -636,10 +670,12 @@ dht_on_put(const struct sockaddr_in *from, const struct benc *tid,
 
 	if (bencode_get_str(a, "token", 1, DHT_TOKEN_MAX, &tok, &toklen) != 0 ||
 	    !dht_token_ok(from, tok, toklen)) {
+		dht_stats.bad_tokens++;
 		dht_error(from, tid, 203, "bad token");
 		return;
 	}
 	if ((v = bencode_get(a, "v")) == NULL || v->rawlen > DHT_VALUE_MAX) {
+		dht_stats.too_big++;
 		dht_error(from, tid, 205, "message (v field) too big");
 		return;
 	}
@@ -651,10 +687,12 @@ dht_on_put(const struct sockaddr_in *from, const struct benc *tid,
 	}
 	if (bencode_get(a, "salt") != 0 &&
 	    bencode_get_str(a, "salt", 0, DHT_SALT_MAX, &salt, &saltlen) != 0) {
+		dht_stats.too_big++;
 		dht_error(from, tid, 207, "salt (salt field) too big");
 		return;
 	}
 	if (dht_sig_check(k, salt, saltlen, seq, v->raw, v->rawlen, sig) != 0) {
+		dht_stats.bad_sigs++;
 		dht_error(from, tid, 206, "invalid signature");
 		return;
 	}
@@ -666,24 +704,18 @@ dht_on_put(const struct sockaddr_in *from, const struct benc *tid,
 		}
 		if (seq < it->seq || (seq == it->seq && (v->rawlen != it->vlen ||
 		    memcmp(v->raw, it->v, it->vlen) != 0))) {
+			dht_stats.stale_seqs++;
 			dht_error(from, tid, 302, "sequence number less than "
 			    "current");
 			return;
 		}
-	} else if ((it = dht_item_slot(from->sin_addr.s_addr)) == NULL) {
+	}
+	if (dht_item_keep(target, k, salt, saltlen, seq, sig, v->raw,
+	    v->rawlen, from->sin_addr.s_addr) != 0) {
+		dht_stats.refused_full++;
 		dht_error(from, tid, 202, "storage full");
 		return;
 	}
-	memcpy(it->target, target, DHT_ID_LEN);
-	memcpy(it->k, k, 32);
-	memcpy(it->salt, salt, saltlen);
-	it->saltlen = saltlen;
-	it->seq = seq;
-	memcpy(it->sig, sig, 64);
-	memcpy(it->v, v->raw, v->rawlen);
-	it->vlen = v->rawlen;
-	it->from = from->sin_addr.s_addr;
-	it->stored = now_ms();
 	buf_init(&b);
 	dht_answer_begin(&b, from);
 	dht_answer_end(&b, from, tid, qlen);
@@ -750,6 +782,7 @@ dht_on_announce(const struct sockaddr_in *from, const struct benc *tid,
 	    &len) != 0 ||
 	    bencode_get_str(a, "token", 1, DHT_TOKEN_MAX, &tok, &toklen) != 0 ||
 	    !dht_token_ok(from, tok, toklen)) {
+		dht_stats.bad_tokens++;
 		dht_error(from, tid, 203, "bad token");
 		return;
 	}
@@ -785,6 +818,7 @@ dht_on_announce(const struct sockaddr_in *from, const struct benc *tid,
 	}
 	if (slot == NULL || per_hash >= DHT_PEERS_PER_HASH ||
 	    per_addr >= DHT_PEERS_PER_ADDR) {
+		dht_stats.refused_full++;
 		dht_error(from, tid, 202, "storage full");
 		return;
 	}
@@ -1139,28 +1173,38 @@ dht_read_cb(evutil_socket_t fd, short what, void *arg)
 		timer_add_ms(dht_timer, 5000);	/* it may have slept */
 	for (turn = 0; turn < 64; turn++) {
 		fromlen = sizeof from;
-		n = recvfrom(fd, pkt, sizeof pkt, 0, (struct sockaddr *)&from,
-		    &fromlen);
-		if (n <= 0)
+		n = recvfrom(fd, pkt, sizeof pkt, MSG_TRUNC,
+		    (struct sockaddr *)&from, &fromlen);
+		if (n < 0)
 			return;
 		if (from.sin_family != AF_INET || !dht_sa_ok(&from))
 			continue;
+		if (n == 0) {
+			dht_stats.malformed++;
+			continue;
+		}
+		if ((size_t)n > sizeof pkt) {
+			dht_stats.too_big++;
+			continue;
+		}
 		if ((m = bencode_parse(&doc, pkt, (size_t)n)) == NULL ||
 		    m->type != BENC_DICT ||
 		    (tid = bencode_get(m, "t")) == NULL ||
 		    tid->type != BENC_STR || tid->len == 0 || tid->len > 16 ||
 		    (y = bencode_get(m, "y")) == NULL || y->type != BENC_STR ||
-		    y->len != 1)
+		    y->len != 1) {
+			dht_stats.malformed++;
 			continue;
+		}
 		if (y->s[0] == 'q')
 			dht_on_query(&from, m, tid, (size_t)n);
 		else if ((y->s[0] == 'r' || y->s[0] == 'e') &&
 		    (q = dht_query_match(&from, tid)) != NULL) {
 			if (y->s[0] == 'r')
 				dht_on_answer(q, m);
-
 			dht_query_done(q, y->s[0] == 'e');
-		}
+		} else
+			dht_stats.unmatched++;
 	}
 }
 
@@ -1239,6 +1283,25 @@ dht_lookup_new(enum dht_kind kind, const uint8_t *target, char **cause)
 	TAILQ_INSERT_TAIL(&dht_lookups, lk, entry);
 	dht_nlookups++;
 	return (lk);
+}
+
+/*
+ * Start a get lookup with what this node holds itself: it is one of the
+ * nodes nearest the target, and may be the only one that has the item.
+ */
+static void
+dht_lookup_local(struct dht_lookup *lk)
+{
+	struct dht_item	*it;
+
+	if ((it = dht_item_find(lk->target)) == NULL ||
+	    memcmp(it->k, lk->key, 32) != 0)
+		return;
+	lk->have = 1;
+	lk->seq = it->seq;
+	memcpy(lk->v, it->v, it->vlen);
+	lk->vlen = it->vlen;
+	lk->hops = 0;
 }
 
 /* Parse a peer record's value: d1:al<compact>...e1:vi1ee; 0 if good. */
@@ -1323,6 +1386,7 @@ dht_lookup_peer(const uint8_t *pk, void (*cb)(const uint8_t *,
 	lk->done = dht_lookup_peer_done;
 	lk->cb = cb;
 	lk->arg = arg;
+	dht_lookup_local(lk);
 	dht_lookup_step(lk);
 	return (0);
 }
@@ -1388,6 +1452,9 @@ dht_publish_done(struct dht_lookup *lk)
 	dht_sig_input(&sin, lk->salt, lk->saltlen, seq, v.d, v.size);
 	crypto_sign_detached(sig, NULL, sin.d, sin.size, identity->ed_sk);
 	buf_free(&sin);
+	/* We hold our own record too: a get that reaches us finds it. */
+	dht_item_keep(lk->target, identity->ed_pk, lk->salt, lk->saltlen, seq,
+	    sig, v.d, v.size, 0);
 	for (i = 0, good = 0; i < lk->nc && good < DHT_K; i++) {
 		if (lk->c[i].state != CAND_ANSWERED || lk->c[i].tokenlen == 0)
 			continue;
@@ -1444,6 +1511,7 @@ dht_publish(void)
 	memcpy(lk->salt, DHT_RECORD_SALT, lk->saltlen);
 	lk->done = dht_publish_done;
 	dht_publishing = 1;
+	dht_lookup_local(lk);
 	dht_lookup_step(lk);
 }
 
@@ -1827,6 +1895,13 @@ dht_stats_cb(struct stats *st)
 	stats_add(st, "dht_items", items);
 	stats_add(st, "dht_published", dht_stats.published);
 	stats_add(st, "dht_puts_acked", dht_stats.puts_acked);
+	stats_add(st, "dht_malformed", dht_stats.malformed);
+	stats_add(st, "dht_unmatched", dht_stats.unmatched);
+	stats_add(st, "dht_bad_tokens", dht_stats.bad_tokens);
+	stats_add(st, "dht_bad_sigs", dht_stats.bad_sigs);
+	stats_add(st, "dht_stale_seqs", dht_stats.stale_seqs);
+	stats_add(st, "dht_too_big", dht_stats.too_big);
+	stats_add(st, "dht_refused_full", dht_stats.refused_full);
 }
 
 const struct module dht_module = {
