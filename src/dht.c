@@ -49,6 +49,9 @@
 #define DHT_REFRESH_MS		(15 * 60 * 1000)
 #define DHT_REBOOT_MS		(30 * 1000)	/* bootstrap again, at most */
 #define DHT_REBOOT_MIN_MS	1000		/* at first, doubling */
+#define DHT_SAVE_MS		(5 * 60 * 1000)	/* the table to the store */
+#define DHT_SAVE_FIRST_MS	3000
+#define DHT_SAVED_MAX		64	/* saved nodes used at start */
 
 /* The public routers, used only where dht_may_go_public() says so. */
 static const char *dht_routers[] = {
@@ -173,6 +176,10 @@ static u_int			 dht_nboot;
 static int64_t			 dht_boot_at;
 static int64_t			 dht_boot_wait = DHT_REBOOT_MIN_MS;	/* ms */
 static int64_t			 dht_refresh_at;
+static struct sockaddr_in	 dht_saved[DHT_SAVED_MAX];	/* last run's */
+static u_int			 dht_nsaved;
+static int64_t			 dht_save_at;
+static u_int			 dht_last_saved;
 
 /* The peer record. */
 static struct sockaddr_storage	 dht_addrs[DHT_RECORD_ADDRS];
@@ -1726,6 +1733,12 @@ dht_boot_load(void)
 		if (class != ADDR_BAD && class < lowest)
 			lowest = class;
 	}
+	/* The last run's nodes: a DHT it joined (configured then). */
+	for (i = 0; i < dht_nsaved; i++) {
+		class = addr_class(4, (uint8_t *)&dht_saved[i].sin_addr);
+		if (class < lowest)
+			lowest = class;
+	}
 	dht_boot_class = lowest;
 }
 
@@ -1738,6 +1751,69 @@ dht_bootstrap(void)
 	dht_boot_at = now_ms();
 	for (i = 0; i < dht_nboot; i++)
 		dht_find_node(&dht_boot[i], dht_id, NULL, NULL);
+	for (i = 0; i < dht_nsaved; i++)
+		dht_find_node(&dht_saved[i], dht_id, NULL, NULL);
+}
+
+/* Save the nodes that answered us to the store (replacing the last). */
+static void
+dht_save(void)
+{
+	struct dht_node	*n;
+	uint8_t		 c[6];
+	u_int		 i, j, saved = 0;
+	char		*cause;
+
+	if (store_dht_clear(&cause) != 0)
+		goto fail;
+	for (i = 0; i < DHT_BUCKETS; i++) {
+		for (j = 0; j < DHT_K; j++) {
+			n = &dht_table[i][j];
+			if (n->seen == 0 || n->fails != 0)
+				continue;
+			memcpy(c, &n->sa.sin_addr, 4);
+			memcpy(c + 4, &n->sa.sin_port, 2);
+			if (store_dht_add(n->id, c, n->seen, &cause) != 0)
+				goto fail;
+			saved++;
+		}
+	}
+	dht_last_saved = saved;
+	return;
+fail:
+	log_warnx("%s: %s", __func__, cause);
+	free(cause);
+}
+
+/* A node saved by the last run: a bootstrap node of this one. */
+static void
+dht_saved_cb(const uint8_t *id, const uint8_t *c, int64_t seen, void *arg)
+{
+	struct sockaddr_in	*sa;
+
+	if (dht_nsaved >= nitems(dht_saved))
+		return;
+	sa = &dht_saved[dht_nsaved];
+	memset(sa, 0, sizeof *sa);
+	sa->sin_family = AF_INET;
+	memcpy(&sa->sin_addr, c, 4);
+	memcpy(&sa->sin_port, c + 4, 2);
+	if (sa->sin_port != 0 &&
+	    addr_class(4, (const uint8_t *)&sa->sin_addr) != ADDR_BAD)
+		dht_nsaved++;
+}
+
+/* Load the nodes the last run saved. */
+static void
+dht_saved_load(void)
+{
+	char	*cause;
+
+	dht_nsaved = 0;
+	if (store_dht_load(dht_saved_cb, NULL, DHT_SAVED_MAX, &cause) != 0) {
+		log_warnx("%s: %s", __func__, cause);
+		free(cause);
+	}
 }
 
 /* Our node id: random (BEP 42 ids from a public address: not yet). */
@@ -1786,6 +1862,11 @@ dht_timer_cb(evutil_socket_t fd, short what, void *arg)
 		else
 			free(cause);
 	}
+	if (now >= dht_save_at) {
+		dht_save();
+		dht_save_at = now + (dht_last_saved != 0 ? DHT_SAVE_MS :
+		    DHT_SAVE_FIRST_MS);
+	}
 	dht_default_addresses();
 	if (dht_table_count() != 0 && now >= dht_publish_at)
 		dht_publish();
@@ -1794,7 +1875,8 @@ dht_timer_cb(evutil_socket_t fd, short what, void *arg)
 	 * sleep until a query is sent or a packet comes: an idle node uses
 	 * no CPU.
 	 */
-	if (dht_nqueries == 0 && dht_table_count() == 0 && dht_nboot == 0)
+	if (dht_nqueries == 0 && dht_table_count() == 0 && dht_nboot == 0 &&
+	    dht_nsaved == 0)
 		return;
 	timer_add_ms(dht_timer, dht_nqueries != 0 ? 250 : 5000);
 }
@@ -1810,6 +1892,7 @@ dht_init(void)
 
 	if (!cfg_num(CFG_DHT_ENABLE))
 		return;
+	dht_saved_load();
 	dht_boot_load();
 	dht_make_id();
 	randombytes_buf(dht_secret, sizeof dht_secret);
@@ -1846,6 +1929,7 @@ dht_init(void)
 	event_add(dht_read_ev, NULL);
 	dht_timer = evtimer_new(node_base, dht_timer_cb, NULL);
 	dht_refresh_at = now_ms() + 500;
+	dht_save_at = now_ms() + DHT_SAVE_FIRST_MS;
 	dht_bootstrap();
 	timer_add_ms(dht_timer, 250);
 }
@@ -1867,6 +1951,8 @@ dht_shutdown(void)
 		free(lk);
 	}
 	dht_nlookups = 0;
+	if (dht_fd != -1 && dht_table_count() != 0)
+		dht_save();	/* store_close commits it */
 	if (dht_read_ev != NULL)
 		event_free(dht_read_ev);
 	if (dht_timer != NULL)
@@ -1902,6 +1988,7 @@ dht_stats_cb(struct stats *st)
 	stats_add(st, "dht_stale_seqs", dht_stats.stale_seqs);
 	stats_add(st, "dht_too_big", dht_stats.too_big);
 	stats_add(st, "dht_refused_full", dht_stats.refused_full);
+	stats_add(st, "dht_saved", dht_last_saved);
 }
 
 const struct module dht_module = {

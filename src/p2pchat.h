@@ -491,6 +491,11 @@ int		 store_relay_for(const uint8_t *,
 		     char **);
 int		 store_relay_del(const uint8_t *, const uint8_t *, int, char **);
 int		 store_relay_expire(char **);
+int		 store_dht_clear(char **);
+int		 store_dht_add(const uint8_t *, const uint8_t *, int64_t,
+		     char **);
+int		 store_dht_load(void (*)(const uint8_t *, const uint8_t *,
+		     int64_t, void *), void *, u_int, char **);
 int		 store_addr_load(void (*)(const struct addr_row *, void *),
 		     void *, char **);
 
