@@ -46,12 +46,16 @@
 #define DHT_RATE_ALL		262144	/* answer bytes a second, in all */
 #define DHT_SECRET_MS		(5 * 60 * 1000)
 #define DHT_REPUBLISH_MS	(30 * 60 * 1000)
+#define DHT_REPUB_MIN_MS	2000	/* put on few nodes: again soon */
 #define DHT_REFRESH_MS		(15 * 60 * 1000)
 #define DHT_REBOOT_MS		(30 * 1000)	/* bootstrap again, at most */
 #define DHT_REBOOT_MIN_MS	1000		/* at first, doubling */
 #define DHT_SAVE_MS		(5 * 60 * 1000)	/* the table to the store */
 #define DHT_SAVE_FIRST_MS	3000
 #define DHT_SAVED_MAX		64	/* saved nodes used at start */
+#define DHT_REACH_MAX		16	/* peers looked up to dial at once */
+#define DHT_REACH_PACE_MS	30000	/* a peer looked up again, at most */
+#define DHT_REACH_WAIT_MS	5000	/* for a session after dialling */
 
 /* The public routers, used only where dht_may_go_public() says so. */
 static const char *dht_routers[] = {
@@ -181,6 +185,20 @@ static u_int			 dht_nsaved;
 static int64_t			 dht_save_at;
 static u_int			 dht_last_saved;
 
+/* Peers looked up by id to dial them (dht_reach). */
+struct dht_reach {
+	uint8_t			 id[PEER_ID_LEN];
+	int			 state;
+#define REACH_FREE	0
+#define REACH_LOOKUP	1
+#define REACH_DIAL	2
+	int64_t			 at;		/* ms: the last lookup began */
+	void			(*fallback)(struct peer *);
+	struct event		*ev;
+};
+static struct dht_reach		 dht_reaches[DHT_REACH_MAX];
+static int			 dht_reach_starting;	/* 2: ended at once */
+
 /* The peer record. */
 static struct sockaddr_storage	 dht_addrs[DHT_RECORD_ADDRS];
 static u_int			 dht_naddrs;
@@ -188,6 +206,7 @@ static int			 dht_addrs_set;	/* fed from outside */
 static int64_t			 dht_seq;
 static int64_t			 dht_publish_at;	/* ms; 0: now */
 static int			 dht_publishing;
+static int64_t			 dht_repub_wait = DHT_REPUB_MIN_MS;
 
 static struct {
 	u_long	 queries_in;
@@ -203,6 +222,8 @@ static struct {
 	u_long	 stale_seqs;
 	u_long	 too_big;
 	u_long	 refused_full;	/* puts and announces over a bound */
+	u_long	 reach_lookups;	/* peers looked up to dial them */
+	u_long	 reach_dialled;	/* ... and found and dialled */
 } dht_stats;
 
 static void	dht_lookup_step(struct dht_lookup *);
@@ -1398,6 +1419,125 @@ dht_lookup_peer(const uint8_t *pk, void (*cb)(const uint8_t *,
 	return (0);
 }
 
+/* A reach is over: a peer still not online gets the fallback, if any. */
+static void
+dht_reach_end(struct dht_reach *r)
+{
+	struct peer	*p;
+	void		(*fallback)(struct peer *) = r->fallback;
+
+	r->state = REACH_FREE;
+	r->fallback = NULL;
+	if (r->ev != NULL)
+		evtimer_del(r->ev);
+	if ((p = peer_find(r->id)) != NULL && !peer_online(p) &&
+	    fallback != NULL)
+		fallback(p);
+}
+
+/* The wait for a session after dialling what a lookup found is over. */
+static void
+dht_reach_cb(evutil_socket_t fd, short what, void *arg)
+{
+	dht_reach_end(arg);
+}
+
+/* A reach's lookup finished: dial what it found, then wait a little. */
+static void
+dht_reach_found(const uint8_t *id, const struct dht_found *f, void *arg)
+{
+	struct dht_reach	*r = arg;
+	struct peer		*p;
+	char			 host[64];
+	u_short			 port;
+	u_int			 i;
+
+	/* Over before dht_reach returned (nobody asked): it falls back. */
+	if (dht_reach_starting) {
+		dht_reach_starting = 2;
+		return;
+	}
+	if (!f->found || f->naddrs == 0 || (p = peer_find(id)) == NULL ||
+	    peer_online(p) || dht_fd == -1) {
+		dht_reach_end(r);
+		return;
+	}
+	for (i = 0; i < f->naddrs; i++) {
+		addr_sockaddr_host((const struct sockaddr *)&f->addrs[i], host,
+		    sizeof host, &port);
+		node_dial_candidate(host, port);
+	}
+	dht_stats.reach_dialled++;
+	r->state = REACH_DIAL;
+	if (r->ev == NULL)
+		r->ev = evtimer_new(node_base, dht_reach_cb, r);
+	timer_add_ms(r->ev, DHT_REACH_WAIT_MS);
+}
+
+/*
+ * Reach a peer that is not connected: look its record up by id and dial
+ * the addresses it names. If that gives no session within a few seconds,
+ * fallback (if not NULL) is called. 0 if a lookup runs (or one did: the
+ * fallback is then called, or not, once it is over); -1 if none could
+ * (the DHT off, no nodes, the peer looked up too recently, too many at
+ * once), for the caller to fall back now.
+ */
+int
+dht_reach(struct peer *p, void (*fallback)(struct peer *))
+{
+	struct dht_reach	*r = NULL, *free_r = NULL;
+	int64_t			 now = now_ms();
+	char			*cause;
+	u_int			 i;
+
+	if (dht_fd == -1 || p->trust == TRUST_BLOCKED ||
+	    memcmp(p->id, identity->ed_pk, PEER_ID_LEN) == 0)
+		return (-1);
+	for (i = 0; i < nitems(dht_reaches); i++) {
+		if (dht_reaches[i].at != 0 &&
+		    memcmp(dht_reaches[i].id, p->id, PEER_ID_LEN) == 0)
+			r = &dht_reaches[i];
+		else if (dht_reaches[i].state == REACH_FREE && (free_r == NULL ||
+		    dht_reaches[i].at < free_r->at))
+			free_r = &dht_reaches[i];
+	}
+	if (r != NULL && r->state != REACH_FREE) {
+		if (r->fallback == NULL)
+			r->fallback = fallback;
+		return (0);
+	}
+	if (r != NULL && now - r->at < DHT_REACH_PACE_MS)
+		return (-1);
+	if (r == NULL && (r = free_r) == NULL)
+		return (-1);
+	memcpy(r->id, p->id, PEER_ID_LEN);
+	r->at = now;
+	r->fallback = fallback;
+	r->state = REACH_LOOKUP;
+	dht_reach_starting = 1;
+	if (dht_lookup_peer(p->id, dht_reach_found, r, &cause) != 0) {
+		log_debug("%s: %s", __func__, cause);
+		free(cause);
+		dht_reach_starting = 2;
+	}
+	if (dht_reach_starting == 2) {
+		dht_reach_starting = 0;
+		r->state = REACH_FREE;
+		r->fallback = NULL;
+		return (-1);
+	}
+	dht_reach_starting = 0;
+	dht_stats.reach_lookups++;
+	return (0);
+}
+
+/* A dial target of a peer failed again: look the peer up by id. */
+static void
+dht_peer_unreachable(struct peer *p)
+{
+	dht_reach(p, NULL);
+}
+
 /*
  * Our record's value: a byte string holding the bencoded dictionary of
  * the addresses (the form libtorrent's API puts and reads).
@@ -1489,7 +1629,18 @@ dht_publish_done(struct dht_lookup *lk)
 		dht_publish_at = now_ms() + dht_boot_wait;
 		return;
 	}
-	dht_publish_at = now_ms() + DHT_REPUBLISH_MS;
+	/*
+	 * Put on fewer than K nodes while the table knows more (a young
+	 * table): put again after 2 s, 4 s and so on, until K hold it.
+	 */
+	if (sent < DHT_K && sent < dht_table_count()) {
+		dht_publish_at = now_ms() + dht_repub_wait;
+		dht_repub_wait = dht_repub_wait * 2 > DHT_REPUBLISH_MS ?
+		    DHT_REPUBLISH_MS : dht_repub_wait * 2;
+	} else {
+		dht_publish_at = now_ms() + DHT_REPUBLISH_MS;
+		dht_repub_wait = DHT_REPUB_MIN_MS;
+	}
 	dht_stats.published++;
 	log_info("%s: record seq %lld put on %u nodes", __func__,
 	    (long long)seq, sent);
@@ -1940,6 +2091,7 @@ dht_shutdown(void)
 {
 	struct dht_query	*q;
 	struct dht_lookup	*lk;
+	u_int			 i;
 
 	while ((q = TAILQ_FIRST(&dht_queries)) != NULL) {
 		TAILQ_REMOVE(&dht_queries, q, entry);
@@ -1951,6 +2103,11 @@ dht_shutdown(void)
 		free(lk);
 	}
 	dht_nlookups = 0;
+	for (i = 0; i < nitems(dht_reaches); i++) {
+		if (dht_reaches[i].ev != NULL)
+			event_free(dht_reaches[i].ev);
+		memset(&dht_reaches[i], 0, sizeof dht_reaches[i]);
+	}
 	if (dht_fd != -1 && dht_table_count() != 0)
 		dht_save();	/* store_close commits it */
 	if (dht_read_ev != NULL)
@@ -1989,6 +2146,8 @@ dht_stats_cb(struct stats *st)
 	stats_add(st, "dht_too_big", dht_stats.too_big);
 	stats_add(st, "dht_refused_full", dht_stats.refused_full);
 	stats_add(st, "dht_saved", dht_last_saved);
+	stats_add(st, "dht_reach_lookups", dht_stats.reach_lookups);
+	stats_add(st, "dht_reach_dialled", dht_stats.reach_dialled);
 }
 
 const struct module dht_module = {
@@ -1996,4 +2155,5 @@ const struct module dht_module = {
 	.init = dht_init,
 	.shutdown = dht_shutdown,
 	.stats = dht_stats_cb,
+	.peer_unreachable = dht_peer_unreachable,
 };

@@ -59,6 +59,18 @@ module_session_closed(struct session *s)
 	}
 }
 
+/* Dials to a known peer's addresses keep failing: modules may help. */
+void
+module_peer_unreachable(struct peer *p)
+{
+	u_int	i;
+
+	for (i = 0; i < nitems(module_table); i++) {
+		if (module_table[i]->peer_unreachable != NULL)
+			module_table[i]->peer_unreachable(p);
+	}
+}
+
 /* An open session's output drained: modules that pace answers go on. */
 void
 module_session_drained(struct session *s)

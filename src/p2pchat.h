@@ -752,6 +752,7 @@ struct module {
 	void		(*shutdown)(void);
 	void		(*stats)(struct stats *);
 	int		(*session_aside)(struct session *, int);
+	void		(*peer_unreachable)(struct peer *);
 };
 #define MODULE_ASIDE_CLAIM	0	/* authenticated: take it aside? */
 #define MODULE_ASIDE_CLOSED	1	/* an aside session is closing */
@@ -762,6 +763,7 @@ void		 module_session_drained(struct session *);
 void		 module_shutdown(void);
 void		 module_stats(struct stats *);
 int		 module_session_aside(struct session *, int);
+void		 module_peer_unreachable(struct peer *);
 
 /* index.c */
 extern const struct module index_module;
@@ -1053,6 +1055,7 @@ int		 dht_lookup_peer(const uint8_t *,
 		     void (*)(const uint8_t *, const struct dht_found *, void *),
 		     void *, char **);
 int		 dht_record_parse(const u_char *, size_t, struct dht_found *);
+int		 dht_reach(struct peer *, void (*)(struct peer *));
 int		 dht_parse(const u_char *, size_t);
 
 /* pex.c */

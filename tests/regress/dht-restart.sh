@@ -41,8 +41,9 @@ stop_node c
 
 # c starts again knowing no bootstrap node that answers.
 dht_ini c 127.0.0.1:9
+pub_c=$(($(count c '"event":"dht_published"') + 1))
 start_node c -l 127.0.0.1:0
-wait_for c '"event":"dht_published"' 30 2
+wait_for c '"event":"dht_published"' 30 $pub_c
 send c "/lookup $a_id"
 wait_for c '"event":"lookup"' 30
 line=$(grep '"event":"lookup"' "$T/c.out" | tail -n 1)
