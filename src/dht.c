@@ -40,6 +40,7 @@
 #define DHT_PEERS_PER_HASH	32
 #define DHT_PEERS_PER_ADDR	16
 #define DHT_PEER_MS		(30 * 60 * 1000)
+#define DHT_PEERS_FOUND		32	/* peers a get_peers lookup keeps */
 #define DHT_AMPLIFY		8	/* answer bytes per query byte */
 #define DHT_RATE_SLOTS		256
 #define DHT_RATE_ADDR		8192	/* answer bytes a second, an address */
@@ -95,7 +96,7 @@ struct dht_cand {
 };
 
 struct dht_lookup {
-	enum dht_kind		 kind;		/* DHT_FIND_NODE or DHT_GET */
+	enum dht_kind		 kind;		/* FIND_NODE, GET or GET_PEERS */
 	uint8_t			 target[DHT_ID_LEN];
 	uint8_t			 key[32];	/* DHT_GET: the signer */
 	u_char			 salt[DHT_SALT_MAX];
@@ -112,10 +113,17 @@ struct dht_lookup {
 	size_t			 vlen;
 	u_int			 hops;
 
+	/* DHT_GET_PEERS: the peers found, and the port to announce. */
+	struct sockaddr_in	 peers[DHT_PEERS_FOUND];
+	u_int			 npeers;
+	u_short			 announce;
+
 	int			 publish;	/* put our record after */
 	void			(*done)(struct dht_lookup *);
 	void			(*cb)(const uint8_t *,
 				    const struct dht_found *, void *);
+	void			(*peers_cb)(const uint8_t *,
+				    const struct sockaddr_in *, u_int, void *);
 	void			*arg;
 	TAILQ_ENTRY(dht_lookup)	 entry;
 };
@@ -1081,6 +1089,44 @@ dht_take_item(struct dht_lookup *lk, const struct benc *r, u_int depth)
 	return (0);
 }
 
+/* Keep a peer of a get_peers lookup, once, within the bound. */
+static void
+dht_peer_found(struct dht_lookup *lk, const u_char *compact)
+{
+	struct sockaddr_in	sa;
+	u_int			i;
+
+	memset(&sa, 0, sizeof sa);
+	sa.sin_family = AF_INET;
+	memcpy(&sa.sin_addr, compact, 4);
+	memcpy(&sa.sin_port, compact + 4, 2);
+	if (sa.sin_port == 0 || lk->npeers >= DHT_PEERS_FOUND ||
+	    addr_class(4, compact) == ADDR_BAD)
+		return;
+	for (i = 0; i < lk->npeers; i++) {
+		if (memcmp(&lk->peers[i], &sa, sizeof sa) == 0)
+			return;
+	}
+	lk->peers[lk->npeers++] = sa;
+}
+
+/* A get_peers answer's values: compact peers, 6 bytes each. */
+static int
+dht_take_values(struct dht_lookup *lk, const struct benc *r)
+{
+	const struct benc	*v, *e;
+
+	if ((v = bencode_get(r, "values")) == NULL)
+		return (0);
+	if (v->type != BENC_LIST)
+		return (-1);
+	for (e = v->child; e != NULL; e = e->next) {
+		if (e->type == BENC_STR && e->len == 6)
+			dht_peer_found(lk, e->s);
+	}
+	return (0);
+}
+
 /* An answer to a query of ours. */
 static void
 dht_on_answer(struct dht_query *q, const struct benc *m)
@@ -1118,6 +1164,8 @@ dht_on_answer(struct dht_query *q, const struct benc *m)
 		c->tokenlen = toklen;
 	}
 	if (lk->kind == DHT_GET && dht_take_item(lk, r, c->depth) != 0)
+		goto bad;
+	if (lk->kind == DHT_GET_PEERS && dht_take_values(lk, r) != 0)
 		goto bad;
 	c->state = CAND_ANSWERED;
 	return;
@@ -1259,6 +1307,12 @@ dht_lookup_step(struct dht_lookup *lk)
 			if (dht_query_send(&c->sa, DHT_GET, "get", &args, lk,
 			    c->id) == NULL)
 				c->state = CAND_FAILED;
+		} else if (lk->kind == DHT_GET_PEERS) {
+			bencode_put_cstr(&args, "info_hash");
+			bencode_put_str(&args, lk->target, DHT_ID_LEN);
+			if (dht_query_send(&c->sa, DHT_GET_PEERS, "get_peers",
+			    &args, lk, c->id) == NULL)
+				c->state = CAND_FAILED;
 		} else {
 			bencode_put_cstr(&args, "target");
 			bencode_put_str(&args, lk->target, DHT_ID_LEN);
@@ -1330,6 +1384,63 @@ dht_lookup_local(struct dht_lookup *lk)
 	memcpy(lk->v, it->v, it->vlen);
 	lk->vlen = it->vlen;
 	lk->hops = 0;
+}
+
+/* A get_peers lookup finished: announce (if asked), then hand it over. */
+static void
+dht_get_peers_done(struct dht_lookup *lk)
+{
+	struct buf	args;
+	u_int		i, good;
+
+	for (i = 0, good = 0; lk->announce != 0 && i < lk->nc &&
+	    good < DHT_K; i++) {
+		if (lk->c[i].state != CAND_ANSWERED || lk->c[i].tokenlen == 0)
+			continue;
+		good++;
+		buf_init(&args);
+		bencode_put_cstr(&args, "implied_port");
+		bencode_put_int(&args, 0);
+		bencode_put_cstr(&args, "info_hash");
+		bencode_put_str(&args, lk->target, DHT_ID_LEN);
+		bencode_put_cstr(&args, "port");
+		bencode_put_int(&args, lk->announce);
+		bencode_put_cstr(&args, "token");
+		bencode_put_str(&args, lk->c[i].token, lk->c[i].tokenlen);
+		dht_query_send(&lk->c[i].sa, DHT_ANNOUNCE, "announce_peer",
+		    &args, NULL, lk->c[i].id);
+		buf_free(&args);
+	}
+	lk->peers_cb(lk->target, lk->peers, lk->npeers, lk->arg);
+}
+
+/*
+ * Look up the peers announced on an info hash (BEP 5 get_peers), and
+ * announce port on it on the nearest nodes if port is not 0. The peers
+ * this node holds itself count too. cb is called when done.
+ */
+int
+dht_get_peers(const uint8_t *hash, u_short port, void (*cb)(const uint8_t *,
+    const struct sockaddr_in *, u_int, void *), void *arg, char **cause)
+{
+	struct dht_lookup	*lk;
+	int64_t			 now = now_ms();
+	u_int			 i;
+
+	if ((lk = dht_lookup_new(DHT_GET_PEERS, hash, cause)) == NULL)
+		return (-1);
+	lk->announce = port;
+	lk->done = dht_get_peers_done;
+	lk->peers_cb = cb;
+	lk->arg = arg;
+	for (i = 0; i < DHT_PEERS_MAX; i++) {
+		if (dht_peers[i].stored != 0 &&
+		    now - dht_peers[i].stored <= DHT_PEER_MS &&
+		    memcmp(dht_peers[i].hash, hash, DHT_ID_LEN) == 0)
+			dht_peer_found(lk, dht_peers[i].compact);
+	}
+	dht_lookup_step(lk);
+	return (0);
 }
 
 /* Parse a peer record's value: d1:al<compact>...e1:vi1ee; 0 if good. */

@@ -20,6 +20,7 @@ static const struct module *module_table[] = {
 	&circuit_module,
 	&lan_module,
 	&dht_module,
+	&rendezvous_module,
 	&index_module,
 };
 

@@ -1040,6 +1040,12 @@ void		 bencode_put_int(struct buf *, int64_t);
 #define DHT_RECORD_ADDRS	8	/* addresses in a peer record */
 #define DHT_VALUE_MAX		1000	/* BEP 44 */
 extern const struct module dht_module;
+
+/* rendezvous.c */
+extern const struct module rendezvous_module;
+void		 rendezvous_hash(const uint8_t *, uint32_t, uint8_t *);
+void		 rendezvous_want(struct room *);
+
 struct dht_found {
 	int		 found;		/* a record with a good signature */
 	int64_t		 seq;
@@ -1056,6 +1062,9 @@ int		 dht_lookup_peer(const uint8_t *,
 		     void *, char **);
 int		 dht_record_parse(const u_char *, size_t, struct dht_found *);
 int		 dht_reach(struct peer *, void (*)(struct peer *));
+int		 dht_get_peers(const uint8_t *, u_short,
+		     void (*)(const uint8_t *, const struct sockaddr_in *, u_int,
+		     void *), void *, char **);
 int		 dht_parse(const u_char *, size_t);
 
 /* pex.c */
