@@ -843,7 +843,7 @@ node_target_failed(struct target *t)
 	if (t->book)
 		node_book_failed();
 	/* Its peer may have moved: let the modules find it (the DHT). */
-	if (t->peer != NULL && (t->failures == 2 || t->failures % 8 == 0))
+	if (t->peer != NULL && t->failures >= 2)
 		module_peer_unreachable(t->peer);
 	if (!t->keep && (t->book || t->peer == NULL ||
 	    t->failures >= TARGET_FAILURES_MAX)) {

@@ -1066,6 +1066,9 @@ int		 dht_get_peers(const uint8_t *, u_short,
 		     void (*)(const uint8_t *, const struct sockaddr_in *, u_int,
 		     void *), void *, char **);
 int		 dht_parse(const u_char *, size_t);
+void		 dht_input(const struct sockaddr_in *, const u_char *, size_t);
+void		 dht_bep42_id(const uint8_t *, uint8_t, uint8_t *);
+int		 dht_bep42_ok(const uint8_t *, const uint8_t *);
 
 /* pex.c */
 #define ADDR_SOURCE_USER	0

@@ -114,11 +114,14 @@ class Peer:
                     out.append((len(pkt), None))
 
     def ask(self, to, q, a, secs=2.0):
-        # One query and its answer (or error), or None.
+        # One query and its answer (or error), or None; the node's own
+        # queries (it pings a node new in its table) are let go.
         self.query(to, q, a)
-        for _, m in self.recv_all(secs, True):
-            if isinstance(m, dict) and m.get(b"y") in (b"r", b"e"):
-                return m
+        end = time.monotonic() + secs
+        while time.monotonic() < end:
+            for _, m in self.recv_all(end - time.monotonic(), True):
+                if isinstance(m, dict) and m.get(b"y") in (b"r", b"e"):
+                    return m
         return None
 
 

@@ -31,9 +31,21 @@ while [ $i -le $n ]; do
 	start_node m$i -l 127.0.0.1:0
 	i=$((i + 1))
 done
+# Every record on 5 nodes or more (8 in time): the DHT has formed.
 i=1
 while [ $i -le $n ]; do
-	wait_for m$i '"event":"dht_published"' 60
+	wait_for m$i '"event":"dht_published".*"nodes":[5-8]' 60
+	i=$((i + 1))
+done
+
+# A swarm of honest nodes refuses no put or announce for its token.
+i=1
+while [ $i -le $n ]; do
+	send m$i /stats
+	wait_for m$i '"event":"stats"' 10
+	grep '"event":"stats"' "$T/m$i.out" | grep -q '"dht_bad_tokens":0,' ||
+	    fail "m$i refused puts for a bad token: $(grep '"event":"stats"' \
+	    "$T/m$i.out")"
 	i=$((i + 1))
 done
 
