@@ -9,7 +9,8 @@
 #   BENCH_CONNECTIONS, BENCH_IDLE_WINDOW  idle connections
 #   BENCH_MESSAGES, BENCH_TX              history size, per transaction
 #   BENCH_E2E_MESSAGES, BENCH_E2E_IDLE, BENCH_E2E_SECONDS  end to end
-# BENCH_SHM=no skips the end-to-end run on /dev/shm (no fsync cost).
+# BENCH_SHM=no skips the end-to-end run on /dev/shm (no fsync cost);
+# BENCH_DHT=no the DHT lookups (sizes: BENCH_DHT_SIZES, bench-dht.sh).
 
 : "${P2PCHAT:=./p2pchat}"
 : "${BENCH_DIR:=./tests/bench}"
@@ -23,6 +24,7 @@ echo "temporary directory: $tmp ($(df -T "$tmp" | awk 'NR == 2 { print $2 }'))"
 echo "started: $(date -u '+%Y-%m-%d %H:%M:%S UTC')"
 
 sh "$here/sessions.sh"
+[ "${BENCH_DHT:-yes}" = no ] || sh "$here/bench-dht.sh"
 
 "$BENCH_DIR/bench-history" "$tmp"
 
