@@ -2,8 +2,8 @@
  * fuzz-bencode.c: libFuzzer target for the bencode reader, the KRPC
  * message check, the peer record parser and the whole datagram handler
  * (dht.c, as a node that is not read-only, from a public address): what a
- * DHT node reads from any UDP sender. A parsed value must lie inside the input, and
- * re-encoding a parsed string gives back its raw bytes.
+ * DHT node reads from any UDP sender. A parsed value must lie inside the
+ * input, and re-encoding a parsed string gives back its raw bytes.
  */
 
 #include "p2pchat.h"
