@@ -1,7 +1,7 @@
 -- p2pchat database schema. This file is embedded into the binary and run on
 -- a new database; store.c migrates older databases forward and sets
 -- PRAGMA user_version to the version below.
--- schema-version: 7
+-- schema-version: 8
 
 -- This node's long-term keys (one row).
 CREATE TABLE identity (
@@ -174,3 +174,12 @@ CREATE INDEX relay_recipient ON relay (recipient, id);
 CREATE INDEX relay_author ON relay (author);
 CREATE INDEX relay_addr ON relay (addr);
 CREATE INDEX relay_net ON relay (net);
+
+-- The DHT's routing table and good nodes (schema 8): the node id, the
+-- compact IPv4 address and port (4 + 2 bytes, network order) and when it
+-- was last heard from (ms since the epoch). A restart joins through them.
+CREATE TABLE dht_nodes (
+	id		BLOB PRIMARY KEY CHECK (length(id) = 20),
+	addr		BLOB NOT NULL CHECK (length(addr) = 6),
+	seen		INTEGER NOT NULL
+);

@@ -291,8 +291,10 @@ chat_run(void *arg, int ok)
 			if (peer_online(cp->peer))
 				chat_flush(cp->peer);
 			else {
+				/* Find and dial it first; relays if not. */
 				msg_list_free(&cp->peer->fresh);
-				relay_offline_send(cp->peer);
+				if (dht_reach(cp->peer, relay_offline_send) != 0)
+					relay_offline_send(cp->peer);
 			}
 			break;
 		case POST_RELAY_ACK:

@@ -30,6 +30,7 @@
 #define DHT_SALT_MAX		64
 #define DHT_QUERIES_MAX		256	/* outstanding */
 #define DHT_QUERY_MS		1500
+#define DHT_PINGS_S		32	/* pings of new nodes a second */
 #define DHT_LOOKUP_NODES	32	/* candidates a lookup keeps */
 #define DHT_LOOKUPS_MAX		16
 #define DHT_LOOKUP_ASK_MAX	128	/* queries a lookup sends, at most */
@@ -40,15 +41,24 @@
 #define DHT_PEERS_PER_HASH	32
 #define DHT_PEERS_PER_ADDR	16
 #define DHT_PEER_MS		(30 * 60 * 1000)
+#define DHT_PEERS_FOUND		32	/* peers a get_peers lookup keeps */
 #define DHT_AMPLIFY		8	/* answer bytes per query byte */
 #define DHT_RATE_SLOTS		256
 #define DHT_RATE_ADDR		8192	/* answer bytes a second, an address */
 #define DHT_RATE_ALL		262144	/* answer bytes a second, in all */
 #define DHT_SECRET_MS		(5 * 60 * 1000)
 #define DHT_REPUBLISH_MS	(30 * 60 * 1000)
+#define DHT_REPUB_MIN_MS	2000	/* put on few nodes: again soon */
 #define DHT_REFRESH_MS		(15 * 60 * 1000)
 #define DHT_REBOOT_MS		(30 * 1000)	/* bootstrap again, at most */
 #define DHT_REBOOT_MIN_MS	1000		/* at first, doubling */
+#define DHT_SAVE_MS		(5 * 60 * 1000)	/* the table to the store */
+#define DHT_SAVE_FIRST_MS	3000
+#define DHT_SAVED_MAX		64	/* saved nodes used at start */
+#define DHT_REACH_MAX		16	/* peers looked up to dial at once */
+#define DHT_REACH_PACE_MS	10000	/* a peer looked up again, at most */
+#define DHT_REACH_STALE_MS	3000	/* ... when its record named nothing new */
+#define DHT_REACH_WAIT_MS	5000	/* for a session after dialling */
 
 /* The public routers, used only where dht_may_go_public() says so. */
 static const char *dht_routers[] = {
@@ -88,7 +98,7 @@ struct dht_cand {
 };
 
 struct dht_lookup {
-	enum dht_kind		 kind;		/* DHT_FIND_NODE or DHT_GET */
+	enum dht_kind		 kind;		/* FIND_NODE, GET or GET_PEERS */
 	uint8_t			 target[DHT_ID_LEN];
 	uint8_t			 key[32];	/* DHT_GET: the signer */
 	u_char			 salt[DHT_SALT_MAX];
@@ -105,10 +115,17 @@ struct dht_lookup {
 	size_t			 vlen;
 	u_int			 hops;
 
+	/* DHT_GET_PEERS: the peers found, and the port to announce. */
+	struct sockaddr_in	 peers[DHT_PEERS_FOUND];
+	u_int			 npeers;
+	u_short			 announce;
+
 	int			 publish;	/* put our record after */
 	void			(*done)(struct dht_lookup *);
 	void			(*cb)(const uint8_t *,
 				    const struct dht_found *, void *);
+	void			(*peers_cb)(const uint8_t *,
+				    const struct sockaddr_in *, u_int, void *);
 	void			*arg;
 	TAILQ_ENTRY(dht_lookup)	 entry;
 };
@@ -134,19 +151,19 @@ struct dht_item {
 	uint8_t			 sig[64];
 	u_char			 v[DHT_VALUE_MAX];
 	size_t			 vlen;
-	uint32_t		 from;		/* who stored it */
+	uint64_t		 from;		/* who stored it (dht_from) */
 	int64_t			 stored;	/* ms; 0: an empty slot */
 };
 
 struct dht_peer {
 	uint8_t			 hash[DHT_ID_LEN];
 	uint8_t			 compact[6];
-	uint32_t		 from;
+	uint64_t		 from;		/* dht_from */
 	int64_t			 stored;	/* ms; 0: an empty slot */
 };
 
 struct dht_rate {
-	uint32_t		 ip;
+	uint64_t		 ip;		/* dht_from */
 	int64_t			 last;		/* ms */
 	int64_t			 credit;	/* bytes */
 };
@@ -173,6 +190,25 @@ static u_int			 dht_nboot;
 static int64_t			 dht_boot_at;
 static int64_t			 dht_boot_wait = DHT_REBOOT_MIN_MS;	/* ms */
 static int64_t			 dht_refresh_at;
+static int			 dht_joined;	/* the first refresh is over */
+static struct sockaddr_in	 dht_saved[DHT_SAVED_MAX];	/* last run's */
+static u_int			 dht_nsaved;
+static int64_t			 dht_save_at;
+static u_int			 dht_last_saved;
+
+/* Peers looked up by id to dial them (dht_reach). */
+struct dht_reach {
+	uint8_t			 id[PEER_ID_LEN];
+	int			 state;
+#define REACH_FREE	0
+#define REACH_LOOKUP	1
+#define REACH_DIAL	2
+	int64_t			 at;		/* ms: the last lookup began */
+	void			(*fallback)(struct peer *);
+	struct event		*ev;
+};
+static struct dht_reach		 dht_reaches[DHT_REACH_MAX];
+static int			 dht_reach_starting;	/* 2: ended at once */
 
 /* The peer record. */
 static struct sockaddr_storage	 dht_addrs[DHT_RECORD_ADDRS];
@@ -181,6 +217,9 @@ static int			 dht_addrs_set;	/* fed from outside */
 static int64_t			 dht_seq;
 static int64_t			 dht_publish_at;	/* ms; 0: now */
 static int			 dht_publishing;
+static int64_t			 dht_repub_wait = DHT_REPUB_MIN_MS;
+static int			 dht_pub_few;	/* the last put reached < K */
+static u_int			 dht_pub_table;	/* nodes known at that put */
 
 static struct {
 	u_long	 queries_in;
@@ -189,10 +228,25 @@ static struct {
 	u_long	 bad_answers;
 	u_long	 puts_acked;
 	u_long	 published;
+	u_long	 malformed;	/* datagrams that are no KRPC message */
+	u_long	 unmatched;	/* answers to no query of ours */
+	u_long	 bad_tokens;
+	u_long	 bad_sigs;
+	u_long	 stale_seqs;
+	u_long	 too_big;
+	u_long	 refused_full;	/* puts and announces over a bound */
+	u_long	 bad_ids;	/* global nodes whose id breaks BEP 42 */
+	u_long	 reach_lookups;	/* peers looked up to dial them */
+	u_long	 reach_dialled;	/* ... and found and dialled */
 } dht_stats;
 
 static void	dht_lookup_step(struct dht_lookup *);
 static int	dht_read_only(void);
+static void	dht_rekey(const uint8_t *);
+static uint64_t	dht_from(const struct sockaddr_in *);
+static struct dht_query *dht_query_send(const struct sockaddr_in *,
+		    enum dht_kind, const char *, struct buf *,
+		    struct dht_lookup *, const uint8_t *);
 
 /* SHA-1 of up to two pieces (node ids and BEP 44 targets). */
 static void
@@ -205,6 +259,62 @@ dht_sha1(const void *a, size_t alen, const void *b, size_t blen, uint8_t *out)
 	if (blen != 0)
 		SHA1Update(&ctx, b, blen);
 	SHA1Final(out, &ctx);
+}
+
+/* CRC-32C (Castagnoli), bit by bit: BEP 42 hashes 4 bytes with it. */
+static uint32_t
+dht_crc32c(const uint8_t *p, size_t len)
+{
+	uint32_t	crc = 0xffffffff;
+	size_t		i;
+	int		bit;
+
+	for (i = 0; i < len; i++) {
+		crc ^= p[i];
+		for (bit = 0; bit < 8; bit++)
+			crc = (crc >> 1) ^ (0x82f63b78 & -(crc & 1));
+	}
+	return (~crc);
+}
+
+/* The 21 bits BEP 42 ties to an IPv4 address and a random r (0 to 7). */
+static uint32_t
+dht_bep42_prefix(const uint8_t *ip, u_int r)
+{
+	uint8_t	m[4];
+
+	m[0] = (ip[0] & 0x03) | (uint8_t)(r << 5);
+	m[1] = ip[1] & 0x0f;
+	m[2] = ip[2] & 0x3f;
+	m[3] = ip[3] & 0xff;
+	return (dht_crc32c(m, sizeof m));
+}
+
+/*
+ * Make a node id for a public IPv4 address by BEP 42: the first 21 bits
+ * from the CRC-32C of the masked address and r, the last byte the random
+ * byte whose low 3 bits are r, the rest random.
+ */
+void
+dht_bep42_id(const uint8_t *ip, uint8_t rnd, uint8_t *id)
+{
+	uint32_t	crc = dht_bep42_prefix(ip, rnd & 7);
+
+	random_id(id, DHT_ID_LEN);
+	id[0] = crc >> 24;
+	id[1] = (crc >> 16) & 0xff;
+	id[2] = ((crc >> 8) & 0xf8) | (id[2] & 0x07);
+	id[19] = rnd;
+}
+
+/* Does an id follow BEP 42 for an IPv4 address? */
+int
+dht_bep42_ok(const uint8_t *ip, const uint8_t *id)
+{
+	uint32_t	crc = dht_bep42_prefix(ip, id[19] & 7);
+
+	return (id[0] == (crc >> 24) && id[1] == ((crc >> 16) & 0xff) &&
+	    (id[2] & 0xf8) == ((crc >> 8) & 0xf8));
 }
 
 /* Is the DHT running? */
@@ -258,15 +368,28 @@ dht_sa_ok(const struct sockaddr_in *sa)
 	    ADDR_PUBLIC : ADDR_LOOPBACK));
 }
 
-/* Learn a node that talked to us or that an answer named. */
-static void
+/*
+ * Learn a node: one that answered us (heard: good), or that queried us or
+ * an answer named (questionable until it answers a query of ours). 1 if
+ * it is new in the table.
+ */
+static int
 dht_table_add(const uint8_t *id, const struct sockaddr_in *sa, int heard)
 {
 	struct dht_node	*n, *slot = NULL;
 	int		 b, i, j;
 
 	if ((b = dht_bucket(id)) == -1 || !dht_sa_ok(sa))
-		return;
+		return (0);
+	/*
+	 * BEP 42: a node at a global address must have an id made from it
+	 * (loopback and private addresses are exempt, as in libtorrent).
+	 */
+	if (addr_class(4, (const uint8_t *)&sa->sin_addr) == ADDR_PUBLIC &&
+	    !dht_bep42_ok((const uint8_t *)&sa->sin_addr, id)) {
+		dht_stats.bad_ids++;
+		return (0);
+	}
 	/* One id for an address and port: the first keeps it. */
 	for (i = 0; i < DHT_BUCKETS; i++) {
 		for (j = 0; j < DHT_K; j++) {
@@ -274,7 +397,7 @@ dht_table_add(const uint8_t *id, const struct sockaddr_in *sa, int heard)
 			if (n->seen != 0 && n->sa.sin_port == sa->sin_port &&
 			    n->sa.sin_addr.s_addr == sa->sin_addr.s_addr &&
 			    (i != b || memcmp(n->id, id, DHT_ID_LEN) != 0))
-				return;
+				return (0);
 		}
 	}
 	for (j = 0; j < DHT_K; j++) {
@@ -284,17 +407,18 @@ dht_table_add(const uint8_t *id, const struct sockaddr_in *sa, int heard)
 				n->seen = now_ms();
 				n->fails = 0;
 			}
-			return;
+			return (0);
 		}
 		if (slot == NULL && (n->seen == 0 || n->fails >= 2))
 			slot = n;
 	}
 	if (slot == NULL)
-		return;
+		return (0);
 	memcpy(slot->id, id, DHT_ID_LEN);
 	slot->sa = *sa;
 	slot->seen = now_ms();
 	slot->fails = heard ? 0 : 1;
+	return (1);
 }
 
 /* A node did not answer. */
@@ -324,9 +448,12 @@ dht_table_count(void)
 	return (n);
 }
 
-/* The table's n nearest good nodes to a target, nearest first. */
+/*
+ * The table's nearest nodes to a target, nearest first, at most max: good
+ * ones only (that answered us) or also questionable ones.
+ */
 static u_int
-dht_closest(const uint8_t *t, struct dht_node **out, u_int max)
+dht_closest(const uint8_t *t, struct dht_node **out, u_int max, int good)
 {
 	struct dht_node	*n;
 	u_int		 i, j, k, got = 0;
@@ -334,7 +461,7 @@ dht_closest(const uint8_t *t, struct dht_node **out, u_int max)
 	for (i = 0; i < DHT_BUCKETS; i++) {
 		for (j = 0; j < DHT_K; j++) {
 			n = &dht_table[i][j];
-			if (n->seen == 0 || n->fails >= 2)
+			if (n->seen == 0 || n->fails >= (good ? 1 : 2))
 				continue;
 			for (k = got; k > 0 &&
 			    dht_nearer(t, n->id, out[k - 1]->id); k--) {
@@ -351,7 +478,11 @@ dht_closest(const uint8_t *t, struct dht_node **out, u_int max)
 	return (got);
 }
 
-/* Append compact node info for the nearest nodes, at most max. */
+/*
+ * Append compact node info for the nearest nodes, at most max: only nodes
+ * that answered us, so nodes that only query (or were only named) are not
+ * passed on.
+ */
 static void
 dht_put_nodes(struct buf *b, const uint8_t *t, u_int max)
 {
@@ -359,7 +490,7 @@ dht_put_nodes(struct buf *b, const uint8_t *t, u_int max)
 	u_char		 c[DHT_K * DHT_NODE_LEN];
 	u_int		 n, i;
 
-	n = dht_closest(t, near, max < DHT_K ? max : DHT_K);
+	n = dht_closest(t, near, max < DHT_K ? max : DHT_K, 1);
 	for (i = 0; i < n; i++) {
 		memcpy(c + i * DHT_NODE_LEN, near[i]->id, DHT_ID_LEN);
 		memcpy(c + i * DHT_NODE_LEN + 20, &near[i]->sa.sin_addr, 4);
@@ -410,12 +541,12 @@ static int
 dht_rate_ok(const struct sockaddr_in *sa, size_t len)
 {
 	struct dht_rate	*r;
-	uint32_t	 ip = sa->sin_addr.s_addr;
+	uint64_t	 ip = dht_from(sa);
 	uint8_t		 h[8];
 	int64_t		 now = now_ms();
 
-	crypto_generichash(h, sizeof h, (const u_char *)&ip, 4, dht_secret[0],
-	    sizeof dht_secret[0]);
+	crypto_generichash(h, sizeof h, (const u_char *)&ip, sizeof ip,
+	    dht_secret[0], sizeof dht_secret[0]);
 	r = &dht_rates[h[0]];
 	if (r->ip != ip || r->last == 0) {
 		r->ip = ip;
@@ -534,6 +665,22 @@ dht_sig_check(const uint8_t *k, const u_char *salt, size_t saltlen,
 	return (r == 0 ? 0 : -1);
 }
 
+/*
+ * Who stores something, for the bounds of one sender: its IPv4 address,
+ * and on a loopback or private address also its port (a DHT of nodes on
+ * one host or LAN; from the internet, an address is one sender whatever
+ * its ports).
+ */
+static uint64_t
+dht_from(const struct sockaddr_in *sa)
+{
+	uint64_t	from = sa->sin_addr.s_addr;
+
+	if (addr_class(4, (const uint8_t *)&sa->sin_addr) != ADDR_PUBLIC)
+		from |= (uint64_t)ntohs(sa->sin_port) << 32 | 1ULL << 48;
+	return (from);
+}
+
 /* Find a stored item by target. */
 static struct dht_item *
 dht_item_find(const uint8_t *target)
@@ -554,7 +701,7 @@ dht_item_find(const uint8_t *target)
 
 /* A slot for a new item from an address, within the bounds; or NULL. */
 static struct dht_item *
-dht_item_slot(uint32_t from)
+dht_item_slot(uint64_t from)
 {
 	u_int	i, mine = 0;
 	struct dht_item	*free_slot = NULL;
@@ -569,6 +716,33 @@ dht_item_slot(uint32_t from)
 	if (mine >= DHT_ITEMS_PER_ADDR)
 		return (NULL);
 	return (free_slot);
+}
+
+/*
+ * Keep a checked item (a put we accept, or our own record): in its slot if
+ * held already, else in a free one within the bounds. 0 if kept.
+ */
+static int
+dht_item_keep(const uint8_t *target, const uint8_t *k, const u_char *salt,
+    size_t saltlen, int64_t seq, const uint8_t *sig, const u_char *v,
+    size_t vlen, uint64_t from)
+{
+	struct dht_item	*it;
+
+	if ((it = dht_item_find(target)) == NULL &&
+	    (it = dht_item_slot(from)) == NULL)
+		return (-1);
+	memcpy(it->target, target, DHT_ID_LEN);
+	memcpy(it->k, k, 32);
+	memcpy(it->salt, salt, saltlen);
+	it->saltlen = saltlen;
+	it->seq = seq;
+	memcpy(it->sig, sig, 64);
+	memcpy(it->v, v, vlen);
+	it->vlen = vlen;
+	it->from = from;
+	it->stored = now_ms();
+	return (0);
 }
 
 /* Answer get (BEP 44). */
@@ -636,10 +810,12 @@ dht_on_put(const struct sockaddr_in *from, const struct benc *tid,
 
 	if (bencode_get_str(a, "token", 1, DHT_TOKEN_MAX, &tok, &toklen) != 0 ||
 	    !dht_token_ok(from, tok, toklen)) {
+		dht_stats.bad_tokens++;
 		dht_error(from, tid, 203, "bad token");
 		return;
 	}
 	if ((v = bencode_get(a, "v")) == NULL || v->rawlen > DHT_VALUE_MAX) {
+		dht_stats.too_big++;
 		dht_error(from, tid, 205, "message (v field) too big");
 		return;
 	}
@@ -651,10 +827,12 @@ dht_on_put(const struct sockaddr_in *from, const struct benc *tid,
 	}
 	if (bencode_get(a, "salt") != 0 &&
 	    bencode_get_str(a, "salt", 0, DHT_SALT_MAX, &salt, &saltlen) != 0) {
+		dht_stats.too_big++;
 		dht_error(from, tid, 207, "salt (salt field) too big");
 		return;
 	}
 	if (dht_sig_check(k, salt, saltlen, seq, v->raw, v->rawlen, sig) != 0) {
+		dht_stats.bad_sigs++;
 		dht_error(from, tid, 206, "invalid signature");
 		return;
 	}
@@ -666,24 +844,18 @@ dht_on_put(const struct sockaddr_in *from, const struct benc *tid,
 		}
 		if (seq < it->seq || (seq == it->seq && (v->rawlen != it->vlen ||
 		    memcmp(v->raw, it->v, it->vlen) != 0))) {
+			dht_stats.stale_seqs++;
 			dht_error(from, tid, 302, "sequence number less than "
 			    "current");
 			return;
 		}
-	} else if ((it = dht_item_slot(from->sin_addr.s_addr)) == NULL) {
+	}
+	if (dht_item_keep(target, k, salt, saltlen, seq, sig, v->raw,
+	    v->rawlen, dht_from(from)) != 0) {
+		dht_stats.refused_full++;
 		dht_error(from, tid, 202, "storage full");
 		return;
 	}
-	memcpy(it->target, target, DHT_ID_LEN);
-	memcpy(it->k, k, 32);
-	memcpy(it->salt, salt, saltlen);
-	it->saltlen = saltlen;
-	it->seq = seq;
-	memcpy(it->sig, sig, 64);
-	memcpy(it->v, v->raw, v->rawlen);
-	it->vlen = v->rawlen;
-	it->from = from->sin_addr.s_addr;
-	it->stored = now_ms();
 	buf_init(&b);
 	dht_answer_begin(&b, from);
 	dht_answer_end(&b, from, tid, qlen);
@@ -750,6 +922,7 @@ dht_on_announce(const struct sockaddr_in *from, const struct benc *tid,
 	    &len) != 0 ||
 	    bencode_get_str(a, "token", 1, DHT_TOKEN_MAX, &tok, &toklen) != 0 ||
 	    !dht_token_ok(from, tok, toklen)) {
+		dht_stats.bad_tokens++;
 		dht_error(from, tid, 203, "bad token");
 		return;
 	}
@@ -780,22 +953,44 @@ dht_on_announce(const struct sockaddr_in *from, const struct benc *tid,
 			}
 			per_hash++;
 		}
-		if (p->from == from->sin_addr.s_addr)
+		if (p->from == dht_from(from))
 			per_addr++;
 	}
 	if (slot == NULL || per_hash >= DHT_PEERS_PER_HASH ||
 	    per_addr >= DHT_PEERS_PER_ADDR) {
+		dht_stats.refused_full++;
 		dht_error(from, tid, 202, "storage full");
 		return;
 	}
 	memcpy(slot->hash, hash, DHT_ID_LEN);
 	memcpy(slot->compact, compact, 6);
-	slot->from = from->sin_addr.s_addr;
+	slot->from = dht_from(from);
 	slot->stored = now;
 	buf_init(&b);
 	dht_answer_begin(&b, from);
 	dht_answer_end(&b, from, tid, qlen);
 	buf_free(&b);
+}
+
+/*
+ * Ping a node new in the table (it queried us): good once it answers.
+ * At most DHT_PINGS_S a second, so queries from many addresses make few.
+ */
+static void
+dht_ping_new(const struct sockaddr_in *to, const uint8_t *id)
+{
+	static int64_t	sec;
+	static u_int	n;
+	int64_t		now = now_ms() / 1000;
+
+	if (now != sec) {
+		sec = now;
+		n = 0;
+	}
+	if (n >= DHT_PINGS_S || dht_nqueries >= DHT_QUERIES_MAX / 2)
+		return;
+	n++;
+	dht_query_send(to, DHT_PING, "ping", NULL, NULL, id);
 }
 
 /* A query arrived. */
@@ -819,8 +1014,8 @@ dht_on_query(const struct sockaddr_in *from, const struct benc *m,
 		return;
 	}
 	bencode_get_int(m, "ro", &ro);
-	if (ro == 0)
-		dht_table_add(id, from, 1);
+	if (ro == 0 && dht_table_add(id, from, 0) == 1)
+		dht_ping_new(from, id);
 #define Q(s) (qn == strlen(s) && memcmp(q, s, qn) == 0)
 	if (Q("ping")) {
 		buf_init(&b);
@@ -1019,6 +1214,44 @@ dht_take_item(struct dht_lookup *lk, const struct benc *r, u_int depth)
 	return (0);
 }
 
+/* Keep a peer of a get_peers lookup, once, within the bound. */
+static void
+dht_peer_found(struct dht_lookup *lk, const u_char *compact)
+{
+	struct sockaddr_in	sa;
+	u_int			i;
+
+	memset(&sa, 0, sizeof sa);
+	sa.sin_family = AF_INET;
+	memcpy(&sa.sin_addr, compact, 4);
+	memcpy(&sa.sin_port, compact + 4, 2);
+	if (sa.sin_port == 0 || lk->npeers >= DHT_PEERS_FOUND ||
+	    addr_class(4, compact) == ADDR_BAD)
+		return;
+	for (i = 0; i < lk->npeers; i++) {
+		if (memcmp(&lk->peers[i], &sa, sizeof sa) == 0)
+			return;
+	}
+	lk->peers[lk->npeers++] = sa;
+}
+
+/* A get_peers answer's values: compact peers, 6 bytes each. */
+static int
+dht_take_values(struct dht_lookup *lk, const struct benc *r)
+{
+	const struct benc	*v, *e;
+
+	if ((v = bencode_get(r, "values")) == NULL)
+		return (0);
+	if (v->type != BENC_LIST)
+		return (-1);
+	for (e = v->child; e != NULL; e = e->next) {
+		if (e->type == BENC_STR && e->len == 6)
+			dht_peer_found(lk, e->s);
+	}
+	return (0);
+}
+
 /* An answer to a query of ours. */
 static void
 dht_on_answer(struct dht_query *q, const struct benc *m)
@@ -1029,6 +1262,7 @@ dht_on_answer(struct dht_query *q, const struct benc *m)
 	struct dht_lookup	*lk = q->lk;
 	struct dht_cand		*c = NULL;
 	int64_t			 ro = 0;
+	int			 rc;
 
 	if ((r = bencode_get(m, "r")) == NULL || r->type != BENC_DICT ||
 	    bencode_get_str(r, "id", DHT_ID_LEN, DHT_ID_LEN, &id, &len) != 0)
@@ -1044,7 +1278,15 @@ dht_on_answer(struct dht_query *q, const struct benc *m)
 		dht_stats.puts_acked++;
 		return;
 	}
-	if (dht_take_nodes(r, lk, c != NULL ? c->depth : 0) != 0)
+	rc = dht_take_nodes(r, lk, c != NULL ? c->depth : 0);
+	/*
+	 * Taking the nodes inserts candidates, moving those after them: find
+	 * ours again (asked, it is never the one dropped), or the token and
+	 * the state would go to another node.
+	 */
+	if (c != NULL)
+		c = dht_cand_find(lk, q->id);
+	if (rc != 0)
 		goto bad;
 	/* A bootstrap node answered: look ourselves up to fill the table. */
 	if (lk == NULL && dht_refresh_at > now_ms() + 1000)
@@ -1056,6 +1298,8 @@ dht_on_answer(struct dht_query *q, const struct benc *m)
 		c->tokenlen = toklen;
 	}
 	if (lk->kind == DHT_GET && dht_take_item(lk, r, c->depth) != 0)
+		goto bad;
+	if (lk->kind == DHT_GET_PEERS && dht_take_values(lk, r) != 0)
 		goto bad;
 	c->state = CAND_ANSWERED;
 	return;
@@ -1122,16 +1366,49 @@ dht_parse(const u_char *p, size_t len)
 	return (0);
 }
 
-/* A datagram arrived. */
+/* One datagram from an address: a query, or an answer to one of ours. */
+void
+dht_input(const struct sockaddr_in *from, const u_char *pkt, size_t n)
+{
+	static struct benc_doc	 doc;
+	const struct benc	*m, *tid, *y;
+	struct dht_query	*q;
+
+	if (n == 0) {
+		dht_stats.malformed++;
+		return;
+	}
+	if (n > DHT_PKT_MAX) {
+		dht_stats.too_big++;
+		return;
+	}
+	if ((m = bencode_parse(&doc, pkt, n)) == NULL ||
+	    m->type != BENC_DICT ||
+	    (tid = bencode_get(m, "t")) == NULL ||
+	    tid->type != BENC_STR || tid->len == 0 || tid->len > 16 ||
+	    (y = bencode_get(m, "y")) == NULL || y->type != BENC_STR ||
+	    y->len != 1) {
+		dht_stats.malformed++;
+		return;
+	}
+	if (y->s[0] == 'q')
+		dht_on_query(from, m, tid, n);
+	else if ((y->s[0] == 'r' || y->s[0] == 'e') &&
+	    (q = dht_query_match(from, tid)) != NULL) {
+		if (y->s[0] == 'r')
+			dht_on_answer(q, m);
+		dht_query_done(q, y->s[0] == 'e');
+	} else
+		dht_stats.unmatched++;
+}
+
+/* Datagrams arrived. */
 static void
 dht_read_cb(evutil_socket_t fd, short what, void *arg)
 {
-	static struct benc_doc	 doc;
 	struct sockaddr_in	 from;
 	socklen_t		 fromlen = sizeof from;
 	u_char			 pkt[DHT_PKT_MAX];
-	const struct benc	*m, *tid, *y;
-	struct dht_query	*q;
 	ssize_t			 n;
 	u_int			 turn;
 
@@ -1139,28 +1416,13 @@ dht_read_cb(evutil_socket_t fd, short what, void *arg)
 		timer_add_ms(dht_timer, 5000);	/* it may have slept */
 	for (turn = 0; turn < 64; turn++) {
 		fromlen = sizeof from;
-		n = recvfrom(fd, pkt, sizeof pkt, 0, (struct sockaddr *)&from,
-		    &fromlen);
-		if (n <= 0)
+		n = recvfrom(fd, pkt, sizeof pkt, MSG_TRUNC,
+		    (struct sockaddr *)&from, &fromlen);
+		if (n < 0)
 			return;
 		if (from.sin_family != AF_INET || !dht_sa_ok(&from))
 			continue;
-		if ((m = bencode_parse(&doc, pkt, (size_t)n)) == NULL ||
-		    m->type != BENC_DICT ||
-		    (tid = bencode_get(m, "t")) == NULL ||
-		    tid->type != BENC_STR || tid->len == 0 || tid->len > 16 ||
-		    (y = bencode_get(m, "y")) == NULL || y->type != BENC_STR ||
-		    y->len != 1)
-			continue;
-		if (y->s[0] == 'q')
-			dht_on_query(&from, m, tid, (size_t)n);
-		else if ((y->s[0] == 'r' || y->s[0] == 'e') &&
-		    (q = dht_query_match(&from, tid)) != NULL) {
-			if (y->s[0] == 'r')
-				dht_on_answer(q, m);
-
-			dht_query_done(q, y->s[0] == 'e');
-		}
+		dht_input(&from, pkt, (size_t)n);
 	}
 }
 
@@ -1186,6 +1448,12 @@ dht_lookup_step(struct dht_lookup *lk)
 			bencode_put_str(&args, lk->target, DHT_ID_LEN);
 			if (dht_query_send(&c->sa, DHT_GET, "get", &args, lk,
 			    c->id) == NULL)
+				c->state = CAND_FAILED;
+		} else if (lk->kind == DHT_GET_PEERS) {
+			bencode_put_cstr(&args, "info_hash");
+			bencode_put_str(&args, lk->target, DHT_ID_LEN);
+			if (dht_query_send(&c->sa, DHT_GET_PEERS, "get_peers",
+			    &args, lk, c->id) == NULL)
 				c->state = CAND_FAILED;
 		} else {
 			bencode_put_cstr(&args, "target");
@@ -1215,7 +1483,7 @@ static struct dht_lookup *
 dht_lookup_new(enum dht_kind kind, const uint8_t *target, char **cause)
 {
 	struct dht_lookup	*lk;
-	struct dht_node		*near[DHT_K];
+	struct dht_node		*near[DHT_LOOKUP_NODES];
 	u_int			 i, n;
 
 	if (dht_fd == -1) {
@@ -1226,7 +1494,8 @@ dht_lookup_new(enum dht_kind kind, const uint8_t *target, char **cause)
 		xasprintf(cause, "too many DHT lookups at once");
 		return (NULL);
 	}
-	if ((n = dht_closest(target, near, DHT_K)) == 0) {
+	/* More than K: if the nearest do not answer, the next are there. */
+	if ((n = dht_closest(target, near, DHT_LOOKUP_NODES, 0)) == 0) {
 		xasprintf(cause, "the DHT has no nodes yet");
 		return (NULL);
 	}
@@ -1239,6 +1508,82 @@ dht_lookup_new(enum dht_kind kind, const uint8_t *target, char **cause)
 	TAILQ_INSERT_TAIL(&dht_lookups, lk, entry);
 	dht_nlookups++;
 	return (lk);
+}
+
+/*
+ * Start a get lookup with what this node holds itself: it is one of the
+ * nodes nearest the target, and may be the only one that has the item.
+ */
+static void
+dht_lookup_local(struct dht_lookup *lk)
+{
+	struct dht_item	*it;
+
+	if ((it = dht_item_find(lk->target)) == NULL ||
+	    memcmp(it->k, lk->key, 32) != 0)
+		return;
+	lk->have = 1;
+	lk->seq = it->seq;
+	memcpy(lk->v, it->v, it->vlen);
+	lk->vlen = it->vlen;
+	lk->hops = 0;
+}
+
+/* A get_peers lookup finished: announce (if asked), then hand it over. */
+static void
+dht_get_peers_done(struct dht_lookup *lk)
+{
+	struct buf	args;
+	u_int		i, good;
+
+	for (i = 0, good = 0; lk->announce != 0 && i < lk->nc &&
+	    good < DHT_K; i++) {
+		if (lk->c[i].state != CAND_ANSWERED || lk->c[i].tokenlen == 0)
+			continue;
+		good++;
+		buf_init(&args);
+		bencode_put_cstr(&args, "implied_port");
+		bencode_put_int(&args, 0);
+		bencode_put_cstr(&args, "info_hash");
+		bencode_put_str(&args, lk->target, DHT_ID_LEN);
+		bencode_put_cstr(&args, "port");
+		bencode_put_int(&args, lk->announce);
+		bencode_put_cstr(&args, "token");
+		bencode_put_str(&args, lk->c[i].token, lk->c[i].tokenlen);
+		dht_query_send(&lk->c[i].sa, DHT_ANNOUNCE, "announce_peer",
+		    &args, NULL, lk->c[i].id);
+		buf_free(&args);
+	}
+	lk->peers_cb(lk->target, lk->peers, lk->npeers, lk->arg);
+}
+
+/*
+ * Look up the peers announced on an info hash (BEP 5 get_peers), and
+ * announce port on it on the nearest nodes if port is not 0. The peers
+ * this node holds itself count too. cb is called when done.
+ */
+int
+dht_get_peers(const uint8_t *hash, u_short port, void (*cb)(const uint8_t *,
+    const struct sockaddr_in *, u_int, void *), void *arg, char **cause)
+{
+	struct dht_lookup	*lk;
+	int64_t			 now = now_ms();
+	u_int			 i;
+
+	if ((lk = dht_lookup_new(DHT_GET_PEERS, hash, cause)) == NULL)
+		return (-1);
+	lk->announce = port;
+	lk->done = dht_get_peers_done;
+	lk->peers_cb = cb;
+	lk->arg = arg;
+	for (i = 0; i < DHT_PEERS_MAX; i++) {
+		if (dht_peers[i].stored != 0 &&
+		    now - dht_peers[i].stored <= DHT_PEER_MS &&
+		    memcmp(dht_peers[i].hash, hash, DHT_ID_LEN) == 0)
+			dht_peer_found(lk, dht_peers[i].compact);
+	}
+	dht_lookup_step(lk);
+	return (0);
 }
 
 /* Parse a peer record's value: d1:al<compact>...e1:vi1ee; 0 if good. */
@@ -1323,8 +1668,137 @@ dht_lookup_peer(const uint8_t *pk, void (*cb)(const uint8_t *,
 	lk->done = dht_lookup_peer_done;
 	lk->cb = cb;
 	lk->arg = arg;
+	dht_lookup_local(lk);
 	dht_lookup_step(lk);
 	return (0);
+}
+
+/* A reach is over: a peer still not online gets the fallback, if any. */
+static void
+dht_reach_end(struct dht_reach *r)
+{
+	struct peer	*p;
+	void		(*fallback)(struct peer *) = r->fallback;
+
+	r->state = REACH_FREE;
+	r->fallback = NULL;
+	if (r->ev != NULL)
+		evtimer_del(r->ev);
+	if ((p = peer_find(r->id)) != NULL && !peer_online(p) &&
+	    fallback != NULL)
+		fallback(p);
+}
+
+/* The wait for a session after dialling what a lookup found is over. */
+static void
+dht_reach_cb(evutil_socket_t fd, short what, void *arg)
+{
+	dht_reach_end(arg);
+}
+
+/* A reach's lookup finished: dial what it found, then wait a little. */
+static void
+dht_reach_found(const uint8_t *id, const struct dht_found *f, void *arg)
+{
+	struct dht_reach	*r = arg;
+	struct peer		*p;
+	char			 host[64];
+	u_short			 port;
+	u_int			 i, dials = 0;
+
+	/* Over before dht_reach returned (nobody asked): it falls back. */
+	if (dht_reach_starting) {
+		dht_reach_starting = 2;
+		return;
+	}
+	if (!f->found || f->naddrs == 0 || (p = peer_find(id)) == NULL ||
+	    peer_online(p) || dht_fd == -1) {
+		dht_reach_end(r);
+		return;
+	}
+	for (i = 0; i < f->naddrs; i++) {
+		addr_sockaddr_host((const struct sockaddr *)&f->addrs[i], host,
+		    sizeof host, &port);
+		dials += node_dial_candidate(host, port);
+	}
+	/*
+	 * Only addresses already dialled (or waiting out a backoff): the
+	 * record is not new yet; the peer may be looked up again soon.
+	 */
+	if (dials == 0) {
+		r->at = now_ms() - DHT_REACH_PACE_MS + DHT_REACH_STALE_MS;
+		dht_reach_end(r);
+		return;
+	}
+	dht_stats.reach_dialled++;
+	r->state = REACH_DIAL;
+	if (r->ev == NULL)
+		r->ev = evtimer_new(node_base, dht_reach_cb, r);
+	timer_add_ms(r->ev, DHT_REACH_WAIT_MS);
+}
+
+/*
+ * Reach a peer that is not connected: look its record up by id and dial
+ * the addresses it names. If that gives no session within a few seconds,
+ * fallback (if not NULL) is called. 0 if a lookup runs (or one did: the
+ * fallback is then called, or not, once it is over); -1 if none could
+ * (the DHT off, no nodes, the peer looked up too recently, too many at
+ * once), for the caller to fall back now.
+ */
+int
+dht_reach(struct peer *p, void (*fallback)(struct peer *))
+{
+	struct dht_reach	*r = NULL, *free_r = NULL;
+	int64_t			 now = now_ms();
+	char			*cause;
+	u_int			 i;
+
+	if (dht_fd == -1 || p->trust == TRUST_BLOCKED ||
+	    memcmp(p->id, identity->ed_pk, PEER_ID_LEN) == 0)
+		return (-1);
+	for (i = 0; i < nitems(dht_reaches); i++) {
+		if (dht_reaches[i].at != 0 &&
+		    memcmp(dht_reaches[i].id, p->id, PEER_ID_LEN) == 0)
+			r = &dht_reaches[i];
+		else if (dht_reaches[i].state == REACH_FREE && (free_r == NULL ||
+		    dht_reaches[i].at < free_r->at))
+			free_r = &dht_reaches[i];
+	}
+	if (r != NULL && r->state != REACH_FREE) {
+		if (r->fallback == NULL)
+			r->fallback = fallback;
+		return (0);
+	}
+	if (r != NULL && now - r->at < DHT_REACH_PACE_MS)
+		return (-1);
+	if (r == NULL && (r = free_r) == NULL)
+		return (-1);
+	memcpy(r->id, p->id, PEER_ID_LEN);
+	r->at = now;
+	r->fallback = fallback;
+	r->state = REACH_LOOKUP;
+	dht_reach_starting = 1;
+	if (dht_lookup_peer(p->id, dht_reach_found, r, &cause) != 0) {
+		log_debug("%s: %s", __func__, cause);
+		free(cause);
+		dht_reach_starting = 2;
+	}
+	if (dht_reach_starting == 2) {
+		dht_reach_starting = 0;
+		r->state = REACH_FREE;
+		r->fallback = NULL;
+		return (-1);
+	}
+	dht_reach_starting = 0;
+	dht_stats.reach_lookups++;
+	return (0);
+}
+
+/* A dial target of a peer failed again: look the peer up by id. */
+static void
+dht_peer_unreachable(struct peer *p)
+{
+	dht_reach(p, NULL);
 }
 
 /*
@@ -1388,6 +1862,9 @@ dht_publish_done(struct dht_lookup *lk)
 	dht_sig_input(&sin, lk->salt, lk->saltlen, seq, v.d, v.size);
 	crypto_sign_detached(sig, NULL, sin.d, sin.size, identity->ed_sk);
 	buf_free(&sin);
+	/* We hold our own record too: a get that reaches us finds it. */
+	dht_item_keep(lk->target, identity->ed_pk, lk->salt, lk->saltlen, seq,
+	    sig, v.d, v.size, 0);
 	for (i = 0, good = 0; i < lk->nc && good < DHT_K; i++) {
 		if (lk->c[i].state != CAND_ANSWERED || lk->c[i].tokenlen == 0)
 			continue;
@@ -1415,7 +1892,21 @@ dht_publish_done(struct dht_lookup *lk)
 		dht_publish_at = now_ms() + dht_boot_wait;
 		return;
 	}
-	dht_publish_at = now_ms() + DHT_REPUBLISH_MS;
+	/*
+	 * Put on fewer than K nodes (a young table, or a small DHT): put
+	 * again after 2 s, 4 s and so on, or as soon as the table has grown,
+	 * until K hold it.
+	 */
+	dht_pub_table = dht_table_count();
+	dht_pub_few = sent < DHT_K;
+	if (dht_pub_few) {
+		dht_publish_at = now_ms() + dht_repub_wait;
+		dht_repub_wait = dht_repub_wait * 2 > DHT_REPUBLISH_MS ?
+		    DHT_REPUBLISH_MS : dht_repub_wait * 2;
+	} else {
+		dht_publish_at = now_ms() + DHT_REPUBLISH_MS;
+		dht_repub_wait = DHT_REPUB_MIN_MS;
+	}
 	dht_stats.published++;
 	log_info("%s: record seq %lld put on %u nodes", __func__,
 	    (long long)seq, sent);
@@ -1444,6 +1935,7 @@ dht_publish(void)
 	memcpy(lk->salt, DHT_RECORD_SALT, lk->saltlen);
 	lk->done = dht_publish_done;
 	dht_publishing = 1;
+	dht_lookup_local(lk);
 	dht_lookup_step(lk);
 }
 
@@ -1555,8 +2047,19 @@ out:
 void
 dht_set_addresses(const struct sockaddr_storage *list, u_int n)
 {
+	const struct sockaddr_in	*sin;
+	u_int				 i;
+
 	if (n > DHT_RECORD_ADDRS)
 		n = DHT_RECORD_ADDRS;
+	for (i = 0; i < n && dht_fd != -1; i++) {
+		sin = (const struct sockaddr_in *)&list[i];
+		if (list[i].ss_family == AF_INET && addr_class(4,
+		    (const uint8_t *)&sin->sin_addr) == ADDR_PUBLIC) {
+			dht_rekey((const uint8_t *)&sin->sin_addr);
+			break;
+		}
+	}
 	dht_addrs_set = 1;
 	if (n == dht_naddrs && memcmp(list, dht_addrs, n * sizeof *list) == 0)
 		return;
@@ -1658,6 +2161,12 @@ dht_boot_load(void)
 		if (class != ADDR_BAD && class < lowest)
 			lowest = class;
 	}
+	/* The last run's nodes: a DHT it joined (configured then). */
+	for (i = 0; i < dht_nsaved; i++) {
+		class = addr_class(4, (uint8_t *)&dht_saved[i].sin_addr);
+		if (class < lowest)
+			lowest = class;
+	}
 	dht_boot_class = lowest;
 }
 
@@ -1670,13 +2179,120 @@ dht_bootstrap(void)
 	dht_boot_at = now_ms();
 	for (i = 0; i < dht_nboot; i++)
 		dht_find_node(&dht_boot[i], dht_id, NULL, NULL);
+	for (i = 0; i < dht_nsaved; i++)
+		dht_find_node(&dht_saved[i], dht_id, NULL, NULL);
 }
 
-/* Our node id: random (BEP 42 ids from a public address: not yet). */
+/* Save the nodes that answered us to the store (replacing the last). */
+static void
+dht_save(void)
+{
+	struct dht_node	*n;
+	uint8_t		 c[6];
+	u_int		 i, j, saved = 0;
+	char		*cause;
+
+	if (store_dht_clear(&cause) != 0)
+		goto fail;
+	for (i = 0; i < DHT_BUCKETS; i++) {
+		for (j = 0; j < DHT_K; j++) {
+			n = &dht_table[i][j];
+			if (n->seen == 0 || n->fails != 0)
+				continue;
+			memcpy(c, &n->sa.sin_addr, 4);
+			memcpy(c + 4, &n->sa.sin_port, 2);
+			if (store_dht_add(n->id, c, n->seen, &cause) != 0)
+				goto fail;
+			saved++;
+		}
+	}
+	dht_last_saved = saved;
+	return;
+fail:
+	log_warnx("%s: %s", __func__, cause);
+	free(cause);
+}
+
+/* A node saved by the last run: a bootstrap node of this one. */
+static void
+dht_saved_cb(const uint8_t *id, const uint8_t *c, int64_t seen, void *arg)
+{
+	struct sockaddr_in	*sa;
+
+	if (dht_nsaved >= nitems(dht_saved))
+		return;
+	sa = &dht_saved[dht_nsaved];
+	memset(sa, 0, sizeof *sa);
+	sa->sin_family = AF_INET;
+	memcpy(&sa->sin_addr, c, 4);
+	memcpy(&sa->sin_port, c + 4, 2);
+	if (sa->sin_port != 0 &&
+	    addr_class(4, (const uint8_t *)&sa->sin_addr) != ADDR_BAD)
+		dht_nsaved++;
+}
+
+/* Load the nodes the last run saved. */
+static void
+dht_saved_load(void)
+{
+	char	*cause;
+
+	dht_nsaved = 0;
+	if (store_dht_load(dht_saved_cb, NULL, DHT_SAVED_MAX, &cause) != 0) {
+		log_warnx("%s: %s", __func__, cause);
+		free(cause);
+	}
+}
+
+/* Our node id: random, until a public address gives a BEP 42 one. */
 static void
 dht_make_id(void)
 {
 	random_id(dht_id, sizeof dht_id);
+}
+
+/*
+ * A public IPv4 address of ours is known: take a BEP 42 id for it unless
+ * ours already is one, and put the routing table in the new id's buckets.
+ */
+static void
+dht_rekey(const uint8_t *ip)
+{
+	static struct dht_node	 old[DHT_BUCKETS][DHT_K];
+	uint8_t			 rnd;
+	u_int			 i, j;
+
+	if (dht_bep42_ok(ip, dht_id))
+		return;
+	randombytes_buf(&rnd, 1);
+	memcpy(old, dht_table, sizeof old);
+	memset(dht_table, 0, sizeof dht_table);
+	dht_bep42_id(ip, rnd, dht_id);
+	for (i = 0; i < DHT_BUCKETS; i++) {
+		for (j = 0; j < DHT_K; j++) {
+			if (old[i][j].seen == 0)
+				continue;
+			dht_table_add(old[i][j].id, &old[i][j].sa,
+			    old[i][j].fails == 0);
+		}
+	}
+	dht_refresh_at = 0;		/* look ourselves up again */
+	log_info("%s: a BEP 42 node id for our public address", __func__);
+}
+
+/*
+ * A lookup of our own id is over: the table knows our neighbourhood, so
+ * the record goes to the nodes nearest it, not only the first we met.
+ */
+static void
+dht_refresh_done(struct dht_lookup *lk)
+{
+	if (!dht_joined) {
+		dht_joined = 1;
+		dht_publish_at = 0;
+		if (!evtimer_pending(dht_timer, NULL))
+			timer_add_ms(dht_timer, 0);
+	}
 }
 
 /* The timer: time out queries, rotate secrets, refresh, publish. */
@@ -1713,22 +2329,33 @@ dht_timer_cb(evutil_socket_t fd, short what, void *arg)
 	if (dht_table_count() != 0 && now > dht_refresh_at) {
 		dht_refresh_at = now + DHT_REFRESH_MS;
 		if ((lk = dht_lookup_new(DHT_FIND_NODE, dht_id,
-		    &cause)) != NULL)
+		    &cause)) != NULL) {
+			lk->done = dht_refresh_done;
 			dht_lookup_step(lk);
-		else
+		} else
 			free(cause);
 	}
+	if (now >= dht_save_at) {
+		dht_save();
+		dht_save_at = now + (dht_last_saved != 0 ? DHT_SAVE_MS :
+		    DHT_SAVE_FIRST_MS);
+	}
 	dht_default_addresses();
-	if (dht_table_count() != 0 && now >= dht_publish_at)
+	/* Put on few nodes, and the table has grown since: put again now. */
+	if (dht_pub_few && dht_table_count() >= dht_pub_table + DHT_K / 2)
+		dht_publish_at = now;
+	if (dht_joined && dht_table_count() != 0 && now >= dht_publish_at)
 		dht_publish();
 	/*
 	 * With nothing to ask, no node known and nobody to bootstrap from,
 	 * sleep until a query is sent or a packet comes: an idle node uses
 	 * no CPU.
 	 */
-	if (dht_nqueries == 0 && dht_table_count() == 0 && dht_nboot == 0)
+	if (dht_nqueries == 0 && dht_table_count() == 0 && dht_nboot == 0 &&
+	    dht_nsaved == 0)
 		return;
-	timer_add_ms(dht_timer, dht_nqueries != 0 ? 250 : 5000);
+	timer_add_ms(dht_timer, dht_nqueries != 0 ? 250 : dht_pub_few ? 1000 :
+	    5000);
 }
 
 /* Open the DHT socket and join through the bootstrap nodes. */
@@ -1742,6 +2369,7 @@ dht_init(void)
 
 	if (!cfg_num(CFG_DHT_ENABLE))
 		return;
+	dht_saved_load();
 	dht_boot_load();
 	dht_make_id();
 	randombytes_buf(dht_secret, sizeof dht_secret);
@@ -1778,6 +2406,7 @@ dht_init(void)
 	event_add(dht_read_ev, NULL);
 	dht_timer = evtimer_new(node_base, dht_timer_cb, NULL);
 	dht_refresh_at = now_ms() + 500;
+	dht_save_at = now_ms() + DHT_SAVE_FIRST_MS;
 	dht_bootstrap();
 	timer_add_ms(dht_timer, 250);
 }
@@ -1788,6 +2417,7 @@ dht_shutdown(void)
 {
 	struct dht_query	*q;
 	struct dht_lookup	*lk;
+	u_int			 i;
 
 	while ((q = TAILQ_FIRST(&dht_queries)) != NULL) {
 		TAILQ_REMOVE(&dht_queries, q, entry);
@@ -1799,6 +2429,14 @@ dht_shutdown(void)
 		free(lk);
 	}
 	dht_nlookups = 0;
+	dht_joined = 0;
+	for (i = 0; i < nitems(dht_reaches); i++) {
+		if (dht_reaches[i].ev != NULL)
+			event_free(dht_reaches[i].ev);
+		memset(&dht_reaches[i], 0, sizeof dht_reaches[i]);
+	}
+	if (dht_fd != -1 && dht_table_count() != 0)
+		dht_save();	/* store_close commits it */
 	if (dht_read_ev != NULL)
 		event_free(dht_read_ev);
 	if (dht_timer != NULL)
@@ -1827,6 +2465,17 @@ dht_stats_cb(struct stats *st)
 	stats_add(st, "dht_items", items);
 	stats_add(st, "dht_published", dht_stats.published);
 	stats_add(st, "dht_puts_acked", dht_stats.puts_acked);
+	stats_add(st, "dht_malformed", dht_stats.malformed);
+	stats_add(st, "dht_unmatched", dht_stats.unmatched);
+	stats_add(st, "dht_bad_tokens", dht_stats.bad_tokens);
+	stats_add(st, "dht_bad_sigs", dht_stats.bad_sigs);
+	stats_add(st, "dht_stale_seqs", dht_stats.stale_seqs);
+	stats_add(st, "dht_too_big", dht_stats.too_big);
+	stats_add(st, "dht_refused_full", dht_stats.refused_full);
+	stats_add(st, "dht_bad_ids", dht_stats.bad_ids);
+	stats_add(st, "dht_saved", dht_last_saved);
+	stats_add(st, "dht_reach_lookups", dht_stats.reach_lookups);
+	stats_add(st, "dht_reach_dialled", dht_stats.reach_dialled);
 }
 
 const struct module dht_module = {
@@ -1834,4 +2483,5 @@ const struct module dht_module = {
 	.init = dht_init,
 	.shutdown = dht_shutdown,
 	.stats = dht_stats_cb,
+	.peer_unreachable = dht_peer_unreachable,
 };

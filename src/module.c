@@ -21,6 +21,7 @@ static const struct module *module_table[] = {
 	&punch_module,
 	&lan_module,
 	&dht_module,
+	&rendezvous_module,
 	&index_module,
 };
 
@@ -57,6 +58,18 @@ module_session_closed(struct session *s)
 	for (i = 0; i < nitems(module_table); i++) {
 		if (module_table[i]->session_closed != NULL)
 			module_table[i]->session_closed(s);
+	}
+}
+
+/* Dials to a known peer's addresses keep failing: modules may help. */
+void
+module_peer_unreachable(struct peer *p)
+{
+	u_int	i;
+
+	for (i = 0; i < nitems(module_table); i++) {
+		if (module_table[i]->peer_unreachable != NULL)
+			module_table[i]->peer_unreachable(p);
 	}
 }
 

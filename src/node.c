@@ -1198,6 +1198,9 @@ node_target_failed(struct target *t)
 	t->failures++;
 	if (t->book)
 		node_book_failed();
+	/* Its peer may have moved: let the modules find it (the DHT). */
+	if (t->peer != NULL && t->failures >= 2)
+		module_peer_unreachable(t->peer);
 	if (!t->keep && (t->book || t->peer == NULL ||
 	    t->failures >= TARGET_FAILURES_MAX)) {
 		log_debug("%s: %s:%u: forgotten after %u failures", __func__,

@@ -519,6 +519,11 @@ int		 store_relay_for(const uint8_t *,
 		     char **);
 int		 store_relay_del(const uint8_t *, const uint8_t *, int, char **);
 int		 store_relay_expire(char **);
+int		 store_dht_clear(char **);
+int		 store_dht_add(const uint8_t *, const uint8_t *, int64_t,
+		     char **);
+int		 store_dht_load(void (*)(const uint8_t *, const uint8_t *,
+		     int64_t, void *), void *, u_int, char **);
 int		 store_addr_load(void (*)(const struct addr_row *, void *),
 		     void *, char **);
 
@@ -788,6 +793,7 @@ struct module {
 	void		(*session_refused)(struct session *);
 	void		(*dial_failed)(struct peer *, const char *,
 			    const char *);
+	void		(*peer_unreachable)(struct peer *);
 };
 #define MODULE_ASIDE_CLAIM	0	/* authenticated: take it aside? */
 #define MODULE_ASIDE_CLOSED	1	/* an aside session is closing */
@@ -801,6 +807,7 @@ void		 module_stats(struct stats *);
 int		 module_session_aside(struct session *, int);
 int		 module_accept_initiator(const char *);
 void		 module_session_refused(struct session *);
+void		 module_peer_unreachable(struct peer *);
 
 /* index.c */
 extern const struct module index_module;
@@ -1094,6 +1101,12 @@ void		 bencode_put_int(struct buf *, int64_t);
 #define DHT_RECORD_ADDRS	8	/* addresses in a peer record */
 #define DHT_VALUE_MAX		1000	/* BEP 44 */
 extern const struct module dht_module;
+
+/* rendezvous.c */
+extern const struct module rendezvous_module;
+void		 rendezvous_hash(const uint8_t *, uint32_t, uint8_t *);
+void		 rendezvous_want(struct room *);
+
 struct dht_found {
 	int		 found;		/* a record with a good signature */
 	int64_t		 seq;
@@ -1109,7 +1122,14 @@ int		 dht_lookup_peer(const uint8_t *,
 		     void (*)(const uint8_t *, const struct dht_found *, void *),
 		     void *, char **);
 int		 dht_record_parse(const u_char *, size_t, struct dht_found *);
+int		 dht_reach(struct peer *, void (*)(struct peer *));
+int		 dht_get_peers(const uint8_t *, u_short,
+		     void (*)(const uint8_t *, const struct sockaddr_in *, u_int,
+		     void *), void *, char **);
 int		 dht_parse(const u_char *, size_t);
+void		 dht_input(const struct sockaddr_in *, const u_char *, size_t);
+void		 dht_bep42_id(const uint8_t *, uint8_t, uint8_t *);
+int		 dht_bep42_ok(const uint8_t *, const uint8_t *);
 
 /* pex.c */
 #define ADDR_SOURCE_USER	0

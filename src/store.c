@@ -134,6 +134,12 @@ static const char	*store_migrations[] = {
 	"ALTER TABLE conversations ADD COLUMN shown INTEGER NOT NULL "
 	"DEFAULT 1;"
 	"ALTER TABLE messages ADD COLUMN nick TEXT;",
+	/*
+	 * 7 to 8: the DHT's routing table and good nodes, so that a restart
+	 * does not need the bootstrap routers.
+	 */
+	"CREATE TABLE dht_nodes (id BLOB PRIMARY KEY CHECK (length(id) = 20),"
+	" addr BLOB NOT NULL CHECK (length(addr) = 6), seen INTEGER NOT NULL);",
 };
 #define STORE_VERSION	((int)nitems(store_migrations))
 
@@ -206,6 +212,9 @@ enum store_stmt {
 	S_FTS_INDEX,
 	S_FTS_UPTO,
 	S_FTS_DONE,
+	S_DHT_CLEAR,
+	S_DHT_ADD,
+	S_DHT_ALL,
 	S__COUNT
 };
 
@@ -386,6 +395,11 @@ static const char *store_sql[S__COUNT] = {
 	[S_FTS_DONE] = "UPDATE fts_state SET indexed = ? WHERE id = 1",
 	[S_MSG_GET] =
 	    "SELECT " STORE_MSG_COLS " FROM " STORE_MSG_FROM " WHERE m.id = ?",
+	[S_DHT_CLEAR] = "DELETE FROM dht_nodes",
+	[S_DHT_ADD] =
+	    "INSERT OR REPLACE INTO dht_nodes (id, addr, seen) VALUES (?, ?, ?)",
+	[S_DHT_ALL] =
+	    "SELECT id, addr, seen FROM dht_nodes ORDER BY seen DESC LIMIT ?",
 };
 
 static sqlite3		*store_db;
@@ -2244,4 +2258,48 @@ store_relay_expire(char **cause)
 
 	sqlite3_bind_int64(st, 1, now_ms());
 	return (store_exec(S_RELAY_EXPIRE, cause));
+}
+
+/* Forget the saved DHT nodes (before saving the table again). */
+int
+store_dht_clear(char **cause)
+{
+	store_stmt(S_DHT_CLEAR);
+	return (store_exec(S_DHT_CLEAR, cause));
+}
+
+/* Save one DHT node: its id, compact IPv4 address and port, when seen. */
+int
+store_dht_add(const uint8_t *id, const uint8_t *compact, int64_t seen,
+    char **cause)
+{
+	sqlite3_stmt	*st = store_stmt(S_DHT_ADD);
+
+	sqlite3_bind_blob(st, 1, id, 20, SQLITE_STATIC);
+	sqlite3_bind_blob(st, 2, compact, 6, SQLITE_STATIC);
+	sqlite3_bind_int64(st, 3, seen);
+	return (store_exec(S_DHT_ADD, cause));
+}
+
+/* Call fn for the saved DHT nodes, most recently seen first, at most max. */
+int
+store_dht_load(void (*fn)(const uint8_t *, const uint8_t *, int64_t, void *),
+    void *arg, u_int max, char **cause)
+{
+	sqlite3_stmt	*st = store_stmt(S_DHT_ALL);
+	uint8_t		 id[20], compact[6];
+	int		 rc;
+
+	sqlite3_bind_int(st, 1, (int)max);
+	while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
+		if (store_blob(st, 0, id, sizeof id) == 0 &&
+		    store_blob(st, 1, compact, sizeof compact) == 0)
+			fn(id, compact, sqlite3_column_int64(st, 2), arg);
+	}
+	sqlite3_reset(st);
+	if (rc != SQLITE_DONE) {
+		*cause = store_error("loading DHT nodes");
+		return (-1);
+	}
+	return (0);
 }

@@ -11,7 +11,8 @@
 #   BENCH_E2E_MESSAGES, BENCH_E2E_IDLE, BENCH_E2E_SECONDS  end to end
 # BENCH_FORMATION_SIZES mesh sizes ("50 150 300"); BENCH_FORMATION=no skips.
 #   ATTACH_MESSAGES, FLOOD                attached screens (bench-attach)
-# BENCH_SHM=no skips the end-to-end run on /dev/shm (no fsync cost).
+# BENCH_SHM=no skips the end-to-end run on /dev/shm (no fsync cost);
+# BENCH_DHT=no the DHT lookups (sizes: BENCH_DHT_SIZES, bench-dht.sh).
 
 : "${P2PCHAT:=./p2pchat}"
 : "${BENCH_DIR:=./tests/bench}"
@@ -25,6 +26,7 @@ echo "temporary directory: $tmp ($(df -T "$tmp" | awk 'NR == 2 { print $2 }'))"
 echo "started: $(date -u '+%Y-%m-%d %H:%M:%S UTC')"
 
 sh "$here/sessions.sh"
+[ "${BENCH_DHT:-yes}" = no ] || sh "$here/bench-dht.sh"
 
 "$BENCH_DIR/bench-history" "$tmp"
 

@@ -1,8 +1,9 @@
 /*
  * fuzz-bencode.c: libFuzzer target for the bencode reader, the KRPC
- * message check and the peer record parser (dht.c): what a DHT node reads
- * from any UDP sender. A parsed value must lie inside the input, and
- * re-encoding a parsed string gives back its raw bytes.
+ * message check, the peer record parser and the whole datagram handler
+ * (dht.c, as a node that is not read-only, from a public address): what a
+ * DHT node reads from any UDP sender. A parsed value must lie inside the
+ * input, and re-encoding a parsed string gives back its raw bytes.
  */
 
 #include "p2pchat.h"
@@ -35,8 +36,11 @@ int
 LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {
 	static struct benc_doc	 doc;
+	static int		 ready;
 	struct benc		*root;
 	struct dht_found	 f;
+	struct sockaddr_in	 from;
+	char			*cause;
 
 	if ((root = bencode_parse(&doc, data, size)) != NULL) {
 		if (root->rawlen != size)
@@ -44,6 +48,17 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 		fuzz_walk(root, data, size);
 	}
 	dht_parse(data, size);
+	if (!ready) {
+		cfg_reset();
+		if (cfg_set(CFG_DHT_READ_ONLY, "no", &cause) != 0)
+			abort();
+		ready = 1;
+	}
+	memset(&from, 0, sizeof from);
+	from.sin_family = AF_INET;
+	from.sin_addr.s_addr = htonl(0x01020304);
+	from.sin_port = htons(6881);
+	dht_input(&from, data, size);
 	if (dht_record_parse(data, size, &f) == 0 &&
 	    f.naddrs > DHT_RECORD_ADDRS)
 		abort();

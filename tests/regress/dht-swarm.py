@@ -4,7 +4,10 @@
 # sessions bootstrap on each other and on the nodes named with -b. Commands
 # come one a line on stdin; each answer is one JSON line on stdout.
 #
-#   dht-swarm.py -p PORT,PORT,... [-b HOST:PORT]...
+#   dht-swarm.py -p PORT,PORT,... | -n COUNT [-b HOST:PORT]...
+#
+# With -n the sessions take free ports (0) and the started line says
+# which; fixed ports may be taken by another test's sockets.
 #
 #   nodes                       {"event": "nodes", "counts": [N, ...]}
 #   get PK SALT                 {"event": "got", "seq": S, "value": HEX, ...}
@@ -62,6 +65,10 @@ def make_session(port):
         "dht_enforce_node_id": False,
         "dht_ignore_dark_internet": False,
         "dht_bootstrap_nodes": "",	# routers never enter the table
+        # Every node here is 127.0.0.1: no per-address blocking, and
+        # more than 8000 bytes a second of answers for the whole swarm.
+        "dht_block_ratelimit": 100000,
+        "dht_upload_rate_limit": 1000000,
         "alert_mask": lt.alert.category_t.dht_notification |
         lt.alert.category_t.dht_operation_notification,
     }
@@ -95,15 +102,25 @@ def wait_alert(ses, want, timeout):
 
 def main():
     ap = argparse.ArgumentParser()
-    ap.add_argument("-p", required=True)
+    ap.add_argument("-p")
+    ap.add_argument("-n", type=int)
     ap.add_argument("-b", action="append", default=[])
     args = ap.parse_args()
-    ports = [int(p) for p in args.p.split(",")]
+    if args.n:
+        made = [make_session(0) for _ in range(args.n)]
+        end = time.monotonic() + 30
+        while time.monotonic() < end and \
+                not all(ses.listen_port() for ses in made):
+            made[0].wait_for_alert(100)
+        ports = [ses.listen_port() for ses in made]
+    else:
+        ports = [int(p) for p in args.p.split(",")]
+        made = [make_session(p) for p in ports]
     everyone = ["127.0.0.1:%d" % p for p in ports] + args.b
     sessions = []
-    for p in ports:
+    for p, ses in zip(ports, made):
         boot = [b for b in everyone if b != "127.0.0.1:%d" % p]
-        sessions.append((make_session(p), boot))
+        sessions.append((ses, boot))
     # A node added before a session's DHT is up is lost: add them until
     # every session knows the others (at most 90 s: under the sanitizer
     # builds of CI, with other tests running, 20 s was seen not to do).
@@ -116,7 +133,8 @@ def main():
         sessions[0][0].wait_for_alert(500)
         for ses, _ in sessions:
             ses.pop_alerts()
-        if all(ses.status().dht_nodes >= len(ports) - 1
+        # Each knows the others, or 8 of them in a large swarm.
+        if all(ses.status().dht_nodes >= min(len(ports) - 1, 8)
                for ses, _ in sessions):
             break
     sessions = [ses for ses, _ in sessions]

@@ -161,7 +161,7 @@ if command -v sqlite3 > /dev/null; then
 	# the user has read (so one is unread), and one sent and not yet
 	# delivered (in the outbox).
 	sqlite3 "$T/good/p2pchat.db" "DROP TABLE outbox;
-	    DROP TABLE room_log; DROP TABLE relay;
+	    DROP TABLE room_log; DROP TABLE relay; DROP TABLE dht_nodes;
 	    DROP TRIGGER messages_fts_delete; DROP TRIGGER messages_fts_update;
 	    DROP TABLE messages; DROP TABLE fts_state;
 	    CREATE TABLE messages (id INTEGER PRIMARY KEY, conv INTEGER NOT NULL
@@ -222,6 +222,11 @@ if command -v sqlite3 > /dev/null; then
 		grep -q "migrating schema $m" "$T/good/p2pchat.log" || \
 		    fail "the log does not say it migrated $m"
 	done
+	# Schema 8: the DHT's saved nodes.
+	grep -q "migrating schema 7 to 8" "$T/good/p2pchat.log" || \
+	    fail "the log does not say it migrated 7 to 8"
+	[ "$(sqlite3 "$T/good/p2pchat.db" "SELECT count(*) FROM sqlite_master
+	    WHERE name = 'dht_nodes'")" = 1 ] || fail "no dht_nodes table"
 	sqlite3 "$T/good/p2pchat.db" "SELECT sql FROM sqlite_master WHERE
 	    name = 'messages'" | grep -q "UNIQUE (conv, ts, msgid)" || \
 	    fail "messages not rebuilt with the schema 3 key"
