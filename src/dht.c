@@ -1719,7 +1719,7 @@ dht_reach_found(const uint8_t *id, const struct dht_found *f, void *arg)
 	for (i = 0; i < f->naddrs; i++) {
 		addr_sockaddr_host((const struct sockaddr *)&f->addrs[i], host,
 		    sizeof host, &port);
-		dials += node_dial_candidate(host, port);
+		dials += node_dial_candidate(host, port, 1);
 	}
 	/*
 	 * Only addresses already dialled (or waiting out a backoff): the

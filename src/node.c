@@ -1602,20 +1602,21 @@ node_start_dialling(void)
 }
 
 /*
- * Dial an address (learned from the book, or lan: a LAN announcement)
- * unless it is being dialled, waiting out a backoff, or its peer is
- * connected; from the book not while the node is full. Returns 1 when a
- * dial started. Its target is forgotten if it fails.
+ * Dial an address (learned from the book; or wanted: a LAN announcement,
+ * a room member or a contact found on the DHT, dialled even when the node
+ * is full, as LAN peers are) unless it is being dialled, waiting out a
+ * backoff, or its peer is connected; from the book not while the node is
+ * full. Returns 1 when a dial started. Its target is forgotten if it fails.
  */
 int
-node_dial_candidate(const char *host, u_short port, int lan)
+node_dial_candidate(const char *host, u_short port, int wanted)
 {
 	struct target	*t;
 
 	if (node_own_address(host, port))
 		return (0);
 	/* Full: no stranger from the book (a LAN's peers all meet). */
-	if (!lan && node_nauth + node_in_flight() >= node_full())
+	if (!wanted && node_nauth + node_in_flight() >= node_full())
 		return (0);
 	if ((t = node_target_find(host, port)) != NULL && (t->session != NULL ||
 	    evtimer_pending(t->ev, NULL) ||
@@ -1625,7 +1626,7 @@ node_dial_candidate(const char *host, u_short port, int lan)
 		t = node_target(host, port);
 		t->book = 1;
 	}
-	t->lan |= lan;
+	t->lan |= wanted;
 	if (node_target_try(t) != 0)
 		return (0);
 	return (t->session != NULL);

@@ -173,7 +173,7 @@ rendezvous_found(const uint8_t *hash, const struct sockaddr_in *peers,
 			continue;
 		inet_ntop(AF_INET, &rr->members[i].sin_addr, host,
 		    sizeof host);
-		if (node_dial_candidate(host, ntohs(rr->members[i].sin_port)))
+		if (node_dial_candidate(host, ntohs(rr->members[i].sin_port), 1))
 			dials++;
 	}
 	rendezvous_stats.dialled += dials;
