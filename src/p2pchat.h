@@ -772,7 +772,7 @@ void		 txn_begun(void);
 void		 txn_after(int, txn_cb *, void *);
 
 /* module.c */
-#define STATS_MAX	32
+#define STATS_MAX	64
 struct stats {
 	struct fe_kv	 v[STATS_MAX];
 	u_int		 n;
