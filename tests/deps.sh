@@ -8,7 +8,8 @@
 PACKAGES="build-essential autoconf automake pkg-config libsodium-dev
 libevent-dev libsqlite3-dev libinih-dev libncurses-dev libbsd-dev tmux mandoc
 sqlite3 jq python3 clang libclang-rt-dev iproute2 libmd-dev libnatpmp-dev
-libminiupnpc-dev nftables miniupnpd-nftables python3-libtorrent"
+libminiupnpc-dev nftables miniupnpd-nftables python3-libtorrent faketime"
+# faketime gives room-catchup.sh authors whose clocks are hours off.
 # python3-libtorrent is the rest of the Mainline DHT in tests/regress/dht.sh;
 # nftables and miniupnpd build the NAT lab of the nat-*.sh and portmap.sh.
 # clang and libclang-rt-dev (its sanitizer and libFuzzer runtimes, only a
