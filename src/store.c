@@ -140,7 +140,7 @@ static const char	*store_migrations[] = {
 	 * 8 to 9: room posts by author and sequence number, for catch-up
 	 * that asks for exactly what it lacks instead of trusting clocks.
 	 */
-	"CREATE TABLE room_posts (room_id BLOB NOT NULL CHECK "
+	"CREATE TABLE IF NOT EXISTS room_posts (room_id BLOB NOT NULL CHECK "
 	"(length(room_id) = 32), author BLOB NOT NULL CHECK (length(author) "
 	"= 32), seq INTEGER NOT NULL, sent_at INTEGER NOT NULL, kind INTEGER "
 	"NOT NULL, record BLOB NOT NULL, PRIMARY KEY (room_id, author, seq)) "
