@@ -31,7 +31,7 @@
 #define ROOM_D_LO		4
 #define ROOM_GOSSIP		3	/* links told IHAVE a beat */
 #define ROOM_BEAT_MS		200
-#define ROOM_RECENT_MAX		ROOM_IDS_MAX	/* ids kept for IHAVE */
+#define ROOM_RECENT_MAX		ROOM_IDS_MAX	/* ids for IHAVE */
 #define ROOM_SEEN_MAX		8192	/* a room's seen set */
 #define ROOM_AUTHORS_MAX	4096	/* authors a room keeps */
 #define ROOM_SESSION_TAGS	32	/* tags a session may send in all */
@@ -42,8 +42,8 @@
 #define ROOM_ID_KEY		"p2pchat/1 room id"
 #define ROOM_KEY_KEY		"p2pchat/1 room key"
 #define ROOM_TAG_CTX		"p2pchat/1 room member"
-#define ROOM_FEED_HIGH		(512 * 1024)	/* queued output a feed stops at */
-#define ROOM_FEED_BATCH		64		/* posts read at once */
+#define ROOM_FEED_HIGH		(512 * 1024)	/* queued: a feed stops */
+#define ROOM_FEED_BATCH		64	/* posts read at once */
 #define ROOM_AD_LEN		81
 
 /* An author seen in a room: it has every post up to high, max at most. */
@@ -93,12 +93,13 @@ struct room_link {
 	struct room_mark	*marks;		/* sorted by author */
 	u_int			 nmarks;
 	u_int			 marks_asked;
-	int			 feeding;	/* answering its ROOM_MARKS */
+	int			 feeding;	/* answering ROOM_MARKS */
 	uint8_t			 feed_author[PEER_ID_LEN];
 	uint64_t		 feed_seq;	/* sent of feed_author */
 	TAILQ_ENTRY(room_link)	 entry;
 };
-static TAILQ_HEAD(, room_link)	room_links = TAILQ_HEAD_INITIALIZER(room_links);
+static TAILQ_HEAD(, room_link)	room_links =
+    TAILQ_HEAD_INITIALIZER(room_links);
 
 /* The tags a session sent, kept for rooms joined later. */
 struct room_peer {
@@ -108,7 +109,8 @@ struct room_peer {
 	int			 old_told;
 	TAILQ_ENTRY(room_peer)	 entry;
 };
-static TAILQ_HEAD(, room_peer)	room_peers = TAILQ_HEAD_INITIALIZER(room_peers);
+static TAILQ_HEAD(, room_peer)	room_peers =
+    TAILQ_HEAD_INITIALIZER(room_peers);
 
 static struct event	*room_beat;
 
