@@ -45,6 +45,8 @@
 #define ROOM_FEED_HIGH		(512 * 1024)	/* queued: a feed stops */
 #define ROOM_FEED_BATCH		64	/* posts read at once */
 #define ROOM_AD_LEN		81
+#define ROOM_ASK_QUIET_MS	400	/* no new post: the asked link is done */
+#define ROOM_ASK_MAX_MS		10000	/* asked this long: ask the next */
 
 /* An author seen in a room: it has every post up to high, max at most. */
 struct room_author {
@@ -77,6 +79,9 @@ struct room_state {
 	u_int			 nrecent;
 	u_int			 links;
 	u_int			 mesh;
+	struct room_link	*asking;	/* our marks sent, answer awaited */
+	int64_t			 asked_at;
+	int64_t			 ask_last;	/* a new post on it, or the ask */
 };
 
 /* An author's high-water mark, as a link's peer has it. */
@@ -93,6 +98,8 @@ struct room_link {
 	struct room_mark	*marks;		/* sorted by author */
 	u_int			 nmarks;
 	u_int			 marks_asked;
+	int			 marks_told;	/* peer sent its ROOM_MARKS */
+	int			 asked;		/* we sent it ours */
 	int			 feeding;	/* answering ROOM_MARKS */
 	uint8_t			 feed_author[PEER_ID_LEN];
 	uint64_t		 feed_seq;	/* sent of feed_author */
@@ -116,6 +123,7 @@ static struct event	*room_beat;
 
 static struct {
 	u_long		 received;
+	u_long		 delivered;
 	u_long		 duplicates;
 	u_long		 sent;
 	u_long		 bad;
@@ -146,6 +154,7 @@ room_seen_cmp(struct room_seen *a, struct room_seen *b)
 RB_GENERATE_STATIC(room_seen_tree, room_seen, entry, room_seen_cmp);
 
 static struct room_state *room_state(struct room *);
+static uint64_t	room_entry(const u_char *);
 
 /* Has a room seen this post id? */
 static int
@@ -616,6 +625,54 @@ room_send_marks(struct room_link *l)
 	buf_free(&b);
 }
 
+/*
+ * Catch up from one link at a time: send our marks on the next link not
+ * yet asked, unless an answer is still coming on another. Asking every
+ * new link at once had each of them send the same history.
+ */
+static void
+room_ask_next(struct room *r)
+{
+	struct room_state	*st = room_state(r);
+	struct room_link	*l;
+
+	if (st->asking != NULL)
+		return;
+	TAILQ_FOREACH(l, &room_links, entry) {
+		if (l->r == r && !l->asked && l->s->state == SESSION_OPEN)
+			break;
+	}
+	if (l == NULL)
+		return;
+	l->asked = 1;
+	st->asking = l;
+	st->asked_at = st->ask_last = now_ms();
+	room_send_marks(l);
+	if (!evtimer_pending(room_beat, NULL))
+		timer_add_ms(room_beat, ROOM_BEAT_MS);
+}
+
+/* Has the link we asked nothing more to send us? */
+static int
+room_ask_done(struct room_state *st, int64_t now)
+{
+	struct room_link	*l = st->asking;
+	struct room_author	*a;
+	u_int			 i;
+
+	if (now - st->ask_last >= ROOM_ASK_QUIET_MS ||
+	    now - st->asked_at >= ROOM_ASK_MAX_MS)
+		return (1);
+	if (!l->marks_told)
+		return (0);
+	for (i = 0; i < l->nmarks; i++) {
+		a = room_author_find(st, l->marks[i].author);
+		if (a == NULL || a->high < l->marks[i].high)
+			return (0);
+	}
+	return (1);
+}
+
 /* A session proved its peer a member of r: link it, catch up, graft. */
 static void
 room_link_add(struct session *s, struct room *r)
@@ -630,7 +687,7 @@ room_link_add(struct session *s, struct room *r)
 	l->r = r;
 	TAILQ_INSERT_TAIL(&room_links, l, entry);
 	st->links++;
-	room_send_marks(l);
+	room_ask_next(r);
 	if (st->mesh < ROOM_D) {
 		l->mesh = 1;
 		st->mesh++;
@@ -653,6 +710,11 @@ room_link_free(struct room_link *l)
 		st->mesh--;
 	free(l->marks);
 	free(l);
+	if (st->asking == l) {
+		st->asking = NULL;
+		if (r->joined)
+			room_ask_next(r);
+	}
 	if (!mesh || st->mesh >= ROOM_D)
 		return;
 	TAILQ_FOREACH(o, &room_links, entry) {
@@ -798,15 +860,19 @@ room_keep(struct room *r, const struct rec_room_post *m, const char *text,
 	return (0);
 }
 
-/* Send a post on a room's links (all, or the mesh but one). */
+/*
+ * Send a post on a room's mesh links but the one it came on. The author's
+ * own posts go on the mesh too: sent on every link, each copy raced the
+ * mesh's to the same members.
+ */
 static void
 room_spread(struct room *r, const struct rec_room_post *m, const u_char *rec,
-    size_t len, struct room_link *from, int all)
+    size_t len, struct room_link *from)
 {
 	struct room_link	*l;
 
 	TAILQ_FOREACH(l, &room_links, entry) {
-		if (l->r != r || l == from || (!all && !l->mesh))
+		if (l->r != r || l == from || !l->mesh)
 			continue;
 		if (room_link_mark(l, m->author) >= m->seq)
 			continue;
@@ -895,7 +961,10 @@ room_post_record(struct session *s, struct record *rec)
 		room_stats.duplicates++;
 		return (0);
 	}
-	room_spread(l->r, m, rec->raw, rec->rawlen, l, 0);
+	room_stats.delivered++;
+	if (st->asking == l)
+		st->ask_last = now_ms();
+	room_spread(l->r, m, rec->raw, rec->rawlen, l);
 	room_recent_add(st, m->author, m->seq);
 	return (0);
 }
@@ -919,7 +988,7 @@ room_post(struct room *r, uint8_t kind, const char *text, size_t len)
 	    room_keep(r, &rec.u.post, text, len, b.d, b.size) != 0)
 		rc = -1;
 	else {
-		room_spread(r, &rec.u.post, b.d, b.size, NULL, 1);
+		room_spread(r, &rec.u.post, b.d, b.size, NULL);
 		room_recent_add(st, identity->ed_pk, rec.u.post.seq);
 	}
 	buf_free(&b);
@@ -1014,13 +1083,48 @@ room_feed_run(struct room_link *l)
 	}
 }
 
+/*
+ * Take a peer's marks into a link's: what was sent on the link since the
+ * peer wrote them (or came from it) stays known, so it is not sent again.
+ */
+static void
+room_marks_merge(struct room_link *l, const struct rec_room_list *m)
+{
+	struct room_mark	*v;
+	u_int			 i, n;
+
+	n = l->nmarks + m->count;
+	v = xreallocarray(NULL, n + 1, sizeof *v);
+	if (l->nmarks != 0)
+		memcpy(v, l->marks, l->nmarks * sizeof *v);
+	for (i = 0; i < m->count; i++) {
+		memcpy(v[l->nmarks + i].author, m->v + i * 40, PEER_ID_LEN);
+		v[l->nmarks + i].high = room_entry(m->v + i * 40);
+	}
+	qsort(v, n, sizeof *v, room_mark_cmp);
+	/* One entry an author, the highest; no more than a link keeps. */
+	l->nmarks = 0;
+	for (i = 0; i < n; i++) {
+		if (l->nmarks > 0 && memcmp(v[l->nmarks - 1].author,
+		    v[i].author, PEER_ID_LEN) == 0) {
+			if (v[i].high > v[l->nmarks - 1].high)
+				v[l->nmarks - 1].high = v[i].high;
+			continue;
+		}
+		if (l->nmarks == 2 * ROOM_MARKS_MAX)
+			break;
+		v[l->nmarks++] = v[i];
+	}
+	free(l->marks);
+	l->marks = v;
+}
+
 /* A ROOM_MARKS arrived: take the peer's marks, send what it lacks. */
 int
 room_marks_record(struct session *s, struct record *rec)
 {
 	struct rec_room_list	*m = &rec->u.list;
 	struct room_link	*l;
-	u_int			 i;
 
 	if ((l = room_record_link(s, m->room_id)) == NULL)
 		return (0);
@@ -1028,17 +1132,8 @@ room_marks_record(struct session *s, struct record *rec)
 		log_info("%s: %s asks too often", __func__, peer_name(s->peer));
 		return (0);
 	}
-	free(l->marks);
-	l->marks = xreallocarray(NULL, m->count + 1, sizeof *l->marks);
-	for (i = 0; i < m->count; i++) {
-		memcpy(l->marks[i].author, m->v + i * 40, PEER_ID_LEN);
-		l->marks[i].high = 0;
-		for (int j = 0; j < 8; j++)
-			l->marks[i].high = (l->marks[i].high << 8) |
-			    m->v[i * 40 + PEER_ID_LEN + j];
-	}
-	l->nmarks = m->count;
-	qsort(l->marks, l->nmarks, sizeof *l->marks, room_mark_cmp);
+	room_marks_merge(l, m);
+	l->marks_told = 1;
 	l->feeding = 1;
 	memset(l->feed_author, 0, sizeof l->feed_author);
 	l->feed_seq = 0;
@@ -1128,7 +1223,7 @@ room_iwant_record(struct session *s, struct record *rec)
 		if (session_queued(s) >= ROOM_FEED_HIGH)
 			break;
 		e = m->v + i * 40;
-		if ((seq = room_entry(e)) == 0)
+		if ((seq = room_entry(e)) == 0 || room_link_mark(l, e) >= seq)
 			continue;
 		if (store_room_post_after(l->r->id, e, seq - 1, seq, 1,
 		    room_iwant_cb, l, &cause) != 0) {
@@ -1268,7 +1363,33 @@ room_sync_record(struct session *s, struct record *r)
 	return (room_old_record(s));
 }
 
-/* The beat: gossip recent post ids (IHAVE) to a few non-mesh links. */
+/* The beat's catch-up part: an asked link done, ask the next. */
+static int
+room_beat_ask(void)
+{
+	struct conv		*c;
+	struct room_state	*st;
+	int64_t			 now = now_ms();
+	int			 again = 0;
+
+	TAILQ_FOREACH(c, &convs, entry) {
+		if (c->room == NULL || (st = c->room->st) == NULL ||
+		    st->asking == NULL)
+			continue;
+		if (room_ask_done(st, now)) {
+			st->asking = NULL;
+			room_ask_next(c->room);
+		}
+		if (st->asking != NULL)
+			again = 1;
+	}
+	return (again);
+}
+
+/*
+ * The beat: catch-up goes on to the next link; gossip recent post ids
+ * (IHAVE) to a few non-mesh links.
+ */
 static void
 room_beat_cb(int fd, short events, void *arg)
 {
@@ -1278,6 +1399,8 @@ room_beat_cb(int fd, short events, void *arg)
 	struct buf		 b;
 	u_int			 i, k, n, seen, count;
 
+	if (room_beat_ask() && !evtimer_pending(room_beat, NULL))
+		timer_add_ms(room_beat, ROOM_BEAT_MS);
 	TAILQ_FOREACH(c, &convs, entry) {
 		if (c->room == NULL || (st = c->room->st) == NULL ||
 		    st->nrecent == 0)
