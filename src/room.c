@@ -45,6 +45,8 @@
 #define ROOM_FEED_HIGH		(512 * 1024)	/* queued: a feed stops */
 #define ROOM_FEED_BATCH		64	/* posts read at once */
 #define ROOM_AD_LEN		81
+#define ROOM_DEFER_MS		4	/* forwarding on a link to a lower id */
+#define ROOM_DEFER_MAX		1024	/* posts waiting for that */
 #define ROOM_ASK_QUIET_MS	400	/* no new post: the asked link is done */
 #define ROOM_ASK_MAX_MS		10000	/* asked this long: ask the next */
 
@@ -118,6 +120,26 @@ struct room_peer {
 };
 static TAILQ_HEAD(, room_peer)	room_peers =
     TAILQ_HEAD_INITIALIZER(room_peers);
+
+/*
+ * A post forwarded at once on the mesh links to peers of higher id than
+ * ours, and ROOM_DEFER_MS later on the others, unless a copy came from
+ * them meanwhile: two members that got a post at the same moment sent it
+ * to each other, so a link of a triangle carried it twice.
+ */
+struct room_defer {
+	struct room		*r;
+	uint8_t			 author[PEER_ID_LEN];
+	uint64_t		 seq;
+	u_char			*rec;
+	size_t			 len;
+	int64_t			 due;
+	TAILQ_ENTRY(room_defer)	 entry;
+};
+static TAILQ_HEAD(, room_defer)	room_defers =
+    TAILQ_HEAD_INITIALIZER(room_defers);
+static u_int		 room_ndefers;
+static struct event	*room_defer_ev;
 
 static struct event	*room_beat;
 
@@ -860,26 +882,100 @@ room_keep(struct room *r, const struct rec_room_post *m, const char *text,
 	return (0);
 }
 
+/* Send a post on a mesh link unless its peer is known to have it. */
+static void
+room_spread_one(struct room_link *l, const uint8_t *author, uint64_t seq,
+    const u_char *rec, size_t len)
+{
+	if (room_link_mark(l, author) >= seq)
+		return;
+	room_link_send(l, rec, len);
+	room_link_has(l, author, seq);
+	room_stats.sent++;
+}
+
+/* Is this link's peer one we forward to only after ROOM_DEFER_MS? */
+static int
+room_link_later(struct room_link *l)
+{
+	return (memcmp(identity->ed_pk, l->s->remote_id, PEER_ID_LEN) > 0);
+}
+
+/* The deferred posts are due: send them where no copy came meanwhile. */
+static void
+room_defer_cb(int fd, short events, void *arg)
+{
+	struct room_defer	*d;
+	struct room_link	*l;
+	int64_t			 now = now_ms();
+
+	while ((d = TAILQ_FIRST(&room_defers)) != NULL && d->due <= now) {
+		TAILQ_REMOVE(&room_defers, d, entry);
+		room_ndefers--;
+		TAILQ_FOREACH(l, &room_links, entry) {
+			if (l->r == d->r && l->mesh && room_link_later(l))
+				room_spread_one(l, d->author, d->seq, d->rec,
+				    d->len);
+		}
+		free(d->rec);
+		free(d);
+	}
+	if (d != NULL)
+		timer_add_ms(room_defer_ev, d->due - now);
+}
+
+/* Forget the deferred posts (at exit). */
+static void
+room_defer_free(void)
+{
+	struct room_defer	*d;
+
+	while ((d = TAILQ_FIRST(&room_defers)) != NULL) {
+		TAILQ_REMOVE(&room_defers, d, entry);
+		free(d->rec);
+		free(d);
+	}
+	room_ndefers = 0;
+}
+
 /*
- * Send a post on a room's mesh links but the one it came on. The author's
- * own posts go on the mesh too: sent on every link, each copy raced the
- * mesh's to the same members.
+ * Send a post on a room's mesh links but the one it came on: at once to
+ * peers of higher id, a moment later to the others (see room_defer). The
+ * author's own posts go on the mesh too, all at once: sent on every link,
+ * each copy raced the mesh's to the same members.
  */
 static void
 room_spread(struct room *r, const struct rec_room_post *m, const u_char *rec,
     size_t len, struct room_link *from)
 {
 	struct room_link	*l;
+	struct room_defer	*d;
+	int			 later = 0;
 
 	TAILQ_FOREACH(l, &room_links, entry) {
 		if (l->r != r || l == from || !l->mesh)
 			continue;
-		if (room_link_mark(l, m->author) >= m->seq)
+		if (from != NULL && room_ndefers < ROOM_DEFER_MAX &&
+		    room_link_later(l)) {
+			later = 1;
 			continue;
-		room_link_send(l, rec, len);
-		room_link_has(l, m->author, m->seq);
-		room_stats.sent++;
+		}
+		room_spread_one(l, m->author, m->seq, rec, len);
 	}
+	if (!later)
+		return;
+	d = xcalloc(1, sizeof *d);
+	d->r = r;
+	memcpy(d->author, m->author, PEER_ID_LEN);
+	d->seq = m->seq;
+	d->rec = xmalloc(len);
+	memcpy(d->rec, rec, len);
+	d->len = len;
+	d->due = now_ms() + ROOM_DEFER_MS;
+	TAILQ_INSERT_TAIL(&room_defers, d, entry);
+	room_ndefers++;
+	if (!evtimer_pending(room_defer_ev, NULL))
+		timer_add_ms(room_defer_ev, ROOM_DEFER_MS);
 }
 
 /* Which joined room does a tag prove the session's peer a member of? */
@@ -1446,6 +1542,7 @@ static void
 room_init(void)
 {
 	room_beat = evtimer_new(node_base, room_beat_cb, NULL);
+	room_defer_ev = evtimer_new(node_base, room_defer_cb, NULL);
 	session_features |= FEATURE_ROOMS;
 }
 
@@ -1505,6 +1602,10 @@ room_shutdown(void)
 	if (room_beat != NULL)
 		event_free(room_beat);
 	room_beat = NULL;
+	room_defer_free();
+	if (room_defer_ev != NULL)
+		event_free(room_defer_ev);
+	room_defer_ev = NULL;
 	TAILQ_FOREACH(c, &convs, entry) {
 		if (c->room == NULL)
 			continue;
@@ -1651,6 +1752,7 @@ room_stats_put(struct stats *st)
 		}
 	}
 	stats_add(st, "room_received", (long long)room_stats.received);
+	stats_add(st, "room_delivered", (long long)room_stats.delivered);
 	stats_add(st, "room_duplicates", (long long)room_stats.duplicates);
 	stats_add(st, "room_forwarded", (long long)room_stats.sent);
 	stats_add(st, "room_bad_signatures", (long long)room_stats.bad);
