@@ -133,6 +133,16 @@ const struct cfg_entry cfg_table[] = {
 	  .max = 86400,
 	  .help = "Seconds between peer exchange requests to a connected peer."
 	},
+	{ .key = CFG_ROOM_DIAL,
+	  .section = "node",
+	  .name = "room_dial",
+	  .type = CFG_FLAG,
+	  .dflt = "yes",
+	  .min = 0,
+	  .max = 1,
+	  .help = "Dial the members a room knows while it has fewer than 6 "
+		  "sessions to members."
+	},
 	{ .key = CFG_MESSAGES_PER_HOUR,
 	  .section = "limits",
 	  .name = "messages_per_hour",

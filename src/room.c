@@ -47,7 +47,10 @@
 #define ROOM_AD_LEN		81
 #define ROOM_DEFER_MS		4	/* forwarding on a link to a lower id */
 #define ROOM_DEFER_MAX		1024	/* posts waiting for that */
-#define ROOM_ASK_QUIET_MS	400	/* no new post: the asked link is done */
+#define ROOM_DIAL_MS		1000	/* a short room dials this often */
+#define ROOM_DIAL_BATCH		2	/* dials a room a turn */
+#define ROOM_DIAL_AGAIN_MS	30000	/* a member dialled once in this long */
+#define ROOM_ASK_QUIET_MS	400	/* no new post: asked link done */
 #define ROOM_ASK_MAX_MS		10000	/* asked this long: ask the next */
 
 /* An author seen in a room: it has every post up to high, max at most. */
@@ -57,6 +60,7 @@ struct room_author {
 	uint64_t		 max;
 	uint64_t		 count;
 	int64_t			 last_at;	/* its newest sent_at */
+	int64_t			 dialled;	/* for a short room (mono) */
 	int			 parted;
 	RB_ENTRY(room_author)	 entry;
 };
@@ -81,9 +85,10 @@ struct room_state {
 	u_int			 nrecent;
 	u_int			 links;
 	u_int			 mesh;
-	struct room_link	*asking;	/* our marks sent, answer awaited */
+	struct room_link	*asking;	/* our marks sent, not done */
 	int64_t			 asked_at;
-	int64_t			 ask_last;	/* a new post on it, or the ask */
+	int64_t			 ask_last;	/* last new post, or ask */
+	u_int			 dials;		/* this dial turn */
 };
 
 /* An author's high-water mark, as a link's peer has it. */
@@ -100,7 +105,7 @@ struct room_link {
 	struct room_mark	*marks;		/* sorted by author */
 	u_int			 nmarks;
 	u_int			 marks_asked;
-	int			 marks_told;	/* peer sent its ROOM_MARKS */
+	int			 marks_told;	/* its ROOM_MARKS came */
 	int			 asked;		/* we sent it ours */
 	int			 feeding;	/* answering ROOM_MARKS */
 	uint8_t			 feed_author[PEER_ID_LEN];
@@ -142,6 +147,7 @@ static u_int		 room_ndefers;
 static struct event	*room_defer_ev;
 
 static struct event	*room_beat;
+static struct event	*room_dial_ev;
 
 static struct {
 	u_long		 received;
@@ -155,6 +161,7 @@ static struct {
 	u_long		 ihave;
 	u_long		 iwant;
 	u_long		 catchup;
+	u_long		 dials;
 	u_long		 records_in;
 	u_long		 records_out;
 } room_stats;
@@ -1537,10 +1544,95 @@ room_beat_cb(int fd, short events, void *arg)
 	}
 }
 
-/* Start: the beat timer. */
+/* An address of the book: dial it if it is a member a short room lacks. */
+static void
+room_dial_one(const struct addr_row *ar, void *arg)
+{
+	struct conv		*c;
+	struct room_state	*st;
+	struct room_author	*a;
+	struct peer		*p;
+	const uint8_t		*id;
+	int64_t			 now = mono_us() / 1000;
+	u_int			*budget = arg;
+
+	if (*budget == 0 || ar->port == 0)
+		return;
+	if (ar->has_peer)
+		id = ar->peer;
+	else if (ar->has_claim)
+		id = ar->claim;
+	else
+		return;
+	if (memcmp(id, identity->ed_pk, PEER_ID_LEN) == 0)
+		return;
+	if ((p = peer_find(id)) != NULL &&
+	    (p->session != NULL || p->trust == TRUST_BLOCKED))
+		return;
+	TAILQ_FOREACH(c, &convs, entry) {
+		if (c->room == NULL || !c->room->joined ||
+		    (st = c->room->st) == NULL || st->links >= ROOM_D ||
+		    st->dials >= ROOM_DIAL_BATCH)
+			continue;
+		if ((a = room_author_find(st, id)) == NULL || a->parted ||
+		    (a->dialled != 0 && now - a->dialled < ROOM_DIAL_AGAIN_MS))
+			continue;
+		if (node_dial_book(ar) != 1)
+			return;
+		a->dialled = now;
+		st->dials++;
+		(*budget)--;
+		room_stats.dials++;
+		return;
+	}
+}
+
+/*
+ * The dial turn: a joined room with fewer than ROOM_D links dials, a few
+ * a turn and each at most every ROOM_DIAL_AGAIN_MS, the members it knows
+ * (its authors) that have an address in the book (dialled before, or
+ * given by a peer exchange), so one who came in through a single member
+ * finds the others.
+ */
+static void
+room_dial_cb(int fd, short events, void *arg)
+{
+	struct conv	*c;
+	u_int		 open, handshaking, budget = 0;
+	char		*cause = NULL;
+
+	if (node_is_quitting() || !cfg_num(CFG_ROOM_DIAL))
+		return;
+	session_counts(&open, &handshaking);
+	if (open + handshaking >= (u_int)cfg_num(CFG_MAX_PEERS))
+		return;
+	TAILQ_FOREACH(c, &convs, entry) {
+		if (c->room == NULL || !c->room->joined || c->room->st == NULL)
+			continue;
+		c->room->st->dials = 0;
+		if (c->room->st->links < ROOM_D &&
+		    c->room->st->nauthors > 1)
+			budget += ROOM_DIAL_BATCH;
+	}
+	if (budget == 0)
+		return;
+	if (budget > (u_int)cfg_num(CFG_MAX_PEERS) - open - handshaking)
+		budget = (u_int)cfg_num(CFG_MAX_PEERS) - open - handshaking;
+	if (store_addr_load(room_dial_one, &budget, &cause) != 0) {
+		log_warnx("%s: %s", __func__, cause);
+		free(cause);
+	}
+}
+
+/* Start: the beat timer, the dial turn. */
 static void
 room_init(void)
 {
+	struct timeval	tv = { ROOM_DIAL_MS / 1000,
+			    (ROOM_DIAL_MS % 1000) * 1000 };
+
+	room_dial_ev = event_new(node_base, -1, EV_PERSIST, room_dial_cb, NULL);
+	event_add(room_dial_ev, &tv);
 	room_beat = evtimer_new(node_base, room_beat_cb, NULL);
 	room_defer_ev = evtimer_new(node_base, room_defer_cb, NULL);
 	session_features |= FEATURE_ROOMS;
@@ -1603,6 +1695,9 @@ room_shutdown(void)
 		event_free(room_beat);
 	room_beat = NULL;
 	room_defer_free();
+	if (room_dial_ev != NULL)
+		event_free(room_dial_ev);
+	room_dial_ev = NULL;
 	if (room_defer_ev != NULL)
 		event_free(room_defer_ev);
 	room_defer_ev = NULL;
@@ -1764,6 +1859,7 @@ room_stats_put(struct stats *st)
 	stats_add(st, "room_ihave", (long long)room_stats.ihave);
 	stats_add(st, "room_iwant", (long long)room_stats.iwant);
 	stats_add(st, "room_catchup_sent", (long long)room_stats.catchup);
+	stats_add(st, "room_dials", (long long)room_stats.dials);
 	stats_add(st, "room_links", links);
 	stats_add(st, "room_mesh", mesh);
 }

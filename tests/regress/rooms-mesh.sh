@@ -13,12 +13,14 @@ if [ "$P2PCHAT_SCALE" = small ]; then
 	K=5
 	echo "P2PCHAT_SCALE=small: $N nodes, $K in the room"
 fi
-printf '[node]\npeers_target = 0\nlan_discovery = no\n' > "$T/fixed.ini"
+printf '[node]\npeers_target = 0\nlan_discovery = no\nroom_dial = no\n' \
+    > "$T/fixed.ini"
 
 # Members are n1..nK, the others n(K+1)..nN. Every node dials two earlier
 # ones (a ring of chords), so member and non-member sessions mix; each
 # member also dials the member before it, so the members' sessions join up
-# (finding members is the rendezvous's job, not this test's).
+# (finding members is rooms-find.sh's and the rendezvous's job, not this
+# test's: room_dial is off).
 start_node n1 -l 127.0.0.1:0 -f "$T/fixed.ini"
 i=2
 while [ $i -le $N ]; do
