@@ -1011,6 +1011,7 @@ void		 room_post_build(struct buf *, const uint8_t *,
 		     const uint8_t *, const uint8_t *, const uint8_t *,
 		     uint64_t, uint64_t, uint8_t, const char *, size_t);
 u_int		 room_missing(struct room *);
+void		 room_counts(struct room *, u_int *, u_int *);
 int		 room_names(struct room *, char **);
 struct room	*room_find(const char *);
 struct room	*room_join(const char *, const char *, char **);

@@ -1786,6 +1786,40 @@ room_part(struct room *r, char **cause)
 	return (0);
 }
 
+/* Is a room's author a member now, and is it online? */
+static int
+room_member_now(struct room *r, struct room_author *a, int64_t since, int *on)
+{
+	struct peer	*p;
+
+	if (a->parted || a->last_at < since)
+		return (0);
+	if (memcmp(a->id, identity->ed_pk, PEER_ID_LEN) == 0)
+		*on = r->joined;
+	else
+		*on = (p = peer_find(a->id)) != NULL && peer_online(p);
+	return (1);
+}
+
+/* A room's members and how many of them are online (for the title). */
+void
+room_counts(struct room *r, u_int *members, u_int *online)
+{
+	struct room_state	*st = room_state(r);
+	struct room_author	*a;
+	int64_t			 since;
+	int			 on;
+
+	*members = *online = 0;
+	since = now_ms() - (int64_t)ROOM_NAMES_DAYS * 86400 * 1000;
+	RB_FOREACH(a, room_author_tree, &st->authors) {
+		if (room_member_now(r, a, since, &on)) {
+			(*members)++;
+			*online += on;
+		}
+	}
+}
+
 /*
  * List a room's members: authors seen in it in the last days that have not
  * parted, with presence, then a summary (for /names).
@@ -1805,16 +1839,13 @@ room_names(struct room *r, char **cause)
 
 	since = now_ms() - (int64_t)ROOM_NAMES_DAYS * 86400 * 1000;
 	RB_FOREACH(a, room_author_tree, &st->authors) {
-		if (a->parted || a->last_at < since)
+		if (!room_member_now(r, a, since, &on))
 			continue;
 		p = peer_find(a->id);
-		if (memcmp(a->id, identity->ed_pk, PEER_ID_LEN) == 0) {
-			on = r->joined;
+		if (memcmp(a->id, identity->ed_pk, PEER_ID_LEN) == 0)
 			nick = node_nick();
-		} else {
-			on = p != NULL && peer_online(p);
+		else
 			nick = p != NULL ? peer_name(p) : "";
-		}
 		members++;
 		online += on;
 		hex_encode(a->id, PEER_ID_LEN, id);
