@@ -45,7 +45,7 @@
 #define ROOM_FEED_HIGH		(512 * 1024)	/* queued: a feed stops */
 #define ROOM_FEED_BATCH		64	/* posts read at once */
 #define ROOM_AD_LEN		81
-#define ROOM_DEFER_MS		4	/* forwarding on a link to a lower id */
+#define ROOM_DEFER_MS		10	/* the later end of a link waits */
 #define ROOM_DEFER_MAX		1024	/* posts waiting for that */
 #define ROOM_DIAL_MS		1000	/* a short room dials this often */
 #define ROOM_DIAL_BATCH		2	/* dials a room a turn */
@@ -127,13 +127,15 @@ static TAILQ_HEAD(, room_peer)	room_peers =
     TAILQ_HEAD_INITIALIZER(room_peers);
 
 /*
- * A post forwarded at once on the mesh links to peers of higher id than
- * ours, and ROOM_DEFER_MS later on the others, unless a copy came from
- * them meanwhile: two members that got a post at the same moment sent it
- * to each other, so a link of a triangle carried it twice.
+ * A post is forwarded at once on some mesh links and ROOM_DEFER_MS later
+ * on the others (room_link_later: on each link one end goes first),
+ * unless a copy came from them meanwhile: two members that got a post at
+ * the same moment sent it to each other, so a link of a triangle carried
+ * it twice.
  */
 struct room_defer {
 	struct room		*r;
+	uint8_t			 msgid[MSGID_LEN];
 	uint8_t			 author[PEER_ID_LEN];
 	uint64_t		 seq;
 	u_char			*rec;
@@ -901,11 +903,26 @@ room_spread_one(struct room_link *l, const uint8_t *author, uint64_t seq,
 	room_stats.sent++;
 }
 
-/* Is this link's peer one we forward to only after ROOM_DEFER_MS? */
+/*
+ * Is this link's peer one we forward this post to only after
+ * ROOM_DEFER_MS? Both ends of a link work out the same answer, and which
+ * end goes first changes from post to post (a bit of a mix of the post's
+ * id and both peers' ids), so a post reaches most members on a path
+ * that waits nowhere.
+ */
 static int
-room_link_later(struct room_link *l)
+room_link_later(struct room_link *l, const uint8_t *msgid)
 {
-	return (memcmp(identity->ed_pk, l->s->remote_id, PEER_ID_LEN) > 0);
+	const uint8_t	*a = identity->ed_pk, *b = l->s->remote_id;
+	uint64_t	 x = 0;
+	int		 i, low;
+
+	for (i = 0; i < 8; i++)
+		x = (x << 8) | (uint8_t)(msgid[i] ^ a[i] ^ b[i]);
+	x *= 0x9e3779b97f4a7c15ULL;
+	low = memcmp(a, b, PEER_ID_LEN) < 0;
+	/* The top bit says which end goes first: the lower id, or not. */
+	return ((x >> 63) ? !low : low);
 }
 
 /* The deferred posts are due: send them where no copy came meanwhile. */
@@ -920,7 +937,8 @@ room_defer_cb(int fd, short events, void *arg)
 		TAILQ_REMOVE(&room_defers, d, entry);
 		room_ndefers--;
 		TAILQ_FOREACH(l, &room_links, entry) {
-			if (l->r == d->r && l->mesh && room_link_later(l))
+			if (l->r == d->r && l->mesh &&
+			    room_link_later(l, d->msgid))
 				room_spread_one(l, d->author, d->seq, d->rec,
 				    d->len);
 		}
@@ -957,13 +975,15 @@ room_spread(struct room *r, const struct rec_room_post *m, const u_char *rec,
 {
 	struct room_link	*l;
 	struct room_defer	*d;
+	uint8_t			 msgid[MSGID_LEN];
 	int			 later = 0;
 
+	room_msgid(m->room_id, m->author, m->seq, msgid);
 	TAILQ_FOREACH(l, &room_links, entry) {
 		if (l->r != r || l == from || !l->mesh)
 			continue;
 		if (from != NULL && room_ndefers < ROOM_DEFER_MAX &&
-		    room_link_later(l)) {
+		    room_link_later(l, msgid)) {
 			later = 1;
 			continue;
 		}
@@ -973,6 +993,7 @@ room_spread(struct room *r, const struct rec_room_post *m, const u_char *rec,
 		return;
 	d = xcalloc(1, sizeof *d);
 	d->r = r;
+	memcpy(d->msgid, msgid, MSGID_LEN);
 	memcpy(d->author, m->author, PEER_ID_LEN);
 	d->seq = m->seq;
 	d->rec = xmalloc(len);
