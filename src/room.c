@@ -9,11 +9,14 @@
  * IWANT, MARKS, GRAFT) go only on sessions whose tag proved the peer a
  * member (a link), and from anywhere else they are dropped.
  *
- * Each room keeps a mesh of ROOM_D to ROOM_D_HI of its links (ROOM_GRAFT
- * asks the other side to take the link into its mesh too). A post new to
- * the node is forwarded to its mesh links; the ids of recent posts are
- * gossiped (ROOM_IHAVE) to a few other links, which ask (ROOM_IWANT) for
- * those they lack. An author's own post goes to all its links.
+ * Each room keeps a mesh of ROOM_D_LO to ROOM_D_HI of its links, about
+ * ROOM_D on average: a new link is taken in below ROOM_D_LO, a lost one
+ * replaced up to ROOM_D (ROOM_GRAFT asks the other side to take the link
+ * into its mesh too; it does below ROOM_D_HI). A post new to the node is
+ * forwarded to its mesh links (one end of a link a moment after the
+ * other); the ids of recent posts are gossiped (ROOM_IHAVE) to a few
+ * other links, which ask (ROOM_IWANT) for those they lack. An author's
+ * own post goes to its mesh links too.
  *
  * Every post carries the author's sequence number, signed with the room id
  * and the author, so it cannot be replayed into another room or under
@@ -26,7 +29,7 @@
 
 #include "p2pchat.h"
 
-#define ROOM_D			6	/* mesh links a room wants */
+#define ROOM_D			6	/* mesh links a room wants, about */
 #define ROOM_D_HI		12	/* at most, taking grafts */
 #define ROOM_D_LO		4
 #define ROOM_GOSSIP		3	/* links told IHAVE a beat */
@@ -135,7 +138,6 @@ static TAILQ_HEAD(, room_peer)	room_peers =
  */
 struct room_defer {
 	struct room		*r;
-	uint8_t			 msgid[MSGID_LEN];
 	uint8_t			 author[PEER_ID_LEN];
 	uint64_t		 seq;
 	u_char			*rec;
@@ -719,21 +721,25 @@ room_link_add(struct session *s, struct room *r)
 	TAILQ_INSERT_TAIL(&room_links, l, entry);
 	st->links++;
 	room_ask_next(r);
-	if (st->mesh < ROOM_D) {
+	if (st->mesh < ROOM_D_LO) {
 		l->mesh = 1;
 		st->mesh++;
 		room_send_graft(l);
 	}
 }
 
-/* Forget a link; a mesh link lost is replaced from the others. */
+/*
+ * Forget a link. Unless the room is being unlinked whole (replace is 0),
+ * a mesh link lost is replaced from the others and an ask not done goes
+ * to the next link.
+ */
 static void
-room_link_free(struct room_link *l)
+room_link_free(struct room_link *l, int replace)
 {
 	struct room_state	*st = l->r->st;
 	struct room_link	*o;
 	struct room		*r = l->r;
-	int			 mesh = l->mesh;
+	int			 mesh = l->mesh, asking = st->asking == l;
 
 	TAILQ_REMOVE(&room_links, l, entry);
 	st->links--;
@@ -741,19 +747,21 @@ room_link_free(struct room_link *l)
 		st->mesh--;
 	free(l->marks);
 	free(l);
-	if (st->asking == l) {
+	if (asking)
 		st->asking = NULL;
-		if (r->joined)
-			room_ask_next(r);
-	}
-	if (!mesh || st->mesh >= ROOM_D)
+	if (!replace)
+		return;
+	if (asking)
+		room_ask_next(r);
+	if (!mesh || st->mesh >= ROOM_D_LO)
 		return;
 	TAILQ_FOREACH(o, &room_links, entry) {
+		if (st->mesh >= ROOM_D)
+			break;
 		if (o->r == r && !o->mesh && o->s->state == SESSION_OPEN) {
 			o->mesh = 1;
 			st->mesh++;
 			room_send_graft(o);
-			break;
 		}
 	}
 }
@@ -904,21 +912,22 @@ room_spread_one(struct room_link *l, const uint8_t *author, uint64_t seq,
 }
 
 /*
- * Is this link's peer one we forward this post to only after
+ * Is this link's peer one we forward this author's posts to only after
  * ROOM_DEFER_MS? Both ends of a link work out the same answer, and which
- * end goes first changes from post to post (a bit of a mix of the post's
- * id and both peers' ids), so a post reaches most members on a path
- * that waits nowhere.
+ * end goes first changes from author to author (a bit of a mix of the
+ * author's id and both peers' ids), so posts reach most members on a
+ * path that waits nowhere; an author's posts all go the same way on a
+ * link, so they keep their order.
  */
 static int
-room_link_later(struct room_link *l, const uint8_t *msgid)
+room_link_later(struct room_link *l, const uint8_t *author)
 {
 	const uint8_t	*a = identity->ed_pk, *b = l->s->remote_id;
 	uint64_t	 x = 0;
 	int		 i, low;
 
 	for (i = 0; i < 8; i++)
-		x = (x << 8) | (uint8_t)(msgid[i] ^ a[i] ^ b[i]);
+		x = (x << 8) | (uint8_t)(author[i] ^ a[i] ^ b[i]);
 	x *= 0x9e3779b97f4a7c15ULL;
 	low = memcmp(a, b, PEER_ID_LEN) < 0;
 	/* The top bit says which end goes first: the lower id, or not. */
@@ -938,7 +947,7 @@ room_defer_cb(int fd, short events, void *arg)
 		room_ndefers--;
 		TAILQ_FOREACH(l, &room_links, entry) {
 			if (l->r == d->r && l->mesh &&
-			    room_link_later(l, d->msgid))
+			    room_link_later(l, d->author))
 				room_spread_one(l, d->author, d->seq, d->rec,
 				    d->len);
 		}
@@ -975,15 +984,13 @@ room_spread(struct room *r, const struct rec_room_post *m, const u_char *rec,
 {
 	struct room_link	*l;
 	struct room_defer	*d;
-	uint8_t			 msgid[MSGID_LEN];
 	int			 later = 0;
 
-	room_msgid(m->room_id, m->author, m->seq, msgid);
 	TAILQ_FOREACH(l, &room_links, entry) {
 		if (l->r != r || l == from || !l->mesh)
 			continue;
 		if (from != NULL && room_ndefers < ROOM_DEFER_MAX &&
-		    room_link_later(l, msgid)) {
+		    room_link_later(l, m->author)) {
 			later = 1;
 			continue;
 		}
@@ -993,7 +1000,6 @@ room_spread(struct room *r, const struct rec_room_post *m, const u_char *rec,
 		return;
 	d = xcalloc(1, sizeof *d);
 	d->r = r;
-	memcpy(d->msgid, msgid, MSGID_LEN);
 	memcpy(d->author, m->author, PEER_ID_LEN);
 	d->seq = m->seq;
 	d->rec = xmalloc(len);
@@ -1680,7 +1686,7 @@ room_session_closed(struct session *s)
 
 	TAILQ_FOREACH_SAFE(l, &room_links, entry, next) {
 		if (l->s == s)
-			room_link_free(l);
+			room_link_free(l, 1);
 	}
 	if ((rp = room_peer_get(s, 0)) != NULL) {
 		TAILQ_REMOVE(&room_peers, rp, entry);
@@ -1742,7 +1748,7 @@ room_unlink(struct room *r)
 
 	TAILQ_FOREACH_SAFE(l, &room_links, entry, next) {
 		if (l->r == r)
-			room_link_free(l);
+			room_link_free(l, 0);
 	}
 }
 
