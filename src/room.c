@@ -973,10 +973,11 @@ room_defer_free(void)
 }
 
 /*
- * Send a post on a room's mesh links but the one it came on: at once to
- * peers of higher id, a moment later to the others (see room_defer). The
- * author's own posts go on the mesh too, all at once: sent on every link,
- * each copy raced the mesh's to the same members.
+ * Send a post on a room's mesh links but the one it came on: at once on
+ * those where this end goes first, ROOM_DEFER_MS later on the others (see
+ * struct room_defer). The author's own posts go on the mesh too, all at
+ * once: sent on every link, each copy raced the mesh's to the same
+ * members.
  */
 static void
 room_spread(struct room *r, const struct rec_room_post *m, const u_char *rec,
@@ -1614,6 +1615,24 @@ room_dial_one(const struct addr_row *ar, void *arg)
 	}
 }
 
+/* Has a short room a member it could dial now (no session, not lately)? */
+static int
+room_dial_wanted(struct room_state *st, int64_t now)
+{
+	struct room_author	*a;
+	struct peer		*p;
+
+	RB_FOREACH(a, room_author_tree, &st->authors) {
+		if (a->parted || memcmp(a->id, identity->ed_pk,
+		    PEER_ID_LEN) == 0 ||
+		    (a->dialled != 0 && now - a->dialled < ROOM_DIAL_AGAIN_MS))
+			continue;
+		if ((p = peer_find(a->id)) == NULL || p->session == NULL)
+			return (1);
+	}
+	return (0);
+}
+
 /*
  * The dial turn: a joined room with fewer than ROOM_D links dials, a few
  * a turn and each at most every ROOM_DIAL_AGAIN_MS, the members it knows
@@ -1627,6 +1646,7 @@ room_dial_cb(int fd, short events, void *arg)
 	struct conv	*c;
 	u_int		 open, handshaking, budget = 0;
 	char		*cause = NULL;
+	int64_t		 now = mono_us() / 1000;
 
 	if (node_is_quitting() || !cfg_num(CFG_ROOM_DIAL))
 		return;
@@ -1638,7 +1658,7 @@ room_dial_cb(int fd, short events, void *arg)
 			continue;
 		c->room->st->dials = 0;
 		if (c->room->st->links < ROOM_D &&
-		    c->room->st->nauthors > 1)
+		    room_dial_wanted(c->room->st, now))
 			budget += ROOM_DIAL_BATCH;
 	}
 	if (budget == 0)
