@@ -1,7 +1,7 @@
 -- p2pchat database schema. This file is embedded into the binary and run on
 -- a new database; store.c migrates older databases forward and sets
 -- PRAGMA user_version to the version below.
--- schema-version: 8
+-- schema-version: 9
 
 -- This node's long-term keys (one row).
 CREATE TABLE identity (
@@ -150,6 +150,18 @@ CREATE TABLE room_log (
 	UNIQUE (room_id, msgid)
 );
 CREATE INDEX room_log_ts ON room_log (room_id, ts);
+
+-- Room posts by author and sequence number, kept by members to answer
+-- ROOM_MARKS and ROOM_IWANT (schema 9); kind 0 text, 1 join, 2 part.
+CREATE TABLE room_posts (
+	room_id		BLOB NOT NULL CHECK (length(room_id) = 32),
+	author		BLOB NOT NULL CHECK (length(author) = 32),
+	seq		INTEGER NOT NULL,
+	sent_at		INTEGER NOT NULL,
+	kind		INTEGER NOT NULL,
+	record		BLOB NOT NULL,
+	PRIMARY KEY (room_id, author, seq)
+) WITHOUT ROWID;
 
 -- Sealed direct messages (kind 0) and end-to-end ACKs (kind 1) held for a
 -- peer that is away, to hand over when it connects (schema 2). recipient

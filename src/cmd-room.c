@@ -1,4 +1,4 @@
-/* cmd-room.c: the room commands: /join, /part, /rooms. */
+/* cmd-room.c: the room commands: /join, /part, /rooms, /names. */
 
 #include "p2pchat.h"
 
@@ -50,7 +50,7 @@ int
 cmd_rooms(struct cmd_ctx *ctx, int argc, char **argv, char **cause)
 {
 	struct conv	*c;
-	struct fe_kv	 kv[3];
+	struct fe_kv	 kv[5];
 	char		 id[65];
 
 	TAILQ_FOREACH(c, &convs, entry) {
@@ -60,8 +60,33 @@ cmd_rooms(struct cmd_ctx *ctx, int argc, char **argv, char **cause)
 		kv[0] = (struct fe_kv){ "room", c->room->name, 0 };
 		kv[1] = (struct fe_kv){ "id", id, 0 };
 		kv[2] = (struct fe_kv){ "unread", NULL, c->unread };
-		fe->item("room", kv, 3);
+		kv[3] = (struct fe_kv){ "links", NULL,
+		    room_member_sessions(c->room) };
+		kv[4] = (struct fe_kv){ "missing", NULL,
+		    room_missing(c->room) };
+		fe->item("room", kv, 5);
 	}
 	fe->done("rooms");
+	return (0);
+}
+
+/* /names [#ROOM] */
+int
+cmd_names(struct cmd_ctx *ctx, int argc, char **argv, char **cause)
+{
+	struct room	*r;
+
+	if (argc == 1)
+		r = room_find(argv[0]);
+	else
+		r = ctx->conv != NULL ? ctx->conv->room : NULL;
+	if (r == NULL || !r->joined) {
+		xasprintf(cause, "not in %s", argc == 1 ? argv[0] :
+		    "a room here");
+		return (-1);
+	}
+	if (room_names(r, cause) != 0)
+		return (-1);
+	fe->done("names");
 	return (0);
 }

@@ -199,6 +199,14 @@ const struct cmd_entry cmd_table[] = {
 	  .exec = cmd_rooms,
 	  .help = "List the rooms you are in."
 	},
+	{ .name = "names",
+	  .usage = "[#ROOM]",
+	  .min = 0,
+	  .max = 1,
+	  .exec = cmd_names,
+	  .help = "List a room's members (the open one by default): those "
+		  "seen in it in the last 7 days, and who is online."
+	},
 	{ .name = "stats",
 	  .usage = "",
 	  .min = 0,

@@ -164,6 +164,16 @@ const struct cfg_entry cfg_table[] = {
 	  .help = "Most PEX records a full node sends before BYE 3 to one "
 		  "address a minute; past that, BYE 3 alone."
 	},
+	{ .key = CFG_ROOM_DIAL,
+	  .section = "node",
+	  .name = "room_dial",
+	  .type = CFG_FLAG,
+	  .dflt = "yes",
+	  .min = 0,
+	  .max = 1,
+	  .help = "Dial the members a room knows while it has fewer than 6 "
+		  "sessions to members."
+	},
 	{ .key = CFG_MESSAGES_PER_HOUR,
 	  .section = "limits",
 	  .name = "messages_per_hour",

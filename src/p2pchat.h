@@ -67,7 +67,13 @@
 #define REC_PEX_REQUEST		0x20
 #define REC_PEX			0x21
 #define REC_ROOM_MSG		0x30
-#define REC_ROOM_SYNC		0x31
+#define REC_ROOM_SYNC		0x31	/* retired: see ROOMS AND RELAY */
+#define REC_ROOM_MEMBER		0x32
+#define REC_ROOM_POST		0x33
+#define REC_ROOM_IHAVE		0x34
+#define REC_ROOM_IWANT		0x35
+#define REC_ROOM_MARKS		0x36
+#define REC_ROOM_GRAFT		0x37
 #define REC_RELAY		0x38
 #define REC_RELAY_ACK		0x39
 #define REC_OBSERVED		0x50
@@ -95,6 +101,7 @@
 /* HELLO features bits (p2pchat-protocol(7), HELLO FEATURES). */
 #define FEATURE_RELAY		0x00000001	/* relays circuits */
 #define FEATURE_PUNCH		0x00000002	/* punches holes (punch.c) */
+#define FEATURE_ROOMS		0x00000004	/* rooms by member tags */
 #define FEATURE_FULL		0x00000008	/* full for strangers (node.c) */
 
 /* BYE reasons. */
@@ -254,6 +261,7 @@ enum cfg_key {
 	CFG_PEX_INTERVAL,
 	CFG_PEX_ANSWER,
 	CFG_PEX_REFUSALS,
+	CFG_ROOM_DIAL,
 	CFG_MESSAGES_PER_HOUR,
 	CFG_BYTES_PER_HOUR,
 	CFG_STRANGER_MESSAGES_PER_HOUR,
@@ -502,6 +510,15 @@ int		 store_room_log_since(const uint8_t *, int64_t, int64_t, u_int,
 		     void (*)(const u_char *, size_t, int64_t, int64_t, void *),
 		     void *, char **);
 int64_t		 store_room_log_last(const uint8_t *);
+int		 store_room_post_add(const uint8_t *, const uint8_t *, uint64_t,
+		     int64_t, int, const u_char *, size_t, int *, char **);
+int		 store_room_post_after(const uint8_t *, const uint8_t *,
+		     uint64_t, uint64_t, u_int,
+		     void (*)(const u_char *, size_t, uint64_t, void *), void *,
+		     char **);
+int		 store_room_authors(const uint8_t *,
+		     void (*)(const uint8_t *, uint64_t, uint64_t, int64_t, int,
+		     void *), void *, char **);
 struct relay_bounds {		/* held relay records, at most */
 	u_int		 per_author;	/* brought by one author */
 	u_int		 per_addr;	/* from one remote address */
@@ -572,6 +589,28 @@ struct rec_room_sync {
 	const uint8_t	*tag;		/* proof of membership, 32 */
 	uint64_t	 since;
 };
+#define ROOM_TAGS_MAX		16	/* tags in one ROOM_MEMBER */
+#define ROOM_IDS_MAX		256	/* entries in one IHAVE or IWANT */
+#define ROOM_MARKS_MAX		1024	/* entries in one ROOM_MARKS */
+#define ROOM_KIND_TEXT		0
+#define ROOM_KIND_JOIN		1
+#define ROOM_KIND_PART		2
+struct rec_room_post {
+	const uint8_t	*room_id;	/* 32 */
+	const uint8_t	*author;	/* 32 */
+	uint64_t	 seq;		/* 1, 2, ... for each author */
+	uint64_t	 sent_at;	/* the author's clock, shown only */
+	uint8_t		 kind;
+	const uint8_t	*nonce;		/* 24 */
+	const u_char	*ct;
+	size_t		 ctlen;
+	const uint8_t	*sig;		/* 64 */
+};
+struct rec_room_list {			/* MEMBER, IHAVE, IWANT, MARKS, GRAFT */
+	const uint8_t	*room_id;	/* 32; NULL for MEMBER */
+	u_int		 count;
+	const u_char	*v;		/* count entries, as sent */
+};
 struct rec_relay {
 	const uint8_t	*recipient;
 	const uint8_t	*author;
@@ -637,6 +676,8 @@ struct record {
 		struct rec_pex	 pex;
 		struct rec_room	 room;
 		struct rec_room_sync sync;
+		struct rec_room_post post;
+		struct rec_room_list list;
 		struct rec_relay relay;
 		struct rec_relay_ack relay_ack;
 		struct rec_observed observed;
@@ -993,6 +1034,7 @@ struct room {
 	uint8_t		 key[32];
 	int		 joined;
 	struct conv	*conv;
+	struct room_state *st;		/* authors, seen set (room.c) */
 };
 struct mesh_stats {
 	u_long		 room_received;
@@ -1013,6 +1055,21 @@ int		 room_send(struct room *, const char *, size_t, char **);
 extern const struct module room_module;
 int		 room_msg_record(struct session *, struct record *);
 int		 room_sync_record(struct session *, struct record *);
+int		 room_member_record(struct session *, struct record *);
+int		 room_post_record(struct session *, struct record *);
+int		 room_ihave_record(struct session *, struct record *);
+int		 room_iwant_record(struct session *, struct record *);
+int		 room_marks_record(struct session *, struct record *);
+int		 room_graft_record(struct session *, struct record *);
+int		 room_member_sessions(struct room *);
+void		 room_msgid(const uint8_t *, const uint8_t *, uint64_t,
+		     uint8_t *);
+void		 room_post_build(struct buf *, const uint8_t *,
+		     const uint8_t *, const uint8_t *, const uint8_t *,
+		     uint64_t, uint64_t, uint8_t, const char *, size_t);
+u_int		 room_missing(struct room *);
+void		 room_counts(struct room *, u_int *, u_int *);
+int		 room_names(struct room *, char **);
 struct room	*room_find(const char *);
 struct room	*room_join(const char *, const char *, char **);
 int		 room_part(struct room *, char **);
@@ -1190,6 +1247,7 @@ int		 cmd_close(struct cmd_ctx *, int, char **, char **);
 int		 cmd_join(struct cmd_ctx *, int, char **, char **);
 int		 cmd_part(struct cmd_ctx *, int, char **, char **);
 int		 cmd_rooms(struct cmd_ctx *, int, char **, char **);
+int		 cmd_names(struct cmd_ctx *, int, char **, char **);
 
 /* headless.c */
 #define HEADLESS_STDIO		0	/* commands on stdin, events on stdout */

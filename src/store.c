@@ -140,6 +140,15 @@ static const char	*store_migrations[] = {
 	 */
 	"CREATE TABLE dht_nodes (id BLOB PRIMARY KEY CHECK (length(id) = 20),"
 	" addr BLOB NOT NULL CHECK (length(addr) = 6), seen INTEGER NOT NULL);",
+	/*
+	 * 8 to 9: room posts by author and sequence number, for catch-up
+	 * that asks for exactly what it lacks instead of trusting clocks.
+	 */
+	"CREATE TABLE IF NOT EXISTS room_posts (room_id BLOB NOT NULL CHECK "
+	"(length(room_id) = 32), author BLOB NOT NULL CHECK (length(author) "
+	"= 32), seq INTEGER NOT NULL, sent_at INTEGER NOT NULL, kind INTEGER "
+	"NOT NULL, record BLOB NOT NULL, PRIMARY KEY (room_id, author, seq)) "
+	"WITHOUT ROWID;",
 };
 #define STORE_VERSION	((int)nitems(store_migrations))
 
@@ -182,6 +191,9 @@ enum store_stmt {
 	S_ROOM_LOG_ADD,
 	S_ROOM_LOG_SINCE,
 	S_ROOM_LOG_LAST,
+	S_ROOM_POST_ADD,
+	S_ROOM_POST_AFTER,
+	S_ROOM_AUTHORS,
 	S_RELAY_PUT,
 	S_RELAY_COUNT,
 	S_RELAY_ACKED,
@@ -298,6 +310,17 @@ static const char *store_sql[S__COUNT] = {
 	    "(ts, id) > (?2, ?3) ORDER BY ts, id LIMIT ?4",
 	[S_ROOM_LOG_LAST] =
 	    "SELECT coalesce(max(ts), 0) FROM room_log WHERE room_id = ?",
+	[S_ROOM_POST_ADD] =
+	    "INSERT OR IGNORE INTO room_posts (room_id, author, seq, sent_at, "
+	    "kind, record) VALUES (?, ?, ?, ?, ?, ?)",
+	[S_ROOM_POST_AFTER] =
+	    "SELECT record, seq FROM room_posts WHERE room_id = ?1 AND "
+	    "author = ?2 AND seq > ?3 AND seq <= ?4 ORDER BY seq LIMIT ?5",
+	[S_ROOM_AUTHORS] =
+	    "SELECT author, max(seq), count(*), max(sent_at), (SELECT kind "
+	    "FROM room_posts q WHERE q.room_id = p.room_id AND q.author = "
+	    "p.author ORDER BY seq DESC LIMIT 1) FROM room_posts p WHERE "
+	    "room_id = ?1 GROUP BY author",
 	[S_RELAY_PUT] =
 	    "INSERT OR IGNORE INTO relay (recipient, author, msgid, kind, "
 	    "expires, record, addr, net) VALUES (?, ?, ?, 0, ?, ?, ?, ?)",
@@ -2133,6 +2156,87 @@ store_room_log_since(const uint8_t *room_id, int64_t ts, int64_t id,
 	sqlite3_reset(st);
 	if (rc != SQLITE_DONE) {
 		*cause = store_error("reading the room log");
+		return (-1);
+	}
+	return (0);
+}
+
+/* Keep a room post; *dup is set if it was kept already. */
+int
+store_room_post_add(const uint8_t *room_id, const uint8_t *author,
+    uint64_t seq, int64_t sent_at, int kind, const u_char *rec, size_t len,
+    int *dup, char **cause)
+{
+	sqlite3_stmt	*st = store_stmt(S_ROOM_POST_ADD);
+
+	sqlite3_bind_blob(st, 1, room_id, 32, SQLITE_STATIC);
+	sqlite3_bind_blob(st, 2, author, PEER_ID_LEN, SQLITE_STATIC);
+	sqlite3_bind_int64(st, 3, seq > INT64_MAX ? INT64_MAX : (int64_t)seq);
+	sqlite3_bind_int64(st, 4, sent_at);
+	sqlite3_bind_int(st, 5, kind);
+	sqlite3_bind_blob(st, 6, rec, (int)len, SQLITE_STATIC);
+	if (store_exec(S_ROOM_POST_ADD, cause) != 0)
+		return (-1);
+	*dup = sqlite3_changes(store_db) == 0;
+	return (0);
+}
+
+/*
+ * Call fn for each kept post of author in a room with a seq in (after,
+ * upto], at most limit of them, lowest first.
+ */
+int
+store_room_post_after(const uint8_t *room_id, const uint8_t *author,
+    uint64_t after, uint64_t upto, u_int limit,
+    void (*fn)(const u_char *, size_t, uint64_t, void *), void *arg,
+    char **cause)
+{
+	sqlite3_stmt	*st = store_stmt(S_ROOM_POST_AFTER);
+	int		 rc;
+
+	sqlite3_bind_blob(st, 1, room_id, 32, SQLITE_STATIC);
+	sqlite3_bind_blob(st, 2, author, PEER_ID_LEN, SQLITE_STATIC);
+	sqlite3_bind_int64(st, 3, after > INT64_MAX ? INT64_MAX :
+	    (int64_t)after);
+	sqlite3_bind_int64(st, 4, upto > INT64_MAX ? INT64_MAX :
+	    (int64_t)upto);
+	sqlite3_bind_int(st, 5, limit);
+	while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
+		fn(sqlite3_column_blob(st, 0), sqlite3_column_bytes(st, 0),
+		    (uint64_t)sqlite3_column_int64(st, 1), arg);
+	}
+	sqlite3_reset(st);
+	if (rc != SQLITE_DONE) {
+		*cause = store_error("reading room posts");
+		return (-1);
+	}
+	return (0);
+}
+
+/*
+ * Call fn for each author of a room's kept posts: its highest seq, how
+ * many it has, its latest sent_at and the kind of its highest post.
+ */
+int
+store_room_authors(const uint8_t *room_id,
+    void (*fn)(const uint8_t *, uint64_t, uint64_t, int64_t, int, void *),
+    void *arg, char **cause)
+{
+	sqlite3_stmt	*st = store_stmt(S_ROOM_AUTHORS);
+	int		 rc;
+
+	sqlite3_bind_blob(st, 1, room_id, 32, SQLITE_STATIC);
+	while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
+		if (sqlite3_column_bytes(st, 0) != PEER_ID_LEN)
+			continue;
+		fn(sqlite3_column_blob(st, 0),
+		    (uint64_t)sqlite3_column_int64(st, 1),
+		    (uint64_t)sqlite3_column_int64(st, 2),
+		    sqlite3_column_int64(st, 3), sqlite3_column_int(st, 4), arg);
+	}
+	sqlite3_reset(st);
+	if (rc != SQLITE_DONE) {
+		*cause = store_error("reading room authors");
 		return (-1);
 	}
 	return (0);

@@ -148,6 +148,87 @@ wire_parse_room(struct buf *b, struct record *r)
 	return (0);
 }
 
+/* Parse a ROOM_MEMBER body: u8 count (1 to 16), count tags of 32 bytes. */
+static int
+wire_parse_room_member(struct buf *b, struct record *r)
+{
+	struct rec_room_list	*l = &r->u.list;
+	uint8_t			 n;
+
+	if (buf_get_u8(b, &n) != 0 || n == 0 || n > ROOM_TAGS_MAX ||
+	    buf_get_ptr(b, &l->v, (size_t)n * 32) != 0)
+		return (-1);
+	l->count = n;
+	return (0);
+}
+
+/*
+ * Parse a ROOM_POST body; pointers point into the record. A seq of 0, a
+ * kind above 2, or a text post with nothing in it is malformed.
+ */
+static int
+wire_parse_room_post(struct buf *b, struct record *r)
+{
+	struct rec_room_post	*m = &r->u.post;
+	uint16_t		 n;
+
+	if (buf_get_ptr(b, &m->room_id, 32) != 0 ||
+	    buf_get_ptr(b, &m->author, PEER_ID_LEN) != 0 ||
+	    buf_get_u64(b, &m->seq) != 0 || m->seq == 0 ||
+	    buf_get_u64(b, &m->sent_at) != 0 ||
+	    buf_get_u8(b, &m->kind) != 0 || m->kind > ROOM_KIND_PART ||
+	    buf_get_ptr(b, &m->nonce, 24) != 0 ||
+	    buf_get_u16(b, &n) != 0 || n < 16 || n > TEXT_MAX + 16 ||
+	    (m->kind == ROOM_KIND_TEXT && n < 17) ||
+	    buf_get_ptr(b, &m->ct, n) != 0 ||
+	    buf_get_ptr(b, &m->sig, 64) != 0)
+		return (-1);
+	m->ctlen = n;
+	return (0);
+}
+
+/*
+ * Parse a body of room_id[32], u16 count, count entries of esize bytes,
+ * count between lo and hi (IHAVE, IWANT, MARKS).
+ */
+static int
+wire_parse_room_entries(struct buf *b, struct record *r, size_t esize,
+    u_int lo, u_int hi)
+{
+	struct rec_room_list	*l = &r->u.list;
+	uint16_t		 n;
+
+	if (buf_get_ptr(b, &l->room_id, 32) != 0 ||
+	    buf_get_u16(b, &n) != 0 || n < lo || n > hi ||
+	    buf_get_ptr(b, &l->v, (size_t)n * esize) != 0)
+		return (-1);
+	l->count = n;
+	return (0);
+}
+
+/* Parse a ROOM_IHAVE or ROOM_IWANT body: 1 to 256 (author, seq). */
+static int
+wire_parse_room_ids(struct buf *b, struct record *r)
+{
+	return (wire_parse_room_entries(b, r, PEER_ID_LEN + 8, 1,
+	    ROOM_IDS_MAX));
+}
+
+/* Parse a ROOM_MARKS body: 0 to 1024 (author, high). */
+static int
+wire_parse_room_marks(struct buf *b, struct record *r)
+{
+	return (wire_parse_room_entries(b, r, PEER_ID_LEN + 8, 0,
+	    ROOM_MARKS_MAX));
+}
+
+/* Parse a ROOM_GRAFT body: the room id alone. */
+static int
+wire_parse_room_graft(struct buf *b, struct record *r)
+{
+	return (buf_get_ptr(b, &r->u.list.room_id, 32));
+}
+
 /* Parse a RELAY body. */
 static int
 wire_parse_relay(struct buf *b, struct record *r)
@@ -420,6 +501,18 @@ const struct record_type record_table[] = {
 	  .parse = wire_parse_room, .handle = room_msg_record },
 	{ .type = REC_ROOM_SYNC, .name = "ROOM_SYNC", .state = SESSION_OPEN,
 	  .parse = wire_parse_room_sync, .handle = room_sync_record },
+	{ .type = REC_ROOM_MEMBER, .name = "ROOM_MEMBER", .state = SESSION_OPEN,
+	  .parse = wire_parse_room_member, .handle = room_member_record },
+	{ .type = REC_ROOM_POST, .name = "ROOM_POST", .state = SESSION_OPEN,
+	  .parse = wire_parse_room_post, .handle = room_post_record },
+	{ .type = REC_ROOM_IHAVE, .name = "ROOM_IHAVE", .state = SESSION_OPEN,
+	  .parse = wire_parse_room_ids, .handle = room_ihave_record },
+	{ .type = REC_ROOM_IWANT, .name = "ROOM_IWANT", .state = SESSION_OPEN,
+	  .parse = wire_parse_room_ids, .handle = room_iwant_record },
+	{ .type = REC_ROOM_MARKS, .name = "ROOM_MARKS", .state = SESSION_OPEN,
+	  .parse = wire_parse_room_marks, .handle = room_marks_record },
+	{ .type = REC_ROOM_GRAFT, .name = "ROOM_GRAFT", .state = SESSION_OPEN,
+	  .parse = wire_parse_room_graft, .handle = room_graft_record },
 	{ .type = REC_RELAY, .name = "RELAY", .state = SESSION_OPEN,
 	  .parse = wire_parse_relay, .handle = relay_msg_record },
 	{ .type = REC_RELAY_ACK, .name = "RELAY_ACK", .state = SESSION_OPEN,

@@ -205,7 +205,10 @@ ui_screen_draw_list(void)
 	wnoutrefresh(w);
 }
 
-/* Draw the title line: who the conversation is with and its trust. */
+/*
+ * Draw the title line: who the conversation is with and its trust, or a
+ * room's members and how many are online.
+ */
 static void
 ui_screen_draw_title(void)
 {
@@ -215,7 +218,7 @@ ui_screen_draw_title(void)
 	char		*s;
 	attr_t		 a;
 	short		 pair;
-	u_int		 used;
+	u_int		 used, members, online;
 
 	a = ui_screen_attr(UI_C_BAR, &pair);
 	werase(w);
@@ -231,6 +234,11 @@ ui_screen_draw_title(void)
 		    peer_online(p) ? "online" : "offline",
 		    peer_online(p) && p->addr != NULL ? " " : "",
 		    peer_online(p) && p->addr != NULL ? p->addr : "");
+	} else if (v->conv->room != NULL) {
+		room_counts(v->conv->room, &members, &online);
+		xasprintf(&s, " %s, %u member%s, %u online",
+		    conv_name(v->conv), members, members == 1 ? "" : "s",
+		    online);
 	} else
 		xasprintf(&s, " %s", conv_name(v->conv));
 	used = ui_text_put(w, s, strlen(s), getmaxx(w), a, pair);

@@ -570,6 +570,8 @@ ui_fe_item(const char *event, const struct fe_kv *kv, u_int n)
 	char		 num[32];
 	u_int		 i;
 
+	if (strcmp(event, "member") == 0)
+		ui_dirty(UI_D_TITLE);	/* the room title counts members */
 	if (ui_fe_item_row(event, kv, n))
 		return;
 	if (strcmp(event, "help") == 0) {

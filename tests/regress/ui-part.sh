@@ -13,7 +13,7 @@ send bob "/join #lobby"
 wait_for bob '"event":"joined","room":"#lobby"'
 type_line alice "/join #lobby"
 wait_screen alice '^ +3 # #lobby'
-wait_screen alice '│ #lobby *$'
+wait_screen alice '│ #lobby, 2 members, 2 online *$'
 type_line alice "before part"
 wait_for bob '"room":"#lobby",.*"text":"before part"'
 
