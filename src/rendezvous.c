@@ -166,7 +166,10 @@ rendezvous_found(const uint8_t *hash, const struct sockaddr_in *peers,
 			rr->members[rr->nmembers++] = peers[i];
 	}
 	rendezvous_stats.found += others;
+	/* Member sessions the room proved by tags count, found here or not. */
 	have = rendezvous_have(rr);
+	if ((u_int)room_member_sessions(rendezvous_room_of(rr)) > have)
+		have = (u_int)room_member_sessions(rendezvous_room_of(rr));
 	for (i = 0; i < rr->nmembers && have + dials < RENDEZVOUS_WANT &&
 	    dials < RENDEZVOUS_DIALS; i++) {
 		if (rendezvous_connected(&rr->members[i]))
@@ -197,8 +200,12 @@ rendezvous_lookup(struct room *r, struct rendezvous_room *rr)
 	uint32_t day = (uint32_t)(t / RENDEZVOUS_DAY_S);
 	char	*cause;
 
-	if (rr->busy || !dht_enabled())
+	if (rr->busy)
 		return;
+	if (!dht_enabled()) {
+		rr->next_at = now_ms() + RENDEZVOUS_SOME_MS;
+		return;
+	}
 	/* In the first hour of a day, every other lookup asks yesterday's. */
 	if (t % RENDEZVOUS_DAY_S < RENDEZVOUS_OVERLAP_S &&
 	    (rendezvous_stats.lookups & 1))
@@ -226,10 +233,13 @@ rendezvous_want(struct room *r)
 	struct rendezvous_room	*rr;
 	int64_t			 soon = now_ms() + RENDEZVOUS_MIN_MS;
 
-	if (r == NULL || !r->joined || (rr = rendezvous_slot(r)) == NULL)
+	if (rendezvous_timer == NULL || r == NULL || !r->joined ||
+	    (rr = rendezvous_slot(r)) == NULL)
 		return;
 	if (rr->next_at > soon)
 		rr->next_at = soon;
+	if (!evtimer_pending(rendezvous_timer, NULL))
+		timer_add_ms(rendezvous_timer, RENDEZVOUS_MIN_MS);
 }
 
 /* The timer: look up the rooms that are due; forget rooms left. */
@@ -239,7 +249,8 @@ rendezvous_timer_cb(evutil_socket_t fd, short what, void *arg)
 	struct rendezvous_room	*rr;
 	struct conv		*c;
 	int64_t			 now = now_ms();
-	u_int			 i, rooms = 0;
+	int64_t			 next = -1;
+	u_int			 i;
 
 	for (i = 0; i < nitems(rendezvous_rooms); i++) {
 		rr = &rendezvous_rooms[i];
@@ -250,13 +261,18 @@ rendezvous_timer_cb(evutil_socket_t fd, short what, void *arg)
 		if (c->room == NULL || !c->room->joined ||
 		    (rr = rendezvous_slot(c->room)) == NULL)
 			continue;
-		rooms++;
 		if (now >= rr->next_at)
 			rendezvous_lookup(c->room, rr);
+		if (next == -1 || rr->next_at < next)
+			next = rr->next_at;
 	}
-	/* In no room: look again for one only now and then. */
-	timer_add_ms(rendezvous_timer, rooms != 0 ? RENDEZVOUS_TICK_MS :
-	    5 * RENDEZVOUS_TICK_MS);
+	/*
+	 * Sleep until the next room is due (a lookup in flight is looked at
+	 * again each tick); in no room, until rendezvous_want wakes it.
+	 */
+	if (next != -1)
+		timer_add_ms(rendezvous_timer, next - now < RENDEZVOUS_TICK_MS ?
+		    RENDEZVOUS_TICK_MS : next - now);
 }
 
 /* Start the timer, when the DHT is on. */

@@ -152,6 +152,7 @@ static struct event	*room_defer_ev;
 
 static struct event	*room_beat;
 static struct event	*room_dial_ev;
+static void		 room_dial_arm(void);
 
 static struct {
 	u_long		 received;
@@ -749,6 +750,7 @@ room_link_free(struct room_link *l, int replace)
 	free(l);
 	if (asking)
 		st->asking = NULL;
+	room_dial_arm();
 	if (!replace)
 		return;
 	if (asking)
@@ -1633,6 +1635,14 @@ room_dial_wanted(struct room_state *st, int64_t now)
 	return (0);
 }
 
+/* Run the dial turn in ROOM_DIAL_MS, unless it is due already. */
+static void
+room_dial_arm(void)
+{
+	if (room_dial_ev != NULL && !evtimer_pending(room_dial_ev, NULL))
+		timer_add_ms(room_dial_ev, ROOM_DIAL_MS);
+}
+
 /*
  * The dial turn: a joined room with fewer than ROOM_D links dials, a few
  * a turn and each at most every ROOM_DIAL_AGAIN_MS, the members it knows
@@ -1644,23 +1654,31 @@ static void
 room_dial_cb(int fd, short events, void *arg)
 {
 	struct conv	*c;
-	u_int		 open, handshaking, budget = 0;
+	u_int		 open, handshaking, budget = 0, short_rooms = 0;
 	char		*cause = NULL;
 	int64_t		 now = mono_us() / 1000;
 
 	if (node_is_quitting() || !cfg_num(CFG_ROOM_DIAL))
 		return;
-	session_counts(&open, &handshaking);
-	if (open + handshaking >= (u_int)cfg_num(CFG_MAX_PEERS))
-		return;
 	TAILQ_FOREACH(c, &convs, entry) {
 		if (c->room == NULL || !c->room->joined || c->room->st == NULL)
 			continue;
 		c->room->st->dials = 0;
-		if (c->room->st->links < ROOM_D &&
-		    room_dial_wanted(c->room->st, now))
-			budget += ROOM_DIAL_BATCH;
+		if (c->room->st->links < ROOM_D) {
+			short_rooms++;
+			/* The DHT may know members the book does not. */
+			rendezvous_want(c->room);
+			if (room_dial_wanted(c->room->st, now))
+				budget += ROOM_DIAL_BATCH;
+		}
 	}
+	/* The turn sleeps while no room is short of links. */
+	if (short_rooms == 0)
+		return;
+	room_dial_arm();
+	session_counts(&open, &handshaking);
+	if (open + handshaking >= (u_int)cfg_num(CFG_MAX_PEERS))
+		return;
 	if (budget == 0)
 		return;
 	if (budget > (u_int)cfg_num(CFG_MAX_PEERS) - open - handshaking)
@@ -1675,11 +1693,8 @@ room_dial_cb(int fd, short events, void *arg)
 static void
 room_init(void)
 {
-	struct timeval	tv = { ROOM_DIAL_MS / 1000,
-			    (ROOM_DIAL_MS % 1000) * 1000 };
-
-	room_dial_ev = event_new(node_base, -1, EV_PERSIST, room_dial_cb, NULL);
-	event_add(room_dial_ev, &tv);
+	room_dial_ev = evtimer_new(node_base, room_dial_cb, NULL);
+	room_dial_arm();
 	room_beat = evtimer_new(node_base, room_beat_cb, NULL);
 	room_defer_ev = evtimer_new(node_base, room_defer_cb, NULL);
 	session_features |= FEATURE_ROOMS;
@@ -1804,6 +1819,7 @@ room_join(const char *name, const char *secret, char **cause)
 	} else
 		r = room_make(conv_add(conv, 0, 0), name, secret, 1);
 	room_state(r);
+	room_dial_arm();
 	if (!was)
 		room_post(r, ROOM_KIND_JOIN, node_nick(), strlen(node_nick()));
 	TAILQ_FOREACH(s, &sessions, entry) {
