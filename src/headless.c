@@ -306,11 +306,30 @@ headless_peer_fields(struct json *j, struct peer *p)
 static void
 headless_peer(struct peer *p)
 {
-	struct json	j;
+	struct json	 j;
+	struct conv	*c;
+	u_int		 members, online;
 
 	json_begin(&j, "peer");
 	headless_peer_fields(&j, p);
 	headless_emit(&j);
+	if (headless_tap == NULL)
+		return;
+	/* Attached screens title rooms with counts that presence changes. */
+	TAILQ_FOREACH(c, &convs, entry) {
+		if (c->room == NULL || !c->room->joined)
+			continue;
+		room_counts(c->room, &members, &online);
+		json_begin(&j, "conv");
+		json_int(&j, "conv", c->id);
+		json_str(&j, "room", room_name(c->room));
+		json_int(&j, "members", members);
+		json_int(&j, "online", online);
+		json_int(&j, "unread", c->unread);
+		json_int(&j, "last_read", c->last_read);
+		json_bool(&j, "shown", conv_visible(c));
+		headless_clients(&j);
+	}
 }
 
 /* Add a message's members to an object. */
@@ -609,13 +628,18 @@ static void
 headless_conv(struct conv *c, int reply)
 {
 	struct json	j;
+	u_int		members, online;
 
 	json_begin(&j, "conv");
 	json_int(&j, "conv", c->id);
 	if (c->peer != NULL)
 		json_str(&j, "peer", c->peer->hex);
-	else if (c->room != NULL)
+	else if (c->room != NULL) {
 		json_str(&j, "room", room_name(c->room));
+		room_counts(c->room, &members, &online);
+		json_int(&j, "members", members);
+		json_int(&j, "online", online);
+	}
 	json_int(&j, "unread", c->unread);
 	json_int(&j, "last_read", c->last_read);
 	json_bool(&j, "shown", conv_visible(c));

@@ -1035,6 +1035,9 @@ struct room {
 	int		 joined;
 	struct conv	*conv;
 	struct room_state *st;		/* authors, seen set (room.c) */
+	int		 mirrored;	/* an attached screen: counts below */
+	u_int		 mirror_members;	/* as the node last said */
+	u_int		 mirror_online;
 };
 struct mesh_stats {
 	u_long		 room_received;

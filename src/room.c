@@ -810,17 +810,21 @@ static void
 room_member_line(struct room *r, const uint8_t *author, int kind,
     const char *nick, size_t len)
 {
-	struct fe_kv	kv[4];
+	struct fe_kv	kv[6];
 	char		id[PEER_HEX_LEN + 1], *n;
+	u_int		members, online;
 
 	hex_encode(author, PEER_ID_LEN, id);
 	n = xstrndup(nick, len);
+	room_counts(r, &members, &online);
 	kv[0] = (struct fe_kv){ "room", r->name, 0 };
 	kv[1] = (struct fe_kv){ "peer", id, 0 };
 	kv[2] = (struct fe_kv){ "nick", n, 0 };
 	kv[3] = (struct fe_kv){ "state", kind == ROOM_KIND_JOIN ? "joined" :
 	    "parted", 0 };
-	fe->item("member", kv, 4);
+	kv[4] = (struct fe_kv){ "members", NULL, members };
+	kv[5] = (struct fe_kv){ "online", NULL, online };
+	fe->item("member", kv, 6);
 	free(n);
 }
 
@@ -1873,6 +1877,11 @@ room_counts(struct room *r, u_int *members, u_int *online)
 	int64_t			 since;
 	int			 on;
 
+	if (r->mirrored) {	/* an attached screen: the node's counts */
+		*members = r->mirror_members;
+		*online = r->mirror_online;
+		return;
+	}
 	*members = *online = 0;
 	since = now_ms() - (int64_t)ROOM_NAMES_DAYS * 86400 * 1000;
 	RB_FOREACH(a, room_author_tree, &st->authors) {

@@ -160,6 +160,11 @@ ui_attach_conv(const struct json_field *f, u_int n)
 	if ((c = ui_attach_conv_of(f, n)) == NULL)
 		return;
 	c->unread = ui_attach_num(f, n, "unread", c->unread);
+	if (c->room != NULL && json_field_get(f, n, "members") != NULL) {
+		c->room->mirrored = 1;
+		c->room->mirror_members = ui_attach_num(f, n, "members", 0);
+		c->room->mirror_online = ui_attach_num(f, n, "online", 0);
+	}
 	c->last_read = ui_attach_num(f, n, "last_read", c->last_read);
 	shown = ui_attach_num(f, n, "shown", c->shown);
 	if (c->shown && !shown) {
@@ -286,6 +291,22 @@ ui_attach_conv_event(const char *ev, const struct json_field *f, u_int n)
 	return (0);
 }
 
+/* A join or part line: the node's counts of the room's members. */
+static void
+ui_attach_member(const struct json_field *f, u_int n)
+{
+	struct conv	*c;
+	const char	*name = ui_attach_str(f, n, "room");
+
+	TAILQ_FOREACH(c, &convs, entry) {
+		if (c->room == NULL || strcmp(room_name(c->room), name) != 0)
+			continue;
+		c->room->mirrored = 1;
+		c->room->mirror_members = ui_attach_num(f, n, "members", 0);
+		c->room->mirror_online = ui_attach_num(f, n, "online", 0);
+	}
+}
+
 /* One event from the node. */
 static void
 ui_attach_event(const struct json_field *f, u_int n)
@@ -336,6 +357,8 @@ ui_attach_event(const struct json_field *f, u_int n)
 		ui_attach_search[2] = ui_attach_num(f, n, "total", 0);
 		ui_frontend.done(ui_attach_str(f, n, "command"));
 	} else if (*ev != '\0') {
+		if (strcmp(ev, "member") == 0)	/* the room title's counts */
+			ui_attach_member(f, n);
 		if (strcmp(ev, "nick") == 0)	/* /nick: ours changed */
 			node_mirror(ui_attach_str(f, n, "nick"), NULL);
 		ui_attach_item(ev, f, n);

@@ -562,6 +562,33 @@ ui_fe_item_row(const char *event, const struct fe_kv *kv, u_int n)
 	return (0);
 }
 
+/* A join or part line in its room's window; the title counts members. */
+static void
+ui_member_line(const struct fe_kv *kv, u_int n)
+{
+	struct conv	*c;
+	struct ui_view	*v;
+	const char	*room = ui_fe_kv(kv, n, "room");
+	char		*s;
+
+	ui_dirty(UI_D_TITLE);
+	TAILQ_FOREACH(c, &convs, entry) {
+		if (c->room == NULL || strcmp(room_name(c->room), room) != 0)
+			continue;
+		v = ui_view_get(c);
+		if (!v->loaded)
+			break;
+		xasprintf(&s, "%s %s %s", ui_fe_kv(kv, n, "nick"),
+		    strcmp(ui_fe_kv(kv, n, "state"), "joined") == 0 ?
+		    "joined" : "left", room);
+		ui_view_add(v, UI_LINE_INFO, s);
+		free(s);
+		if (v == ui.cur)
+			ui_dirty(UI_D_CONV);
+		break;
+	}
+}
+
 /* Command output: one item. */
 static void
 ui_fe_item(const char *event, const struct fe_kv *kv, u_int n)
@@ -570,8 +597,10 @@ ui_fe_item(const char *event, const struct fe_kv *kv, u_int n)
 	char		 num[32];
 	u_int		 i;
 
-	if (strcmp(event, "member") == 0)
-		ui_dirty(UI_D_TITLE);	/* the room title counts members */
+	if (strcmp(event, "member") == 0) {
+		ui_member_line(kv, n);
+		return;
+	}
 	if (ui_fe_item_row(event, kv, n))
 		return;
 	if (strcmp(event, "help") == 0) {

@@ -2,7 +2,7 @@
 # ui-room-title: a room's title line counts its members (authors seen in
 # it lately that have not parted) and those online: it grows as members
 # join, loses one online when a member goes offline, and loses a member
-# who parts.
+# who parts. Joins and parts are lines in the room's window.
 
 . "$TESTS_DIR/lib.sh"
 . "$TESTS_DIR/regress/ui-lib.sh"
@@ -18,6 +18,7 @@ wait_screen alice '│ #lobby, 1 member, 1 online *$'
 
 send bob "/join #lobby"
 wait_screen alice '│ #lobby, 2 members, 2 online *$'
+wait_screen alice 'bob joined #lobby'
 send carol "/join #lobby"
 wait_screen alice '│ #lobby, 3 members, 3 online *$'
 
@@ -27,6 +28,7 @@ wait_screen alice '│ #lobby, 3 members, 2 online *$'
 # bob parts: no longer a member.
 send bob "/part #lobby"
 wait_screen alice '│ #lobby, 2 members, 1 online *$'
+wait_screen alice 'bob left #lobby'
 
 stop_screen alice
 stop_node bob
