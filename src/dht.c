@@ -734,7 +734,8 @@ dht_item_keep(const uint8_t *target, const uint8_t *k, const u_char *salt,
 		return (-1);
 	memcpy(it->target, target, DHT_ID_LEN);
 	memcpy(it->k, k, 32);
-	memcpy(it->salt, salt, saltlen);
+	if (saltlen != 0)	/* no salt may come as NULL */
+		memcpy(it->salt, salt, saltlen);
 	it->saltlen = saltlen;
 	it->seq = seq;
 	memcpy(it->sig, sig, 64);
