@@ -65,6 +65,11 @@ for l in lines(s):
 print("%.2f" % ((time.monotonic() - t0) * 1000))
 EOF
 
+# The median of the numbers in file $1.
+median() {
+	sort -n "$1" | awk '{ v[NR] = $1 } END { printf "%.2f", v[int((NR + 1) / 2)] }'
+}
+
 pct() {
 	sort -n "$1" | awk -v p="$2" '{ v[NR] = $1 } END {
 	    i = int(NR * p / 100); if (i < 1) i = 1; printf "%.2f", v[i] }'
@@ -87,6 +92,8 @@ SELECT 1, randomblob(16), (SELECT peer_id FROM peers), 0, 3,
     1700000000000 + i * 60000, 1700000000000 + i * 60000,
     'message ' || i || ' of a long history, long enough to be real' FROM c;
 UPDATE conversations SET last_read = (SELECT max(id) FROM messages) / 2;
+UPDATE conversations SET unread = (SELECT count(*) FROM messages
+    WHERE id > (SELECT last_read FROM conversations));
 COMMIT;
 EOF
 "$P2PCHAT" -D -d "$T/big" -n alice -l 127.0.0.1:0 || fail "-D failed"
@@ -97,14 +104,20 @@ for run in 1 2 3 4 5; do
 done
 # A screen attaches to the node holding them; /quit only detaches.
 printf '[ui]\nquit = detach\n' >> "$T/big/p2pchat.ini"
-for run in 1 2 3; do
+# The node starts indexing the million rows it was given a second after
+# it started: the later runs attach while it does.
+: > "$T/first"
+for run in 1 2 3 4 5; do
 	P2PCHAT_UI_STATS=$T/stats "$T/pty" -n 1 -- "$P2PCHAT" -d "$T/big" \
 	    > "$T/screen.out" || fail "screen run"
+	sed -n 's/^start_to_screen_ms //p' "$T/screen.out" >> "$T/first"
 	echo "attached_screen run $run: $(grep -E \
 	    '^(start_to_screen|open_conversation)_ms' "$T/screen.out" | \
-	    tr '\n' ' ')($ATTACH_MESSAGES messages; target: first screen \
-under 100 ms)"
+	    tr '\n' ' ')($ATTACH_MESSAGES messages; load \
+$(cut -d' ' -f1 /proc/loadavg))"
 done
+echo "attached_screen_ms median of 5: $(median "$T/first") (target: first \
+screen under 100 ms)"
 "$P2PCHAT" --kill -d "$T/big"
 
 # --- latency under a flood: the in-process screen, then three attached
@@ -215,6 +228,7 @@ $(echo "$b50 $a50" | awk '{ printf "%.2f", $1 - $2 }') ms ($FLOOD messages; \
 load $(cut -d' ' -f1 /proc/loadavg))"
 	run=$((run + 1))
 done
-echo "latency_screen_ms median of $RUNS: in-process p50 $(pct "$T/p50-one" 50); \
-three attached p50 $(pct "$T/p50-three" 50) (target: within 1 ms)"
+echo "latency_screen_ms median of $RUNS: in-process p50 \
+$(median "$T/p50-one"); three attached p50 $(median "$T/p50-three") \
+(target: within 1 ms)"
 pass
