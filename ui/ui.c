@@ -955,6 +955,7 @@ ui_stats_write(void)
 	fprintf(f, "keys %llu\n", ui.st_keys);
 	fprintf(f, "events %llu\n", ui.st_events);
 	fprintf(f, "pages %llu\n", ui.st_pages);
+	fprintf(f, "lines_moved %llu\n", ui.st_moved);
 	fprintf(f, "start_ms %lld\n", (long long)ui.st_start);
 	fprintf(f, "first_draw_ms %lld\n", (long long)ui.st_first_draw);
 	fprintf(f, "start_to_draw_ms %lld\n", (long long)(ui.st_first_draw -
