@@ -242,10 +242,23 @@ json_put_utf8(struct buf *out, uint32_t cp)
 static int
 json_get_string(struct buf *b, struct buf *out)
 {
+	const u_char	*run;
 	uint8_t		 c;
 	uint32_t	 cp, lo;
+	size_t		 n;
 
 	for (;;) {
+		/* A run of plain bytes is copied at once. */
+		for (n = 0; n < buf_left(b); n++) {
+			c = b->d[b->off + n];
+			if (c == '"' || c == '\\' || c < 0x20)
+				break;
+		}
+		if (n != 0) {
+			if (buf_get_ptr(b, &run, n) != 0)
+				return (-1);
+			buf_put(out, run, n);
+		}
 		if (buf_get_u8(b, &c) != 0)
 			return (-1);
 		if (c == '"')
