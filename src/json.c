@@ -245,12 +245,14 @@ json_get_string(struct buf *b, struct buf *out)
 	const u_char	*run;
 	uint8_t		 c;
 	uint32_t	 cp, lo;
-	size_t		 n;
+	size_t		 n, left;
 
 	for (;;) {
 		/* A run of plain bytes is copied at once. */
-		for (n = 0; n < buf_left(b); n++) {
-			c = b->d[b->off + n];
+		left = buf_left(b);
+		run = b->d + b->off;
+		for (n = 0; n < left; n++) {
+			c = run[n];
 			if (c == '"' || c == '\\' || c < 0x20)
 				break;
 		}

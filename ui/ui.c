@@ -23,8 +23,9 @@ static int		 ui_bell;
 
 /*
  * P2PCHAT_UI_DRAWLOG names a file where the benchmarks read, for each
- * message received, its stored time and the time the redraw that showed
- * it ended (wall clock, milliseconds): "STORED DRAWN" a line.
+ * message received, its stored time (milliseconds) and the time the
+ * redraw that showed it ended (microseconds; both since the epoch):
+ * "STORED DRAWN" a line.
  */
 static FILE		*ui_drawlog;
 static int64_t		*ui_drawlog_stored;	/* since the last redraw */
@@ -197,15 +198,15 @@ static void
 ui_drawlog_flush(void)
 {
 	struct timespec	ts;
-	double		drawn;
+	long long	drawn;
 	u_int		i;
 
 	if (ui_drawlog == NULL || ui_drawlog_n == 0)
 		return;
 	clock_gettime(CLOCK_REALTIME, &ts);
-	drawn = ts.tv_sec * 1e3 + ts.tv_nsec / 1e6;
+	drawn = ts.tv_sec * 1000000LL + ts.tv_nsec / 1000;
 	for (i = 0; i < ui_drawlog_n; i++)
-		fprintf(ui_drawlog, "%lld %.3f\n",
+		fprintf(ui_drawlog, "%lld %lld\n",
 		    (long long)ui_drawlog_stored[i], drawn);
 	fflush(ui_drawlog);
 	ui_drawlog_n = 0;
