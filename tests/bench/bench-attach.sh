@@ -16,7 +16,7 @@
 #            each to the end of the redraw that showed it on a screen
 #            (P2PCHAT_UI_DRAWLOG), p50/p99: the in-process screen
 #            (--no-daemon), then one and three screens attached to a -D
-#            node, side by side, RUNS (3) times; and the medians of the
+#            node, side by side, ATTACH_RUNS (3) times; and the medians of the
 #            p50s
 #
 # Every screen runs on a pseudo-terminal (bench-ui-pty.c) with its
@@ -29,7 +29,7 @@ TESTS_DIR=${TESTS_DIR:-$(dirname "$here")}
 . "$TESTS_DIR/lib.sh"
 ATTACH_MESSAGES=${ATTACH_MESSAGES:-1000000}
 FLOOD=${FLOOD:-10000}
-RUNS=${RUNS:-3}
+ATTACH_RUNS=${ATTACH_RUNS:-3}
 command -v python3 > /dev/null || skip "no python3"
 command -v sqlite3 > /dev/null || skip "no sqlite3"
 LANG=C.UTF-8
@@ -216,7 +216,7 @@ run_attached() {
 : > "$T/p50-1"
 : > "$T/p50-3"
 run=1
-while [ $run -le "$RUNS" ]; do
+while [ $run -le "$ATTACH_RUNS" ]; do
 	run_one $run
 	run_attached $run 1
 	run_attached $run 3
@@ -233,7 +233,7 @@ $(pct "$T/lat-3-$run" 50) p99 $(pct "$T/lat-3-$run" 99) ($FLOOD messages; \
 load $(cut -d' ' -f1 /proc/loadavg))"
 	run=$((run + 1))
 done
-echo "latency_screen_ms median of $RUNS: in-process p50 \
+echo "latency_screen_ms median of $ATTACH_RUNS: in-process p50 \
 $(median "$T/p50-one"); one attached p50 $(median "$T/p50-1"); three \
 attached p50 $(median "$T/p50-3") (target: three within 1 ms of \
 in-process)"
