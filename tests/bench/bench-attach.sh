@@ -16,8 +16,8 @@
 #            each to the end of the redraw that showed it on a screen
 #            (P2PCHAT_UI_DRAWLOG), p50/p99: the in-process screen
 #            (--no-daemon), then one and three screens attached to a -D
-#            node, side by side, ATTACH_RUNS (3) times; and the medians of the
-#            p50s
+#            node, side by side, ATTACH_RUNS (3) times; and the
+#            medians of the p50s
 #
 # Every screen runs on a pseudo-terminal (bench-ui-pty.c) with its
 # conversation open.

@@ -14,7 +14,8 @@ detach = C-]
 profile alice
 "$P2PCHAT" -f "$T/alice/p2pchat.ini" --list-keys > "$T/keys" ||
     fail "--list-keys with detach = C-] failed"
-grep -q '^C-]	detach	' "$T/keys" || fail "--list-keys lacks C-]: $(grep detach "$T/keys")"
+grep -q '^C-]	detach	' "$T/keys" ||
+    fail "--list-keys lacks C-]: $(grep detach "$T/keys")"
 grep -q '^C-\\	' "$T/keys" && fail "C-\\ still bound"
 
 start_screen alice
@@ -30,8 +31,8 @@ kill -0 "$apid" 2> /dev/null || fail "the node stopped when the screen detached"
 $TM kill-session -t alice
 
 # C-\ itself, as written in the file, and a second key.
-printf '[node]\nlan_discovery = no\naccept = anyone\n[keys]\ndetach = C-\\ M-q\n' \
-    > "$T/alice/p2pchat.ini"
+printf '[node]\nlan_discovery = no\naccept = anyone\n[keys]\n%s\n' \
+    'detach = C-\ M-q' > "$T/alice/p2pchat.ini"
 grep -qx 'detach = C-\\ M-q' "$T/alice/p2pchat.ini" || fail "bad test file"
 "$P2PCHAT" -f "$T/alice/p2pchat.ini" --list-keys > "$T/keys" ||
     fail "--list-keys with detach = C-\\ failed"
