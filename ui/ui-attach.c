@@ -660,6 +660,7 @@ ui_attach_run(const char *home, int fd)
 	lost = ui_attach_lost();
 	for (i = 0; i < nitems(sigs); i++)
 		event_free(ev[i]);
+	room_module.shutdown();		/* the rooms the store gave */
 	peer_free_all();
 	conv_free_all();
 	identity_free();
