@@ -13,6 +13,7 @@
 #include <poll.h>
 
 #define UI_ATTACH_READY_MS	10000	/* for the hello and ready events */
+#define UI_ATTACH_READ_MAX	(1024 * 1024)	/* read from the node at once */
 
 int			 ui_attached;
 static struct bufferevent *ui_attach_bev;
@@ -486,6 +487,8 @@ ui_attach_start(int fd, char **cause)
 	    BEV_OPT_CLOSE_ON_FREE);
 	if (ui_attach_bev == NULL)
 		fatalx("bufferevent_socket_new");
+	/* All that waits, not 16 KiB a turn: the redraw comes after. */
+	bufferevent_set_max_single_read(ui_attach_bev, UI_ATTACH_READ_MAX);
 	ui_attach_early = in;	/* a socket's input takes nothing added */
 	bufferevent_setcb(ui_attach_bev, ui_attach_read_cb, NULL,
 	    ui_attach_event_cb, NULL);
