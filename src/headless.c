@@ -17,6 +17,8 @@ static struct evbuffer		*headless_in;
 static struct cmd_ctx		 headless_ctx;
 static struct event		*headless_flush_ev;
 
+static void	headless_conv(struct conv *, int);
+
 /*
  * Standard output. Events wait in headless_out (at most HEADLESS_OUT_MAX
  * bytes) and are written without blocking when it is a pipe, a socket or
@@ -429,7 +431,10 @@ headless_renamed(struct peer *p, const char *old)
 	headless_clients(&j);
 }
 
-/* /query: the asking screen opens the window. */
+/*
+ * /query: every screen learns of the conversation (it may be new: a peer
+ * known only by the id typed), then the asking screen opens the window.
+ */
 static void
 headless_open_conv(struct conv *c)
 {
@@ -437,6 +442,12 @@ headless_open_conv(struct conv *c)
 	const char	*line;
 	size_t		 len;
 
+	if (c->peer != NULL) {
+		json_begin(&j, "peer");
+		headless_peer_fields(&j, c->peer);
+		headless_clients(&j);
+	}
+	headless_conv(c, -1);
 	json_begin(&j, "open");
 	json_int(&j, "conv", c->id);
 	line = json_end(&j, &len);
@@ -623,7 +634,10 @@ headless_read_file(void)
 	return (1);
 }
 
-/* A conversation's members: its id, whose it is, its unread count. */
+/*
+ * A conversation's members: its id, whose it is, its unread count; to
+ * everyone (reply 0), to the asker (1) or to the attached clients (-1).
+ */
 static void
 headless_conv(struct conv *c, int reply)
 {
@@ -643,7 +657,10 @@ headless_conv(struct conv *c, int reply)
 	json_int(&j, "unread", c->unread);
 	json_int(&j, "last_read", c->last_read);
 	json_bool(&j, "shown", conv_visible(c));
-	headless_send(&j, reply);
+	if (reply == -1)
+		headless_clients(&j);
+	else
+		headless_send(&j, reply);
 }
 
 /* A conversation was read: every client is told its count (now 0). */

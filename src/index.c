@@ -2,15 +2,20 @@
  * index.c: the full-text index of new messages, filled off the message
  * path. New messages are indexed once storing pauses for INDEX_DELAY_MS (a
  * burst is not slowed by it), but no later than INDEX_MAX_MS after the
- * first of them (under steady traffic), in batches of INDEX_BATCH a turn.
- * A search indexes the rest itself first.
+ * first of them (under steady traffic), INDEX_CHUNK rows at a time for
+ * at most INDEX_TURN_US a turn (or INDEX_BATCH rows), so that a batch
+ * never holds up the loop: a screen attaching to a node that indexes a
+ * million messages it was given waited for batches of 2000 rows, 15 to
+ * 60 ms each. A search indexes the rest itself first.
  */
 
 #include "p2pchat.h"
 
 #define INDEX_DELAY_MS	1000
 #define INDEX_MAX_MS	10000
-#define INDEX_BATCH	2000
+#define INDEX_BATCH	2000	/* rows a turn, at most */
+#define INDEX_CHUNK	200	/* rows a step */
+#define INDEX_TURN_US	3000	/* a turn's indexing, at most */
 
 static struct event	*index_ev;
 static int64_t		 index_first;	/* first unindexed, stored (ms) */
@@ -36,20 +41,29 @@ index_later(void)
 	timer_add_ms(index_ev, at - now);
 }
 
-/* Put a batch of new messages into the index; more batches follow. */
+/*
+ * Put a batch of new messages into the index, as many as fit in
+ * INDEX_TURN_US; more batches follow.
+ */
 static void
 index_cb(evutil_socket_t fd, short what, void *arg)
 {
 	char	*cause;
 	int	 more;
+	int64_t	 start = mono_us();
+	u_int	 done = 0;
 
 	index_busy = 0;
 	index_first = 0;
-	if (store_index(INDEX_BATCH, &more, &cause) != 0) {
-		log_warnx("%s: %s", __func__, cause);
-		free(cause);
-		return;
-	}
+	do {
+		if (store_index(INDEX_CHUNK, &more, &cause) != 0) {
+			log_warnx("%s: %s", __func__, cause);
+			free(cause);
+			return;
+		}
+		done += INDEX_CHUNK;
+	} while (more && done < INDEX_BATCH &&
+	    mono_us() - start < INDEX_TURN_US);
 	if (more) {
 		index_busy = 1;
 		timer_add_ms(index_ev, 10);

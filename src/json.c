@@ -242,10 +242,25 @@ json_put_utf8(struct buf *out, uint32_t cp)
 static int
 json_get_string(struct buf *b, struct buf *out)
 {
+	const u_char	*run;
 	uint8_t		 c;
 	uint32_t	 cp, lo;
+	size_t		 n, left;
 
 	for (;;) {
+		/* A run of plain bytes is copied at once. */
+		left = buf_left(b);
+		run = b->d + b->off;
+		for (n = 0; n < left; n++) {
+			c = run[n];
+			if (c == '"' || c == '\\' || c < 0x20)
+				break;
+		}
+		if (n != 0) {
+			if (buf_get_ptr(b, &run, n) != 0)
+				return (-1);
+			buf_put(out, run, n);
+		}
 		if (buf_get_u8(b, &c) != 0)
 			return (-1);
 		if (c == '"')

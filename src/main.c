@@ -506,7 +506,7 @@ main(int argc, char **argv)
 	u_int		 nconnects = 0, i;
 	int		 ch, headless = 0, must_exist = 0, new_identity = 0;
 	int		 create, found, daemon = 0, attach = 0, kill_node = 0;
-	int		 ready_fd = -1, fd, no_daemon = 0;
+	int		 ready_fd = -1, fd, no_daemon = 0, status;
 	mode_t		 was;
 	static const char *levels[] = { "warn", "info", "debug" };
 	int		 level;
@@ -640,8 +640,13 @@ main(int argc, char **argv)
 		free(home_alloc);
 		return (attach ? client_stdio(fd) : 0);
 	}
-	if (!headless && daemon == 0 && !no_daemon && cfg_num(CFG_UI_DAEMON))
-		return (main_screen(home, argv));
+	if (!headless && daemon == 0 && !no_daemon && cfg_num(CFG_UI_DAEMON)) {
+		status = main_screen(home, argv);
+		free(connects);
+		free(config_alloc);
+		free(home_alloc);
+		return (status);
+	}
 	if (main_mkdirs(home, 0700, &cause) != 0)
 		main_fail(cause);
 	was = main_private(home);

@@ -17,6 +17,7 @@
 #define SERVER_CLIENTS		32		/* attached at once, at most */
 #define SERVER_LINE_MAX		(256 * 1024)	/* an input line, at most */
 #define SERVER_OUT_MAX		(8 * 1024 * 1024) /* waiting output */
+#define SERVER_WRITE_MAX	(1024 * 1024)	/* written at once */
 
 /* One attached client. */
 struct server_client {
@@ -471,6 +472,12 @@ server_accept_cb(struct evconnlistener *l, evutil_socket_t fd,
 	if (c->bev == NULL)
 		fatalx("bufferevent_socket_new");
 	bufferevent_setwatermark(c->bev, EV_READ, 0, SERVER_LINE_MAX + 1);
+	/*
+	 * What waits goes in one write a turn, not libevent's 16 KiB: under a
+	 * burst a turn made more events than that, and the rest waited for
+	 * later turns (a screen saw messages 130 ms late).
+	 */
+	bufferevent_set_max_single_write(c->bev, SERVER_WRITE_MAX);
 	bufferevent_setcb(c->bev, server_client_read_cb,
 	    server_client_write_cb, server_client_event_cb, c);
 	TAILQ_INSERT_TAIL(&server_list, c, entry);

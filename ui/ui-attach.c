@@ -13,6 +13,7 @@
 #include <poll.h>
 
 #define UI_ATTACH_READY_MS	10000	/* for the hello and ready events */
+#define UI_ATTACH_READ_MAX	(1024 * 1024)	/* read from the node at once */
 
 int			 ui_attached;
 static struct bufferevent *ui_attach_bev;
@@ -74,6 +75,34 @@ ui_attach_peer_of(const struct json_field *f, u_int n, const char *key)
 	return (peer_mirror(id, ""));
 }
 
+/*
+ * Link a conversation of the mirror to its peer, unless it has one (or is
+ * a room's). A conversation read again from the store whose peer the
+ * mirror did not know yet has neither and no window until then.
+ */
+static void
+ui_attach_link(struct conv *c, struct peer *p)
+{
+	if (c->peer != NULL || c->room != NULL || p->conv != NULL)
+		return;
+	c->peer = p;
+	p->conv = c;
+	if (ui.running)
+		ui_view_sync();
+}
+
+/* Hide the conversations read from the store with no peer known yet. */
+static void
+ui_attach_orphans(void)
+{
+	struct conv	*c;
+
+	TAILQ_FOREACH(c, &convs, entry) {
+		if (c->peer == NULL && c->room == NULL)
+			c->shown = 0;
+	}
+}
+
 /* A peer event: its members into the mirror. */
 static struct peer *
 ui_attach_peer(const struct json_field *f, u_int n)
@@ -110,11 +139,9 @@ ui_attach_peer(const struct json_field *f, u_int n)
 		p->request = 0;
 	if (p->mirror_online)
 		p->last_seen = now_ms();
-	if (p->conv == NULL && (id64 = ui_attach_num(f, n, "conv", 0)) > 0 &&
-	    conv_find(id64) == NULL) {
-		p->conv = conv_add(id64, 0, 0);
-		p->conv->peer = p;
-	}
+	if (p->conv == NULL && (id64 = ui_attach_num(f, n, "conv", 0)) > 0)
+		ui_attach_link(conv_find(id64) != NULL ? conv_find(id64) :
+		    conv_add(id64, 0, 0), p);
 	return (p);
 }
 
@@ -129,8 +156,14 @@ ui_attach_conv_of(const struct json_field *f, u_int n)
 
 	if (id <= 0)
 		return (NULL);
-	if ((c = conv_find(id)) != NULL)
+	if ((c = conv_find(id)) != NULL) {
+		if (c->peer == NULL && c->room == NULL &&
+		    (p = ui_attach_peer_of(f, n, "peer")) != NULL) {
+			c->shown = 1;
+			ui_attach_link(c, p);
+		}
 		return (c);
+	}
 	if (*ui_attach_str(f, n, "room") != '\0' ||
 	    strcmp(ui_attach_str(f, n, "event"), "open") == 0) {
 		/* A room joined since we attached: the store has it. */
@@ -138,15 +171,17 @@ ui_attach_conv_of(const struct json_field *f, u_int n)
 			log_debug("%s: %s", __func__, cause);
 			free(cause);
 		}
+		ui_attach_orphans();
 		if ((c = conv_find(id)) != NULL)
 			ui_view_sync();
 		return (c);
 	}
 	if ((p = ui_attach_peer_of(f, n, "peer")) == NULL)
 		return (NULL);
+	if (p->conv != NULL)
+		return (p->conv);
 	c = conv_add(id, 0, 0);
-	c->peer = p;
-	p->conv = c;
+	ui_attach_link(c, p);
 	return (c);
 }
 
@@ -475,6 +510,8 @@ ui_attach_start(int fd, char **cause)
 	    BEV_OPT_CLOSE_ON_FREE);
 	if (ui_attach_bev == NULL)
 		fatalx("bufferevent_socket_new");
+	/* All that waits, not 16 KiB a turn: the redraw comes after. */
+	bufferevent_set_max_single_read(ui_attach_bev, UI_ATTACH_READ_MAX);
 	ui_attach_early = in;	/* a socket's input takes nothing added */
 	bufferevent_setcb(ui_attach_bev, ui_attach_read_cb, NULL,
 	    ui_attach_event_cb, NULL);
@@ -649,6 +686,7 @@ ui_attach_run(const char *home, int fd)
 	lost = ui_attach_lost();
 	for (i = 0; i < nitems(sigs); i++)
 		event_free(ev[i]);
+	room_module.shutdown();		/* the rooms the store gave */
 	peer_free_all();
 	conv_free_all();
 	identity_free();

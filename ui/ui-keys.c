@@ -584,8 +584,10 @@ ui_keys_name(int key, char *out, size_t size)
 	}
 	if (base == 0)
 		snprintf(out, size, "%sC-Space", prefix);
-	else if (base < 0x20)
+	else if (base <= 26)
 		snprintf(out, size, "%sC-%c", prefix, base + 'a' - 1);
+	else if (base < 0x20)		/* C-[ C-\ C-] C-^ C-_ */
+		snprintf(out, size, "%sC-%c", prefix, base + '@');
 	else {
 		wc = (wchar_t)base;
 		ui_text_encode(&wc, 1, ch, sizeof ch);

@@ -286,6 +286,7 @@ ui_view_drop_front(struct ui_view *v, u_int count)
 {
 	ui_view_free_lines(v, 0, count);
 	memmove(v->lines, v->lines + count, (v->n - count) * sizeof *v->lines);
+	ui.st_moved += v->n - count;
 	v->n -= count;
 	if (v->anchor >= count)
 		v->anchor -= count;
@@ -295,13 +296,18 @@ ui_view_drop_front(struct ui_view *v, u_int count)
 	}
 }
 
-/* Keep a view within its size, dropping lines far from the anchor. */
+/*
+ * Keep a view within its size, dropping lines far from the anchor: once
+ * it is a page over, down to UI_VIEW_MAX at once. (Trimmed to the line, a
+ * view following a flood moved its 2000 lines for every message: a third
+ * of an attached screen's time.)
+ */
 static void
 ui_view_trim(struct ui_view *v)
 {
 	u_int	drop, can;
 
-	if (v->n <= UI_VIEW_MAX)
+	if (v->n <= UI_VIEW_MAX + UI_VIEW_PAGE)
 		return;
 	drop = v->n - UI_VIEW_MAX;
 	if (v->anchor > v->n / 2) {

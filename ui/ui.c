@@ -21,6 +21,16 @@ static int		 ui_help_keys_shown;
 static u_int		 ui_command_lines;
 static int		 ui_bell;
 
+/*
+ * P2PCHAT_UI_DRAWLOG names a file where the benchmarks read, for each
+ * message received, its stored time (milliseconds) and the time the
+ * redraw that showed it ended (microseconds; both since the epoch):
+ * "STORED DRAWN" a line.
+ */
+static FILE		*ui_drawlog;
+static int64_t		*ui_drawlog_stored;	/* since the last redraw */
+static u_int		 ui_drawlog_n, ui_drawlog_size;
+
 /* A list being printed (/peers, /rooms, /addresses), aligned at its end. */
 #define UI_TABLE_COLS	8
 struct ui_table {
@@ -168,6 +178,40 @@ ui_title_update(void)
 	ui_term_write(s);
 }
 
+/* A message received, for P2PCHAT_UI_DRAWLOG. */
+static void
+ui_drawlog_add(const struct msg *m)
+{
+	if (ui_drawlog == NULL || m->outgoing)
+		return;
+	if (ui_drawlog_n == ui_drawlog_size) {
+		ui_drawlog_size = ui_drawlog_size == 0 ? 256 :
+		    ui_drawlog_size * 2;
+		ui_drawlog_stored = xreallocarray(ui_drawlog_stored,
+		    ui_drawlog_size, sizeof *ui_drawlog_stored);
+	}
+	ui_drawlog_stored[ui_drawlog_n++] = m->stored;
+}
+
+/* A redraw ended: the messages it showed, with the time. */
+static void
+ui_drawlog_flush(void)
+{
+	struct timespec	ts;
+	long long	drawn;
+	u_int		i;
+
+	if (ui_drawlog == NULL || ui_drawlog_n == 0)
+		return;
+	clock_gettime(CLOCK_REALTIME, &ts);
+	drawn = ts.tv_sec * 1000000LL + ts.tv_nsec / 1000;
+	for (i = 0; i < ui_drawlog_n; i++)
+		fprintf(ui_drawlog, "%lld %lld\n",
+		    (long long)ui_drawlog_stored[i], drawn);
+	fflush(ui_drawlog);
+	ui_drawlog_n = 0;
+}
+
 /* The redraw event: once a loop turn, after the commit. */
 static void
 ui_redraw_cb(evutil_socket_t fd, short what, void *arg)
@@ -183,6 +227,7 @@ ui_redraw_cb(evutil_socket_t fd, short what, void *arg)
 	}
 	ui.deferred = 0;
 	d = ui_screen_draw();
+	ui_drawlog_flush();
 	ui.st_redraws++;
 	if (ui.st_first_draw == 0)
 		ui.st_first_draw = now_ms();
@@ -279,6 +324,7 @@ ui_fe_message(struct conv *c, const struct msg *m)
 	ui.st_events++;
 	if (!conv_visible(c))
 		return;
+	ui_drawlog_add(m);
 	v = ui_view_get(c);
 	ui_view_message(v, m);
 	if (v == ui.cur)
@@ -877,6 +923,10 @@ ui_start(char **cause)
 		return (-1);
 	}
 	ui.st_start = now_ms();
+	nc = getenv("P2PCHAT_UI_DRAWLOG");
+	if (nc != NULL && *nc != '\0' && ui_drawlog == NULL &&
+	    (ui_drawlog = fopen(nc, "w")) == NULL)
+		log_warnx("%s: %s: %s", __func__, nc, strerror(errno));
 	if ((ui_screen = newterm(NULL, stdout, stdin)) == NULL) {
 		xasprintf(cause, "cannot use the terminal (TERM=%s)",
 		    getenv("TERM") != NULL ? getenv("TERM") : "");
@@ -937,6 +987,7 @@ ui_stats_write(void)
 	fprintf(f, "keys %llu\n", ui.st_keys);
 	fprintf(f, "events %llu\n", ui.st_events);
 	fprintf(f, "pages %llu\n", ui.st_pages);
+	fprintf(f, "lines_moved %llu\n", ui.st_moved);
 	fprintf(f, "start_ms %lld\n", (long long)ui.st_start);
 	fprintf(f, "first_draw_ms %lld\n", (long long)ui.st_first_draw);
 	fprintf(f, "start_to_draw_ms %lld\n", (long long)(ui.st_first_draw -

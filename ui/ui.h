@@ -170,6 +170,7 @@ struct ui_state {
 	unsigned long long st_keys;
 	unsigned long long st_events;
 	unsigned long long st_pages;
+	unsigned long long st_moved;	/* lines moved to trim views */
 	int64_t		 st_start;
 	int64_t		 st_first_draw;
 };

@@ -12,13 +12,15 @@
 #            to it: fork to its first full screen, and M-2 to the last
 #            page of the million-message conversation; three runs
 #            (target: first screen under 100 ms)
-#   latency  bob sends FLOOD (10,000) messages; the node's stored time to
-#            the client's read time of each message event (ms), p50/p99:
-#            headless in one process (its standard output), then a -D
-#            node with three clients attached
+#   latency  bob sends FLOOD (10,000) messages; the node's stored time of
+#            each to the end of the redraw that showed it on a screen
+#            (P2PCHAT_UI_DRAWLOG), p50/p99: the in-process screen
+#            (--no-daemon), then one and three screens attached to a -D
+#            node, side by side, ATTACH_RUNS (3) times; and the
+#            medians of the p50s
 #
-# The latency clients are raw socket clients (a screen gets the same
-# events on the same socket, then draws them once a turn).
+# Every screen runs on a pseudo-terminal (bench-ui-pty.c) with its
+# conversation open.
 
 : "${P2PCHAT:=$(pwd)/p2pchat}"
 export P2PCHAT
@@ -27,6 +29,7 @@ TESTS_DIR=${TESTS_DIR:-$(dirname "$here")}
 . "$TESTS_DIR/lib.sh"
 ATTACH_MESSAGES=${ATTACH_MESSAGES:-1000000}
 FLOOD=${FLOOD:-10000}
+ATTACH_RUNS=${ATTACH_RUNS:-3}
 command -v python3 > /dev/null || skip "no python3"
 command -v sqlite3 > /dev/null || skip "no sqlite3"
 LANG=C.UTF-8
@@ -40,11 +43,9 @@ profile() {
 	    > "$T/$1/p2pchat.ini"
 }
 
-# The client: "state SOCKET" times the attach; "read SOCKET N OUT [COPY]"
-# reads until N message events and writes each one's latency (ms) to OUT
-# (SOCKET - is standard input; COPY gets every line read, as it comes).
+# A script's client: "state SOCKET" times the attach to the whole state.
 cat > "$T/client.py" <<'EOF'
-import json, socket, sys, time
+import socket, sys, time
 def lines(s):
     buf = b""
     while True:
@@ -55,41 +56,20 @@ def lines(s):
         while b"\n" in buf:
             l, buf = buf.split(b"\n", 1)
             yield l
-if sys.argv[1] == "state":
-    t0 = time.monotonic()
-    s = socket.socket(socket.AF_UNIX, socket.SOCK_STREAM)
-    s.connect(sys.argv[2])
-    s.sendall(b'{"hello":"p2pchat","version":1}\n/id\n')
-    for l in lines(s):
-        if b'"event":"id"' in l:
-            break
-    print("%.2f" % ((time.monotonic() - t0) * 1000))
-else:
-    n, out = int(sys.argv[3]), open(sys.argv[4], "w")
-    copy = open(sys.argv[5], "wb") if len(sys.argv) > 5 else None
-    if sys.argv[2] == "-":
-        src = (l.rstrip(b"\n") for l in sys.stdin.buffer)
-    else:
-        s = socket.socket(socket.AF_UNIX, socket.SOCK_STREAM)
-        s.connect(sys.argv[2])
-        src = lines(s)
-        for l in src:
-            if b'"event":"hello"' in l:
-                break
-        open(sys.argv[4] + ".ready", "w").close()
-    got = 0
-    for l in src:
-        if copy is not None:
-            copy.write(l + b"\n")
-            copy.flush()
-        if b'"event":"message"' not in l:
-            continue
-        now = time.time() * 1000
-        out.write("%.3f\n" % (now - json.loads(l)["stored"]))
-        got += 1
-        if got == n:
-            break
+t0 = time.monotonic()
+s = socket.socket(socket.AF_UNIX, socket.SOCK_STREAM)
+s.connect(sys.argv[2])
+s.sendall(b'{"hello":"p2pchat","version":1}\n/id\n')
+for l in lines(s):
+    if b'"event":"id"' in l:
+        break
+print("%.2f" % ((time.monotonic() - t0) * 1000))
 EOF
+
+# The median of the numbers in file $1.
+median() {
+	sort -n "$1" | awk '{ v[NR] = $1 } END { printf "%.2f", v[int((NR + 1) / 2)] }'
+}
 
 pct() {
 	sort -n "$1" | awk -v p="$2" '{ v[NR] = $1 } END {
@@ -113,6 +93,8 @@ SELECT 1, randomblob(16), (SELECT peer_id FROM peers), 0, 3,
     1700000000000 + i * 60000, 1700000000000 + i * 60000,
     'message ' || i || ' of a long history, long enough to be real' FROM c;
 UPDATE conversations SET last_read = (SELECT max(id) FROM messages) / 2;
+UPDATE conversations SET unread = (SELECT count(*) FROM messages
+    WHERE id > (SELECT last_read FROM conversations));
 COMMIT;
 EOF
 "$P2PCHAT" -D -d "$T/big" -n alice -l 127.0.0.1:0 || fail "-D failed"
@@ -123,75 +105,136 @@ for run in 1 2 3 4 5; do
 done
 # A screen attaches to the node holding them; /quit only detaches.
 printf '[ui]\nquit = detach\n' >> "$T/big/p2pchat.ini"
-for run in 1 2 3; do
+# The node starts indexing the million rows it was given a second after
+# it started: the later runs attach while it does.
+: > "$T/first"
+for run in 1 2 3 4 5; do
 	P2PCHAT_UI_STATS=$T/stats "$T/pty" -n 1 -- "$P2PCHAT" -d "$T/big" \
 	    > "$T/screen.out" || fail "screen run"
+	sed -n 's/^start_to_screen_ms //p' "$T/screen.out" >> "$T/first"
 	echo "attached_screen run $run: $(grep -E \
 	    '^(start_to_screen|open_conversation)_ms' "$T/screen.out" | \
-	    tr '\n' ' ')($ATTACH_MESSAGES messages; target: first screen \
-under 100 ms)"
+	    tr '\n' ' ')($ATTACH_MESSAGES messages; load \
+$(cut -d' ' -f1 /proc/loadavg))"
 done
+echo "attached_screen_ms median of 5: $(median "$T/first") (target: first \
+screen under 100 ms)"
 "$P2PCHAT" --kill -d "$T/big"
 
-# --- latency under a flood, one process and then three clients.
+# --- latency under a flood: the in-process screen, then three attached
+# screens, pair by pair. Each screen (on a pty, its conversation open)
+# logs when the redraw that showed each message ended (P2PCHAT_UI_DRAWLOG);
+# the latency is that time less the node's stored time of the message.
 msg_lines alice "flood message" 1 "$FLOOD" > "$T/flood.tmp"
 
-flood() {
-	start_node bob -l 127.0.0.1:0 -c "127.0.0.1:$1"
-	wait_for bob '"event":"peer".*"state":"online"'
-	sed "s/^\/msg alice/\/msg $2/" "$T/flood.tmp" > "$T/bob.in"
+# Wait until file $1 has $2 lines (the screen drew every message).
+wait_lines() {
+	_w=0
+	while [ "$(cat "$1" 2> /dev/null | wc -l)" -lt "$2" ]; do
+		_w=$((_w + 1))
+		[ $_w -gt 6000 ] && fail "$1: $(wc -l < "$1") lines, not $2"
+		sleep 0.05
+	done
 }
 
-# The reader is a process of its own, not the end of a pipeline: the
-# shell's wait would wait for the whole pipeline, node included (this
-# is what hung).
-profile one
-mkfifo "$T/one.fifo" "$T/one.events"
-sleep 100000 > "$T/one.fifo" &
-_pids="$_pids $!"
-python3 "$T/client.py" read - "$FLOOD" "$T/lat-one" "$T/one.out" \
-    < "$T/one.events" &
-reader=$!
-_pids="$_pids $reader"
-"$P2PCHAT" --headless -d "$T/one" -n alice -l 127.0.0.1:0 \
-    < "$T/one.fifo" > "$T/one.events" &
-one=$!
-_pids="$_pids $one"
-wait_for one '"event":"ready"'
-flood "$(json_get listen < "$T/one.out" | sed 's/.*://')" \
-    "$(json_get id < "$T/one.out")"
-wait $reader
-echo "latency_one_process_ms p50 $(pct "$T/lat-one" 50) p99 \
-$(pct "$T/lat-one" 99) ($FLOOD messages)"
-kill "$one"
-stop_node bob
-rm -rf "$T/bob" "$T/bob.out"
+# Wait until the screen of pty output $1 has its conversation open.
+wait_open() {
+	_w=0
+	until grep -q '^open_conversation_ms' "$1" 2> /dev/null; do
+		_w=$((_w + 1))
+		[ $_w -gt 1200 ] && fail "$1: no conversation opened"
+		sleep 0.05
+	done
+}
 
-profile three
-"$P2PCHAT" -D -d "$T/three" -n alice -l 127.0.0.1:0 || fail "-D failed"
-_pids="$_pids $(cat "$T/three/p2pchat.lock")"
-readers=""
-for c in 1 2 3; do
-	python3 "$T/client.py" read "$T/three/p2pchat.sock" "$FLOOD" \
-	    "$T/lat-three-$c" &
-	readers="$readers $!"
+# The latencies of drawlog $1 (ms), one a line.
+latencies() {
+	awk '{ printf "%.3f\n", $2 / 1000 - $1 }' "$1"
+}
+
+# bob floods alice (id $1) from his fifo.
+flood_to() {
+	sed "s/^\/msg alice/\/msg $1/" "$T/flood.tmp" > "$T/bob.in"
+}
+
+# One run of the in-process screen (--no-daemon), dialling bob.
+run_one() {
+	rm -rf "$T/one" "$T/bob" "$T/bob.out" "$T/stop-one" "$T/draw-one"
+	profile one
+	id=$(echo /quit | "$P2PCHAT" --headless -d "$T/one" -n alice \
+	    -l 127.0.0.1:0 | grep '"event":"ready"' | json_get id)
+	start_node bob -l 127.0.0.1:0
+	P2PCHAT_UI_DRAWLOG=$T/draw-one "$T/pty" -e "$T/stop-one" -- \
+	    "$P2PCHAT" --no-daemon -d "$T/one" -n alice -l 127.0.0.1:0 \
+	    -c "127.0.0.1:$bob_port" > "$T/pty-one.out" &
+	p=$!
+	wait_open "$T/pty-one.out"
+	flood_to "$id"
+	wait_lines "$T/draw-one" "$FLOOD"
+	: > "$T/stop-one"
+	wait "$p"
+	stop_node bob
+	latencies "$T/draw-one" > "$T/lat-one-$1"
+}
+
+# One run of $2 screens attached to a -D node that bob dials.
+run_attached() {
+	rm -rf "$T/three" "$T/bob" "$T/bob.out" "$T/stop-three" \
+	    "$T"/draw-three-*
+	profile three
+	printf '[ui]\nquit = detach\n' >> "$T/three/p2pchat.ini"
+	"$P2PCHAT" -D -d "$T/three" -n alice -l 127.0.0.1:0 || fail "-D failed"
+	_pids="$_pids $(cat "$T/three/p2pchat.lock")"
+	c=$(echo /id | "$P2PCHAT" --headless --attach -d "$T/three" |
+	    grep '"event":"id"')
+	start_node bob -l 127.0.0.1:0 -c \
+	    "127.0.0.1:$(echo "$c" | json_get listen | sed 's/.*://')"
+	wait_for bob '"event":"peer".*"state":"online"'
+	ps=""
+	for k in $(seq "$2"); do
+		P2PCHAT_UI_DRAWLOG=$T/draw-three-$k "$T/pty" -e \
+		    "$T/stop-three" -- "$P2PCHAT" -d "$T/three" \
+		    > "$T/pty-three-$k.out" &
+		ps="$ps $!"
+	done
+	for k in $(seq "$2"); do
+		wait_open "$T/pty-three-$k.out"
+	done
+	flood_to "$(echo "$c" | json_get id)"
+	for k in $(seq "$2"); do
+		wait_lines "$T/draw-three-$k" "$FLOOD"
+	done
+	: > "$T/stop-three"
+	for q in $ps; do wait "$q"; done
+	cat "$T"/draw-three-* > "$T/draw-three"
+	latencies "$T/draw-three" > "$T/lat-$2-$1"
+	"$P2PCHAT" --kill -d "$T/three"
+	stop_node bob
+}
+
+: > "$T/p50-one"
+: > "$T/p50-1"
+: > "$T/p50-3"
+run=1
+while [ $run -le "$ATTACH_RUNS" ]; do
+	run_one $run
+	run_attached $run 1
+	run_attached $run 3
+	a50=$(pct "$T/lat-one-$run" 50)
+	echo "$a50" >> "$T/p50-one"
+	pct "$T/lat-1-$run" 50 >> "$T/p50-1"
+	echo >> "$T/p50-1"
+	pct "$T/lat-3-$run" 50 >> "$T/p50-3"
+	echo >> "$T/p50-3"
+	echo "latency_pair run $run: in-process p50 $a50 p99 \
+$(pct "$T/lat-one-$run" 99); one attached p50 $(pct "$T/lat-1-$run" 50) \
+p99 $(pct "$T/lat-1-$run" 99); three attached p50 \
+$(pct "$T/lat-3-$run" 50) p99 $(pct "$T/lat-3-$run" 99) ($FLOOD messages; \
+load $(cut -d' ' -f1 /proc/loadavg))"
+	run=$((run + 1))
 done
-# The flood starts once the three are attached (python starts slowly).
-i=0
-while [ ! -e "$T/lat-three-1.ready" ] || [ ! -e "$T/lat-three-2.ready" ] ||
-    [ ! -e "$T/lat-three-3.ready" ]; do
-	i=$((i + 1))
-	[ $i -gt 600 ] && fail "the three clients did not attach"
-	sleep 0.05
-done
-c=$(echo /id | "$P2PCHAT" --headless --attach -d "$T/three")
-flood "$(echo "$c" | grep '"event":"id"' | json_get listen | sed 's/.*://')" \
-    "$(echo "$c" | grep '"event":"id"' | json_get id)"
-for r in $readers; do wait "$r"; done
-cat "$T"/lat-three-* > "$T/lat-three"
-echo "latency_three_clients_ms p50 $(pct "$T/lat-three" 50) p99 \
-$(pct "$T/lat-three" 99) ($FLOOD messages, 3 clients; target: p50 within \
-1 ms of one process)"
-"$P2PCHAT" --kill -d "$T/three"
-stop_node bob
+echo "latency_screen_ms median of $ATTACH_RUNS: in-process p50 \
+$(median "$T/p50-one"); one attached p50 $(median "$T/p50-1"); three \
+attached p50 $(median "$T/p50-3") (target: three within 1 ms of \
+in-process)"
 pass

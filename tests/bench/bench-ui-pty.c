@@ -3,7 +3,7 @@
  * bench-ui.sh and measures it from outside, by the bytes it draws:
  *
  *   bench-ui-pty [-x COLS] [-y ROWS] [-s CMD] [-n KEYS] [-i MS]
- *                [-r READY] [-w TITLE] [-h SECS] -- ARGV...
+ *                [-r READY] [-w TITLE] [-h SECS] [-e FILE] -- ARGV...
  *
  * It starts ARGV on an 80x24 pty and prints "start_to_screen_ms" when the
  * status bar is first drawn ("online |": the time from
@@ -16,8 +16,11 @@
  * escape sequences hold, so that ncurses's repeat of a character cannot
  * hide an echo. At
  * the end it prints the latencies' p50, p99 and max. With -h it then
- * lets the program idle for SECS seconds. Last it types /quit and waits
- * for the program to exit.
+ * lets the program idle for SECS seconds. With -e it opens the
+ * conversation (M-2) and then reads what the program draws until FILE
+ * exists (bench-attach.sh: the screen's P2PCHAT_UI_DRAWLOG says when each
+ * message was drawn). Last it types /quit and waits for the program to
+ * exit.
  */
 
 #define _GNU_SOURCE
@@ -150,7 +153,7 @@ main(int argc, char **argv)
 {
 	struct winsize	 ws = { 24, 80, 0, 0 };
 	const char	*cmd = NULL, *title = "unverified";
-	const char	*ready = "online |", *ready2 = NULL;
+	const char	*ready = "online |", *ready2 = NULL, *until = NULL;
 	double		*lat, t0, start;
 	unsigned long	 before;
 	static const char keyset[] = "#%&*+!$";
@@ -158,7 +161,7 @@ main(int argc, char **argv)
 	int		 ch, keys = 0, interval = 20, i, n = 0, status, hold = 0;
 	pid_t		 pid;
 
-	while ((ch = getopt(argc, argv, "x:y:s:n:i:w:h:r:")) != -1) {
+	while ((ch = getopt(argc, argv, "x:y:s:n:i:w:h:r:e:")) != -1) {
 		switch (ch) {
 		case 'x':
 			ws.ws_col = atoi(optarg);
@@ -183,6 +186,9 @@ main(int argc, char **argv)
 			break;
 		case 'r':
 			ready2 = optarg;
+			break;
+		case 'e':
+			until = optarg;
 			break;
 		default:
 			return (2);
@@ -216,7 +222,7 @@ main(int argc, char **argv)
 		kill(pid, SIGTERM);
 		return (1);
 	}
-	if (keys > 0) {
+	if (keys > 0 || until != NULL) {
 		t0 = pty_now();
 		pty_tail[0] = '\0';
 		for (i = 0; i < 150; i++) {	/* until the window is there */
@@ -231,6 +237,9 @@ main(int argc, char **argv)
 			return (1);
 		}
 		printf("open_conversation_ms %.1f\n", pty_now() - t0);
+		fflush(stdout);
+	}
+	if (keys > 0) {
 		if (cmd != NULL && system(cmd) != 0)
 			fprintf(stderr, "bench-ui-pty: %s failed\n", cmd);
 		lat = calloc(keys, sizeof *lat);
@@ -257,6 +266,11 @@ main(int argc, char **argv)
 		printf("echo_p99_ms %.2f\n", lat[(n * 99) / 100]);
 		printf("echo_max_ms %.2f\n", lat[n - 1]);
 		free(lat);
+	}
+	if (until != NULL) {
+		t0 = pty_now();
+		while (access(until, F_OK) != 0 && pty_now() - t0 < 600e3)
+			pty_drain(50);
 	}
 	if (hold > 0) {
 		t0 = pty_now();
