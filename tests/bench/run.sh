@@ -10,7 +10,7 @@
 #   BENCH_MESSAGES, BENCH_TX              history size, per transaction
 #   BENCH_E2E_MESSAGES, BENCH_E2E_IDLE, BENCH_E2E_SECONDS  end to end
 # BENCH_FORMATION_SIZES mesh sizes ("50 150 300"); BENCH_FORMATION=no skips.
-#   ATTACH_MESSAGES, FLOOD, ATTACH_RUNS          attached screens (bench-attach)
+#   ATTACH_MESSAGES, FLOOD, ATTACH_RUNS   attached screens (bench-attach)
 # BENCH_SHM=no skips the end-to-end run on /dev/shm (no fsync cost);
 # BENCH_DHT=no the DHT lookups (sizes: BENCH_DHT_SIZES, bench-dht.sh).
 
