@@ -135,6 +135,17 @@ count() {
 	fi
 }
 
+# wait_reserved NAME RELAY: wait until node NAME holds a circuit
+# reservation on the relay it calls RELAY (its log says so).
+wait_reserved() {
+	_i=0
+	until grep -q "reachable via $2" "$T/$1/p2pchat.log" 2> /dev/null; do
+		_i=$((_i + 1))
+		[ $_i -gt 200 ] && fail "$1 got no reservation on $2"
+		sleep 0.05
+	done
+}
+
 # Wait until the output of node $1 has at least ${4:-1} lines matching $2.
 wait_for() {
 	_secs=${3:-20}

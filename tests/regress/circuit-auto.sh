@@ -15,12 +15,7 @@ start_node r -l 127.0.0.1:0 -f "$T/relay.ini"
 printf "${base}relays = 127.0.0.1:$r_port\n" > "$T/a.ini"
 start_node a -l 127.0.0.1:0 -f "$T/a.ini" -c "127.0.0.1:$r_port"
 start_node b -l 127.0.0.1:0 -f "$T/fixed.ini" -c "127.0.0.1:$r_port"
-i=0
-until grep -q "reachable via r" "$T/a/p2pchat.log" 2>/dev/null; do
-	i=$((i + 1))
-	[ $i -gt 200 ] && fail "a got no reservation on r"
-	sleep 0.05
-done
+wait_reserved a r
 send b "/connect-via r $a_id"
 up="\"event\":\"peer\",\"id\":\"$a_id\".*\"state\":\"online\".*\"via\":\"r\""
 down="\"event\":\"peer\",\"id\":\"$a_id\".*\"state\":\"offline\""

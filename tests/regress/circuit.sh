@@ -16,12 +16,7 @@ start_node a -l 127.0.0.1:0 -f "$T/a.ini" -c "127.0.0.1:$r_port"
 start_node b -l 127.0.0.1:0 -f "$T/fixed.ini" -c "127.0.0.1:$r_port"
 wait_for b "\"id\":\"$r_id\".*\"state\":\"online\""
 # a's reservation is granted (its log says so once).
-i=0
-until grep -q "reachable via r" "$T/a/p2pchat.log" 2>/dev/null; do
-	i=$((i + 1))
-	[ $i -gt 200 ] && fail "a got no reservation on r"
-	sleep 0.05
-done
+wait_reserved a r
 
 send b "/connect-via r $a_id"
 wait_for b "\"event\":\"peer\",\"id\":\"$a_id\".*\"state\":\"online\".*\"via\":\"r\""

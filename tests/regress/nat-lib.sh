@@ -22,6 +22,14 @@
 #   lab_host NAME ROUTER N LAST   host NAME at 10.N.0.LAST behind ROUTER
 #   lab_node NS NAME ARGS...      a headless p2pchat NAME in namespace NS
 #                                 (as start_node; profile $T/NAME)
+#   lab_two_nats random|stealth   the common case: relay P public at
+#                                 198.51.100.2:7300, A at 10.1.0.2:7301
+#                                 behind RA (198.51.100.11), B at
+#                                 10.2.0.2:7302 behind RB (198.51.100.12);
+#                                 both routers symmetric (random) or cone
+#                                 and dropping (stealth); A reserves on P;
+#                                 returns once P has both and A its
+#                                 reservation
 
 [ "$(id -u)" -eq 0 ] || skip "needs root to make network namespaces"
 command -v ip > /dev/null || skip "needs ip(8) from iproute2"
@@ -145,4 +153,31 @@ lab_node() {
 	P2PCHAT_WRAPPER="ip netns exec $lab$_ns $_wrapper"
 	start_node "$@"
 	P2PCHAT_WRAPPER=$_wrapper
+}
+
+lab_two_nats() {
+	lab_init
+	lab_public p 2
+	if [ "$1" = random ]; then
+		lab_router ra 11 1 random
+		lab_router rb 12 2 random
+	else
+		lab_router ra 11 1
+		lab_router rb 12 2
+		lab_stealth ra
+		lab_stealth rb
+	fi
+	lab_host a ra 1 2
+	lab_host b rb 2 2
+	_base='[node]\npeers_target = 0\nlan_discovery = no\naccept = anyone\n'
+	mkdir -m 700 "$T/p" "$T/a" "$T/b"
+	printf "${_base}relay = yes\n" > "$T/p/p2pchat.ini"
+	printf "${_base}relays = 198.51.100.2:7300\n" > "$T/a/p2pchat.ini"
+	printf "$_base" > "$T/b/p2pchat.ini"
+	lab_node p p -l 198.51.100.2:7300
+	lab_node a a -l 10.1.0.2:7301 -c 198.51.100.2:7300
+	lab_node b b -l 10.2.0.2:7302 -c 198.51.100.2:7300
+	wait_for p '"nick":"a","state":"online","addr":"198.51.100.11:'
+	wait_for p '"nick":"b","state":"online","addr":"198.51.100.12:'
+	wait_reserved a p
 }

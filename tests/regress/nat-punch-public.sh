@@ -25,12 +25,7 @@ lab_node n n -l 10.1.0.2:7301 -c 198.51.100.2:7300
 lab_node q q -l 198.51.100.3:7303 -c 198.51.100.2:7300
 wait_for p '"nick":"n","state":"online","addr":"198.51.100.11:'
 wait_for p '"nick":"q","state":"online","addr":"198.51.100.3:'
-i=0
-until grep -q "reachable via p" "$T/n/p2pchat.log" 2>/dev/null; do
-	i=$((i + 1))
-	[ $i -gt 200 ] && fail "n got no reservation on p"
-	sleep 0.05
-done
+wait_reserved n p
 
 send q "/connect-via p $n_id"
 wait_for q "\"event\":\"peer\",\"id\":\"$n_id\".*\"state\":\"online\".*\"via\":\"p\"" 5

@@ -9,29 +9,7 @@
 . "${TESTS_DIR:-$(dirname "$0")/..}/lib.sh"
 . "${TESTS_DIR:-$(dirname "$0")/..}/regress/nat-lib.sh"
 
-lab_init
-lab_public p 2
-lab_router ra 11 1 random
-lab_router rb 12 2 random
-lab_host a ra 1 2
-lab_host b rb 2 2
-
-base='[node]\npeers_target = 0\nlan_discovery = no\naccept = anyone\n'
-mkdir -m 700 "$T/p" "$T/a" "$T/b"
-printf "${base}relay = yes\n" > "$T/p/p2pchat.ini"
-printf "${base}relays = 198.51.100.2:7300\n" > "$T/a/p2pchat.ini"
-printf "$base" > "$T/b/p2pchat.ini"
-lab_node p p -l 198.51.100.2:7300
-lab_node a a -l 10.1.0.2:0 -c 198.51.100.2:7300
-lab_node b b -l 10.2.0.2:0 -c 198.51.100.2:7300
-wait_for p '"nick":"a","state":"online","addr":"198.51.100.11:'
-wait_for p '"nick":"b","state":"online","addr":"198.51.100.12:'
-i=0
-until grep -q "reachable via p" "$T/a/p2pchat.log" 2>/dev/null; do
-	i=$((i + 1))
-	[ $i -gt 200 ] && fail "a got no reservation on p"
-	sleep 0.05
-done
+lab_two_nats random
 
 send b "/connect-via p $a_id"
 wait_for b "\"event\":\"peer\",\"id\":\"$a_id\".*\"state\":\"online\".*\"via\":\"p\"" 20

@@ -18,12 +18,7 @@ start_node r -l 127.0.0.1:0 -f "$T/relay.ini"
 printf "${base}relays = 127.0.0.1:$r_port\n" > "$T/b.ini"
 start_node b -l 127.0.0.1:0 -f "$T/b.ini" -c "127.0.0.1:$r_port"
 start_node c -l 127.0.0.1:0 -f "$T/fixed.ini"
-i=0
-until grep -q "reachable via r" "$T/b/p2pchat.log" 2>/dev/null; do
-	i=$((i + 1))
-	[ $i -gt 200 ] && fail "b got no reservation on r"
-	sleep 0.05
-done
+wait_reserved b r
 b_old=$b_port
 printf "${base}[log]\nlevel = debug\n" > "$T/a.ini"
 start_node a -l 127.0.0.1:0 -f "$T/a.ini" -c "127.0.0.1:$r_port" \
