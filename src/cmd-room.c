@@ -22,12 +22,11 @@ cmd_join(struct cmd_ctx *ctx, int argc, char **argv, char **cause)
 	return (0);
 }
 
-/* /part [#ROOM] */
-int
-cmd_part(struct cmd_ctx *ctx, int argc, char **argv, char **cause)
+/* The room a command names ([#ROOM], else the open window's), if joined. */
+static struct room *
+cmd_room_arg(struct cmd_ctx *ctx, int argc, char **argv, char **cause)
 {
 	struct room	*r;
-	struct fe_kv	 kv[1];
 
 	if (argc == 1)
 		r = room_find(argv[0]);
@@ -36,8 +35,20 @@ cmd_part(struct cmd_ctx *ctx, int argc, char **argv, char **cause)
 	if (r == NULL || !r->joined) {
 		xasprintf(cause, "not in %s", argc == 1 ? argv[0] :
 		    "a room here");
-		return (-1);
+		return (NULL);
 	}
+	return (r);
+}
+
+/* /part [#ROOM] */
+int
+cmd_part(struct cmd_ctx *ctx, int argc, char **argv, char **cause)
+{
+	struct room	*r;
+	struct fe_kv	 kv[1];
+
+	if ((r = cmd_room_arg(ctx, argc, argv, cause)) == NULL)
+		return (-1);
 	if (room_part(r, cause) != 0)
 		return (-1);
 	kv[0] = (struct fe_kv){ "room", r->name, 0 };
@@ -76,15 +87,8 @@ cmd_names(struct cmd_ctx *ctx, int argc, char **argv, char **cause)
 {
 	struct room	*r;
 
-	if (argc == 1)
-		r = room_find(argv[0]);
-	else
-		r = ctx->conv != NULL ? ctx->conv->room : NULL;
-	if (r == NULL || !r->joined) {
-		xasprintf(cause, "not in %s", argc == 1 ? argv[0] :
-		    "a room here");
+	if ((r = cmd_room_arg(ctx, argc, argv, cause)) == NULL)
 		return (-1);
-	}
 	if (room_names(r, cause) != 0)
 		return (-1);
 	fe->done("names");
