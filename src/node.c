@@ -120,6 +120,7 @@ static int64_t		 node_accept_failed;	/* mono ms of the last error */
 static void	node_target_cb(evutil_socket_t, short, void *);
 static void	node_pin(struct target *, struct session *, struct peer *);
 static struct target *node_target_of(struct session *);
+static struct target *node_target_find(const char *, u_short);
 static void	node_target_free(struct target *);
 static void	node_fill_cb(evutil_socket_t, short, void *);
 static void	node_full_cb(evutil_socket_t, short, void *);
@@ -701,7 +702,8 @@ node_full(void)
 }
 
 /*
- * Does node_full bound s: a stranger that dialled us, or a stranger our
+ * Does node_full bound s: a stranger that dialled us (but from an address
+ * the LAN announced), or a stranger our
  * own dial reached that nobody asked for (from the book or PEX, or a
  * redial of a stranger that dialled us)? Contacts, the addresses the user
  * or the config gave, peers announced on the LAN (a LAN's nodes all meet)
@@ -715,8 +717,12 @@ node_bounded(struct session *s)
 
 	if (s->known)
 		return (0);
-	if (!s->initiator)
-		return (1);
+	if (!s->initiator) {
+		/* One that dials us from the LAN, whose announcement we heard. */
+		t = s->listen_port != 0 ? node_target_find(s->host,
+		    s->listen_port) : NULL;
+		return (t == NULL || !t->lan);
+	}
 	return ((t = node_target_of(s)) != NULL && !t->keep && !t->lan);
 }
 

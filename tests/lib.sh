@@ -135,6 +135,23 @@ count() {
 	fi
 }
 
+# wait_stat NAME PATTERN [SECS]: ask node NAME for /stats until a stats
+# line matches PATTERN (a counter that rises when something arrives; one
+# /stats alone could be answered before it did), for SECS (20) at most.
+wait_stat() {
+	_end=$(( $(date +%s) + ${3:-20} ))
+	while :; do
+		_n=$(count "$1" '"event":"stats"')
+		send "$1" /stats
+		wait_for "$1" '"event":"stats"' 20 $((_n + 1))
+		grep -E -- '"event":"stats"' "$T/$1.out" | tail -n 1 |
+		    grep -q -E -- "$2" && return 0
+		[ "$(date +%s)" -lt "$_end" ] ||
+		    fail "$1: no /stats matched /$2/ in ${3:-20} s"
+		sleep 0.1
+	done
+}
+
 # wait_reserved NAME RELAY: wait until node NAME holds a circuit
 # reservation on the relay it calls RELAY (its log says so).
 wait_reserved() {

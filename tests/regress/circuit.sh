@@ -28,8 +28,7 @@ wait_for b "\"event\":\"delivered\",\"peer\":\"$a_id\""
 send a "/msg $b_id confidential words from a"
 wait_for b "\"event\":\"message\",\"peer\":\"$a_id\".*\"text\":\"confidential words from a\""
 
-send r /stats
-wait_for r '"event":"stats".*"circuit_reservations":2,"circuit_splices":1,'
+wait_stat r '"circuit_reservations":2,"circuit_splices":1,'
 # b reached a only through r, never directly.
 grep -q "\"id\":\"$a_id\".*\"addr\":\"127\.0\.0\.1" "$T/b.out" && \
     fail "b reached a directly"
@@ -38,8 +37,7 @@ grep -q "confidential" "$T/r.out" "$T/r/p2pchat.log" && fail "r saw the text"
 # a leaves: b's relayed session ends, r drops the circuit.
 stop_node a
 wait_for b "\"id\":\"$a_id\".*\"state\":\"offline\""
-send r /stats
-wait_for r '"event":"stats".*"circuit_reservations":1,"circuit_splices":0,'
+wait_stat r '"circuit_reservations":1,"circuit_splices":0,'
 for n in b r; do
 	stop_node $n
 done

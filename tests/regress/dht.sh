@@ -50,7 +50,7 @@ dht_ini() {
 dht_ini alice "127.0.0.1:$first" "read_only = no"
 start_node alice -l 127.0.0.1:0
 # Once on all three libtorrent nodes (a young table puts on fewer first).
-wait_for alice '"event":"dht_published".*"nodes":[3-9]' 30
+wait_for alice '"event":"dht_published".*"nodes":[3-9]' 60
 
 # libtorrent reads it back: libtorrent checks the signature itself.
 printf 'get %s p2pchat/1\n' "$alice_id" > "$T/swarm.in"

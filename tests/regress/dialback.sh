@@ -25,6 +25,5 @@ done
 
 send bob "/msg alice still here"
 wait_for alice '"event":"message".*"text":"still here"'
-send alice /stats
-wait_for alice '"event":"stats".*"dialback_refused":1'
+wait_stat alice '"dialback_refused":1'
 pass

@@ -45,8 +45,7 @@ for mode in zero-frame garbage-65535 wrong-prologue bad-signature payload-95 fir
 done
 
 # The OBSERVED record the good peer sent was counted.
-send alice /stats
-wait_for alice '"event":"stats".*"observed_reports":[1-9]'
+wait_stat alice '"observed_reports":[1-9]'
 
 # 300 junk connections at once, while bob keeps chatting.
 "$EVIL" flood-300 127.0.0.1 "$alice_port" > "$T/flood.txt" 2>&1 &

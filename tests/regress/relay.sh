@@ -21,8 +21,7 @@ wait_for alice "\"id\":\"$carol_id\".*\"state\":\"online\""
 send alice "/msg $bob_id sealed hello for bob"
 wait_for alice '"event":"outgoing".*"text":"sealed hello for bob","state":"pending"'
 id=$(last_outgoing_id alice)
-send carol /stats
-wait_for carol '"event":"stats".*"relay_held":1'
+wait_stat carol '"relay_held":1'
 stop_node alice
 
 # Bob comes back, dials only carol, and gets alice's message from her.

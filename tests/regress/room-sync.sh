@@ -47,8 +47,7 @@ case "$out" in
 *) fail "not the whole log once: $out" ;;
 esac
 
-send alice /stats
-wait_for alice '"event":"stats".*"room_records_unproven":[1-9]'
+wait_stat alice '"room_records_unproven":[1-9]'
 send bob "/msg alice after"
 wait_for alice '"event":"message".*"text":"after"'
 stop_node alice

@@ -78,8 +78,7 @@ if [ -x "$EVIL" ]; then
 	out=$("$EVIL" "room-forge:#lobby" 127.0.0.1 "$b_port" 2>&1) || \
 	    fail "forger: $out"
 	echo "forger: $out"
-	send b /stats
-	wait_for b '"event":"stats".*"room_bad_signatures":3'
+	wait_stat b '"room_bad_signatures":3'
 	# b has judged all three; a message from b after them reaches c
 	# and e behind anything b forwarded.
 	msg_from b "after the forger"

@@ -31,8 +31,7 @@ got=$(echo "$out" | sed -n 's/^measure session-open sent [0-9]* got \([0-9]*\).*
 # A contact (carol, whom alice dials) is handed the mail for bob.
 send alice "/connect 127.0.0.1:$carol_port"
 wait_for alice "\"id\":\"$carol_id\".*\"state\":\"online\""
-send carol /stats
-wait_for carol '"event":"stats".*"relay_held":64'
+wait_stat carol '"relay_held":64'
 stop_node alice
 stop_node carol
 pass
