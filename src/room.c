@@ -154,6 +154,14 @@ static struct event	*room_beat;
 static struct event	*room_dial_ev;
 static void		 room_dial_arm(void);
 
+/* Run the beat in ROOM_BEAT_MS, unless it is due already (or not made). */
+static void
+room_beat_arm(void)
+{
+	if (room_beat != NULL && !evtimer_pending(room_beat, NULL))
+		timer_add_ms(room_beat, ROOM_BEAT_MS);
+}
+
 static struct {
 	u_long		 received;
 	u_long		 delivered;
@@ -682,8 +690,7 @@ room_ask_next(struct room *r)
 	st->asking = l;
 	st->asked_at = st->ask_last = now_ms();
 	room_send_marks(l);
-	if (!evtimer_pending(room_beat, NULL))
-		timer_add_ms(room_beat, ROOM_BEAT_MS);
+	room_beat_arm();
 }
 
 /* Has the link we asked nothing more to send us? */
@@ -801,8 +808,7 @@ room_recent_add(struct room_state *st, const uint8_t *author, uint64_t seq)
 	memcpy(e, author, PEER_ID_LEN);
 	for (i = 0; i < 8; i++)
 		e[PEER_ID_LEN + i] = (uint8_t)(seq >> (56 - 8 * i));
-	if (!evtimer_pending(room_beat, NULL))
-		timer_add_ms(room_beat, ROOM_BEAT_MS);
+	room_beat_arm();
 }
 
 /* Tell the user of a join or part line (a signed post of that kind). */
@@ -1015,7 +1021,7 @@ room_spread(struct room *r, const struct rec_room_post *m, const u_char *rec,
 	d->due = now_ms() + ROOM_DEFER_MS;
 	TAILQ_INSERT_TAIL(&room_defers, d, entry);
 	room_ndefers++;
-	if (!evtimer_pending(room_defer_ev, NULL))
+	if (room_defer_ev != NULL && !evtimer_pending(room_defer_ev, NULL))
 		timer_add_ms(room_defer_ev, ROOM_DEFER_MS);
 }
 
@@ -1536,8 +1542,8 @@ room_beat_cb(int fd, short events, void *arg)
 	struct buf		 b;
 	u_int			 i, k, n, seen, count;
 
-	if (room_beat_ask() && !evtimer_pending(room_beat, NULL))
-		timer_add_ms(room_beat, ROOM_BEAT_MS);
+	if (room_beat_ask())
+		room_beat_arm();
 	TAILQ_FOREACH(c, &convs, entry) {
 		if (c->room == NULL || (st = c->room->st) == NULL ||
 		    st->nrecent == 0)
