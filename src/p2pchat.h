@@ -456,6 +456,7 @@ int		 store_begin(char **);
 int		 store_commit(char **);
 int		 store_pending(void);
 int		 store_lazy(void);
+void		 store_may_wait(int);
 int		 store_take_added(void);
 int		 store_index(u_int, int *, char **);
 int		 store_index_all(char **);

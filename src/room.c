@@ -1096,9 +1096,18 @@ room_post_record(struct session *s, struct record *rec)
 	if (crypto_aead_xchacha20poly1305_ietf_decrypt(plain, &plen, NULL,
 	    m->ct, m->ctlen, ad, sizeof ad, m->nonce, l->r->key) == 0 &&
 	    (m->kind != ROOM_KIND_TEXT || plen > 0) &&
-	    utf8_valid((char *)plain, plen, 0))
+	    utf8_valid((char *)plain, plen, 0)) {
+		/*
+		 * Another member's post, checked: every member keeps it, so
+		 * one lost with the power comes back by catch-up. Its commit
+		 * waits for the next sync rather than making one of its own
+		 * (our own posts, which only we can give again, do not).
+		 */
+		store_may_wait(1);
 		kept = room_keep(l->r, m, (char *)plain, plen, rec->raw,
 		    rec->rawlen);
+		store_may_wait(0);
+	}
 	free(plain);
 	if (kept != 0) {
 		room_stats.duplicates++;

@@ -429,6 +429,7 @@ static sqlite3		*store_db;
 static sqlite3_stmt	*store_stmts[S__COUNT];
 static int		 store_in_tx;
 static int		 store_tx_lazy;	/* only writes that may wait */
+static int		 store_wait_ok;	/* writes now may wait (a copy) */
 static int		 store_added;	/* messages added since asked */
 static int		 store_reader;	/* opened read-only (a screen) */
 static char		*store_path;
@@ -865,7 +866,8 @@ store_stmt(enum store_stmt s)
 	case S_FTS_DONE:
 		break;
 	default:
-		store_tx_lazy = 0;
+		if (!store_wait_ok)
+			store_tx_lazy = 0;
 		break;
 	}
 
@@ -1346,6 +1348,18 @@ int
 store_lazy(void)
 {
 	return (store_in_tx && store_tx_lazy);
+}
+
+/*
+ * Say that the writes from now until store_may_wait(0) may wait for a
+ * later sync, whatever they write: a copy of what others keep too (a room
+ * post someone else wrote), which a crash that loses it gets back from
+ * them. It cannot make a transaction lazy that wrote anything else.
+ */
+void
+store_may_wait(int on)
+{
+	store_wait_ok = on;
 }
 
 /* Copy a blob column of an exact size; -1 if it is not that size. */

@@ -9,8 +9,9 @@ PACKAGES="build-essential autoconf automake pkg-config libsodium-dev
 libevent-dev libsqlite3-dev libinih-dev libncurses-dev libbsd-dev tmux mandoc
 sqlite3 jq python3 clang libclang-rt-dev iproute2 libmd-dev libnatpmp-dev
 libminiupnpc-dev nftables miniupnpd-nftables python3-libtorrent
-python3-cryptography faketime"
+python3-cryptography faketime strace"
 # faketime gives room-catchup.sh authors whose clocks are hours off.
+# strace counts the syncs a receiver makes in room-lazy.sh.
 # python3-libtorrent is the rest of the Mainline DHT in tests/regress/dht.sh
 # (python3-cryptography makes the Ed25519 key it puts an item under);
 # nftables and miniupnpd build the NAT lab of the nat-*.sh and portmap.sh.

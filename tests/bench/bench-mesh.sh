@@ -170,6 +170,21 @@ run() {
 	done
 	# Let the join lines and the mesh settle (a benchmark, not a test).
 	sleep 3
+	# What the nodes spend with no post in flight, for scale.
+	q0=$(cpu $N)
+	sleep 2
+	q1=$(cpu $N)
+	awk -v c=$((q1 - q0)) -v hz=$HZ 'BEGIN {
+	    printf "  quiet: %.1f ms CPU per second (all nodes, no posts)\n",
+		1000 * c / hz / 2 }'
+	if [ -n "$BENCH_MESH_PERF" ]; then
+		perf record --call-graph dwarf,16384 -o "$T/quiet.data" \
+		    -p "$(getvar m1_pid),$(getvar m2_pid),$(getvar m${N}_pid)" \
+		    -- sleep 2 >/dev/null 2>&1
+		perf report -i "$T/quiet.data" --children --stdio \
+		    --sort symbol --percent-limit 1 -g none \
+		    > "$BENCH_MESH_PERF" 2>/dev/null
+	fi
 	r0=$(stats_all $N room_received)
 	d0=$(deliveries $K one)
 	c0=$(cpu $N)
