@@ -92,11 +92,14 @@ start_screen() {
 	profile "$_home"
 	_mode=--no-daemon
 	[ "${UI_ATTACH:-no}" = yes ] && _mode=
+	# "[exited N]" starts a line even when a killed screen left the
+	# terminal raw (no carriage return at a newline).
 	$TM new-session -d -s "$_n" -x 80 -y 24 \
 	    "env LANG=$UI_LANG LC_ALL=$UI_LANG TERM=screen $UI_ENV \
 	    $P2PCHAT_WRAPPER $P2PCHAT $_mode -d $T/$_home -n $_n -l 127.0.0.1:0 \
 	    $* \
-	    2> $T/$_n.err; echo \"[exited \$?]\"; ${UI_AFTER:-sleep 600}" \
+	    2> $T/$_n.err; printf '\\r\\n[exited %s]\\n' \$?; \
+	    ${UI_AFTER:-sleep 600}" \
 	    || \
 	    fail "tmux new-session failed"
 	$TM set-option -t "$_n" -g remain-on-exit on > /dev/null 2>&1
