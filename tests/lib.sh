@@ -86,7 +86,10 @@ json_get_all() {
 }
 
 # Start a headless node; extra arguments go to p2pchat.
-start_node() {
+# launch_node NAME ARGS...: start node NAME (profile $T/NAME, commands
+# through the fifo $T/NAME.in, events in $T/NAME.out) without waiting for
+# it to be ready, for tests that start many at once.
+launch_node() {
 	_n=$1
 	shift
 	# Tests never announce on a LAN unless they ask to. They take
@@ -99,7 +102,6 @@ start_node() {
 	fi
 	[ -p "$T/$_n.in" ] || mkfifo "$T/$_n.in"
 	# A sleeping writer keeps the fifo open, so the node never sees EOF.
-	_before=$(count "$_n" '"event":"ready"')
 	sleep 100000 > "$T/$_n.in" &
 	_pids="$_pids $!"
 	setvar "${_n}_holder" $!
@@ -107,6 +109,11 @@ start_node() {
 	    < "$T/$_n.in" >> "$T/$_n.out" 2>> "$T/$_n.err" &
 	setvar "${_n}_pid" $!
 	_pids="$_pids $!"
+}
+
+start_node() {
+	_before=$(count "$1" '"event":"ready"')
+	launch_node "$@"
 	_i=0
 	while [ "$(count "$_n" '"event":"ready"')" -le "$_before" ]; do
 		_i=$((_i + 1))

@@ -39,21 +39,6 @@ now_ms() {
 	date +%s%3N
 }
 
-# launch NAME ARGS...: start a node without waiting for it to be ready.
-launch() {
-	_n=$1
-	shift
-	mkdir -p -m 700 "$T/$_n"
-	[ -p "$T/$_n.in" ] || mkfifo "$T/$_n.in"
-	sleep 100000 > "$T/$_n.in" &
-	_pids="$_pids $!"
-	setvar "${_n}_holder" $!
-	"$P2PCHAT" --headless -d "$T/$_n" -n "$_n" -f "$T/mesh.ini" "$@" \
-	    < "$T/$_n.in" >> "$T/$_n.out" 2>> "$T/$_n.err" &
-	setvar "${_n}_pid" $!
-	_pids="$_pids $!"
-}
-
 # stats_all N: a fresh /stats from nodes 1 to N, one line each in $T/stats.
 stats_all() {
 	_s=1
@@ -81,13 +66,14 @@ run() {
 	N=$1
 	echo "== $N nodes on loopback, one bootstrap address, peers_target $TARGET"
 	t0=$(now_ms)
-	launch m1 -l 127.0.0.1:0
+	launch_node m1 -f "$T/mesh.ini" -l 127.0.0.1:0
 	wait_for m1 '"event":"ready"' 60
 	m1_port=$(grep '"event":"ready"' "$T/m1.out" | json_get listen | \
 	    sed 's/.*://')
 	i=2
 	while [ $i -le $N ]; do
-		launch m$i -l 127.0.0.1:0 -c "127.0.0.1:$m1_port"
+		launch_node m$i -f "$T/mesh.ini" \
+		    -l 127.0.0.1:0 -c "127.0.0.1:$m1_port"
 		i=$((i + 1))
 	done
 	i=2

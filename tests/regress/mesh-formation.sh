@@ -48,21 +48,6 @@ now_ms() {
 	date +%s%3N
 }
 
-# launch NAME ARGS...: start a node without waiting for it to be ready.
-launch() {
-	_n=$1
-	shift
-	mkdir -p -m 700 "$T/$_n"
-	[ -p "$T/$_n.in" ] || mkfifo "$T/$_n.in"
-	sleep 100000 > "$T/$_n.in" &
-	_pids="$_pids $!"
-	setvar "${_n}_holder" $!
-	$P2PCHAT_WRAPPER "$P2PCHAT" --headless -d "$T/$_n" -n "$_n" -f "$T/mesh.ini" "$@" \
-	    < "$T/$_n.in" >> "$T/$_n.out" 2>> "$T/$_n.err" &
-	setvar "${_n}_pid" $!
-	_pids="$_pids $!"
-}
-
 # ready NAME COUNT: wait for its COUNTth ready event; set NAME_port.
 ready() {
 	wait_for "$1" '"event":"ready"' 60 "$2"
@@ -137,11 +122,11 @@ converge() {
 }
 
 t0=$(now_ms)
-launch m1 -l 127.0.0.1:0
+launch_node m1 -f "$T/mesh.ini" -l 127.0.0.1:0
 ready m1 1
 i=2
 while [ $i -le $N ]; do
-	launch m$i -l 127.0.0.1:0 -c "127.0.0.1:$m1_port"
+	launch_node m$i -f "$T/mesh.ini" -l 127.0.0.1:0 -c "127.0.0.1:$m1_port"
 	i=$((i + 1))
 done
 i=2
@@ -165,7 +150,8 @@ done
 quit $restarted
 t0=$(now_ms)
 for i in $restarted; do
-	launch m$i -l "127.0.0.1:$(getvar m${i}_port)" -c "127.0.0.1:$m1_port"
+	launch_node m$i -f "$T/mesh.ini" \
+	    -l "127.0.0.1:$(getvar m${i}_port)" -c "127.0.0.1:$m1_port"
 done
 for i in $restarted; do
 	ready m$i 2
